@@ -1,0 +1,44 @@
+# Kardborre: two commands do all the set-up.
+#   make demo   embedded default (SQLite + filesystem broker), demo data, web + worker + beat
+#   make test   the whole suite on throwaway PostgreSQL and Redis (installed if missing)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+PORT ?= 8000
+
+.PHONY: demo test venv lint bench clean messages
+
+# uv lives in its own small venv; it creates .venv from uv.lock with the same Python.
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	touch $@
+
+venv: $(VENV)/.synced
+
+demo: venv
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py load_demo_data
+	@echo "Kardborre runs on http://localhost:$(PORT)/ (Ctrl-C stops web, worker and beat)"
+	DEBUG=true PORT=$(PORT) $(BIN)/honcho start -f Procfile.demo
+
+test: venv
+	bash scripts/test.sh
+
+lint: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+messages: venv
+	bash scripts/messages.sh
+
+bench: venv
+	bash scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

@@ -1,0 +1,346 @@
+"""Who takes part: areas, organisations, memberships, individuals, consent."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import personnummer
+
+
+class Huvudman(models.TextChoices):
+    KOMMUN = "KOMMUN", _("Municipality")
+    REGION = "REGION", _("Region")
+    PRIVATE = "PRIVATE", _("Private provider")
+
+
+class Area(models.Model):
+    """A kommun, a stadsdelsområde of a kommun, or a region.
+
+    Each area designates its KSA (the kommun's coordinating unit) and GSA (the
+    geographically coordinating vårdcentral), who receive escalations.
+    """
+
+    class Kind(models.TextChoices):
+        KOMMUN = "KOMMUN", _("Municipality")
+        STADSDELSOMRADE = "STADSDELSOMRADE", _("City district")
+        REGION = "REGION", _("Region")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    code = models.CharField(_("code"), max_length=20, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    ksa = models.ForeignKey(
+        "Organisation",
+        verbose_name=_("KSA (kommun coordinator)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ksa_for_areas",
+    )
+    gsa = models.ForeignKey(
+        "Organisation",
+        verbose_name=_("GSA (coordinating vårdcentral)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gsa_for_areas",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def kommun(self):
+        """The kommun this area belongs to (itself for a kommun), or None for a region."""
+        area = self
+        while area is not None and area.kind == self.Kind.STADSDELSOMRADE:
+            area = area.parent
+        return area if area is not None and area.kind == self.Kind.KOMMUN else None
+
+
+class Organisation(models.Model):
+    """A unit (verksamhet) that takes part in discharges and SIPs.
+
+    ``reachability`` records whether the unit can receive messages in the regional
+    planning IT support. UNKNOWN is a fact of its own, never a blank: invitations to
+    units that are NO or UNKNOWN need a second channel.
+    """
+
+    class Kind(models.TextChoices):
+        STADSDELSFORVALTNING = "STADSDELSFORVALTNING", _("City district administration")
+        SOCIALTJANST = "SOCIALTJANST", _("Social services (needs assessment)")
+        KOMMUNAL_HSV = "KOMMUNAL_HSV", _("Municipal health care")
+        HEMTJANST = "HEMTJANST", _("Home care service")
+        SABO = "SABO", _("Residential care home")
+        VARDCENTRAL = "VARDCENTRAL", _("Primary care centre")
+        SJUKHUSAVDELNING = "SJUKHUSAVDELNING", _("Hospital ward")
+        GERIATRIK = "GERIATRIK", _("Geriatric clinic")
+        PSYKIATRI = "PSYKIATRI", _("Psychiatric clinic")
+        PSYKIATRI_OPPENVARD = "PSYKIATRI_OPPENVARD", _("Psychiatric outpatient clinic")
+        ASIH = "ASIH", _("Advanced home health care (ASIH)")
+        SJUKHUS = "SJUKHUS", _("Hospital")
+        KOMMUNLEDNING = "KOMMUNLEDNING", _("Municipal administration")
+        OTHER = "OTHER", _("Other")
+
+    class Reachability(models.TextChoices):
+        YES = "YES", _("Yes")
+        NO = "NO", _("No")
+        UNKNOWN = "UNKNOWN", _("Unknown")
+
+    name = models.CharField(_("name"), max_length=200)
+    hsa_id = models.CharField(_("HSA id"), max_length=64, blank=True)
+    huvudman = models.CharField(_("principal"), max_length=10, choices=Huvudman.choices)
+    acting_for = models.CharField(
+        _("acting for"),
+        max_length=10,
+        blank=True,
+        choices=[
+            (Huvudman.KOMMUN, Huvudman.KOMMUN.label),
+            (Huvudman.REGION, Huvudman.REGION.label),
+        ],
+        help_text=_("For a private provider: the principal it acts for."),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="organisations"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+    )
+    functional_mailbox = models.EmailField(_("functional mailbox"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    reachability = models.CharField(
+        _("reachable in the planning IT support"),
+        max_length=10,
+        choices=Reachability.choices,
+        default=Reachability.UNKNOWN,
+    )
+    opening_hours_note = models.CharField(_("opening hours"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hsa_id"], condition=~models.Q(hsa_id=""), name="organisation_unique_hsa_id"
+            ),
+            models.UniqueConstraint(
+                fields=["name", "area"], name="organisation_unique_name_in_area"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(huvudman="PRIVATE") | models.Q(acting_for=""),
+                name="organisation_acting_for_only_private",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("coordination:organisation_detail", args=[self.pk])
+
+    @property
+    def needs_second_channel(self) -> bool:
+        """True when the planning IT support cannot be trusted to reach this unit."""
+        return self.reachability != self.Reachability.YES
+
+    @property
+    def effective_huvudman(self) -> str:
+        """KOMMUN or REGION: whose side of the secrecy line this unit stands on."""
+        return (
+            self.acting_for or self.huvudman if self.huvudman == Huvudman.PRIVATE else self.huvudman
+        )
+
+
+class Membership(models.Model):
+    """A user's role in an organisation."""
+
+    class Role(models.TextChoices):
+        HANDLAGGARE = "HANDLAGGARE", _("Case officer")
+        FAST_VARDKONTAKT = "FAST_VARDKONTAKT", _("Designated care contact")
+        SJUKSKOTERSKA = "SJUKSKOTERSKA", _("Nurse")
+        LAKARE = "LAKARE", _("Physician")
+        KSA = "KSA", _("KSA coordinator")
+        MAS = "MAS", _("Medically responsible nurse (MAS)")
+        ADMIN = "ADMIN", _("Administrator")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation__name", "role"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique_role"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} – {self.organisation}"
+
+
+class Individual(models.Model):
+    """The person a discharge or SIP is about.
+
+    With ``protected_identity`` (skyddad identitet) name and address are never shown
+    in lists or emails.
+    """
+
+    personal_identity_number = models.CharField(
+        _("personal identity number"),
+        max_length=13,
+        unique=True,
+        validators=[personnummer.validate_personnummer],
+        help_text=_("Personnummer or samordningsnummer, YYYYMMDD-NNNN."),
+    )
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    protected_identity = models.BooleanField(_("protected identity"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        verbose_name = _("individual")
+        verbose_name_plural = _("individuals")
+
+    def __str__(self):
+        if self.protected_identity:
+            return str(_("Protected identity (#%(id)s)") % {"id": self.pk})
+        return f"{self.given_name} {self.family_name}"
+
+    def save(self, *args, **kwargs):
+        self.personal_identity_number = personnummer.parse(self.personal_identity_number).formatted
+        super().save(*args, **kwargs)
+
+    @property
+    def is_coordination_number(self) -> bool:
+        return personnummer.parse(self.personal_identity_number).is_coordination_number
+
+    @property
+    def birth_date(self):
+        return personnummer.parse(self.personal_identity_number).birth_date
+
+
+class RelatedPerson(models.Model):
+    """Someone close to the individual: närstående, vårdnadshavare, god man, förvaltare."""
+
+    class Kind(models.TextChoices):
+        NARSTAENDE = "NARSTAENDE", _("Next of kin")
+        VARDNADSHAVARE = "VARDNADSHAVARE", _("Guardian (custody)")
+        GOD_MAN = "GOD_MAN", _("Trustee (god man)")
+        FORVALTARE = "FORVALTARE", _("Administrator (förvaltare)")
+
+    individual = models.ForeignKey(
+        Individual,
+        verbose_name=_("individual"),
+        on_delete=models.PROTECT,
+        related_name="related_persons",
+    )
+    kind = models.CharField(_("relation"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    has_custody = models.BooleanField(_("has custody"), default=False)
+
+    class Meta:
+        ordering = ["individual", "kind", "name"]
+        verbose_name = _("related person")
+        verbose_name_plural = _("related persons")
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class Consent(models.Model):
+    """The individual's (or the guardians') consent to SIP or to information sharing.
+
+    SoL 2 kap. 7 § / HSL 16 kap. 4 §: a SIP is drawn up only with the person's consent.
+    A revoked consent stops further sharing at once.
+    """
+
+    class Scope(models.TextChoices):
+        SIP = "SIP", _("Coordinated individual plan (SIP)")
+        INFORMATION_SHARING = "INFORMATION_SHARING", _("Information sharing")
+
+    class Decision(models.TextChoices):
+        GIVEN = "GIVEN", _("Given")
+        DECLINED = "DECLINED", _("Declined")
+
+    individual = models.ForeignKey(
+        Individual, verbose_name=_("individual"), on_delete=models.PROTECT, related_name="consents"
+    )
+    scope = models.CharField(_("scope"), max_length=30, choices=Scope.choices)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    given_by_individual = models.BooleanField(_("given by the individual"), default=True)
+    given_by = models.ManyToManyField(
+        RelatedPerson, verbose_name=_("given by"), blank=True, related_name="consents"
+    )
+    scope_note = models.TextField(_("what the consent covers and does not cover"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return f"{self.get_scope_display()}: {self.get_decision_display()}"
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.decision == self.Decision.GIVEN and self.revoked_at is None

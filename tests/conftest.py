@@ -1,0 +1,21 @@
+import os
+
+import pytest
+from django.conf import settings
+
+
+def pytest_configure(config):
+    # A test run never falls back to SQLite or an in-memory broker: `make test`
+    # starts real PostgreSQL and Redis and says so through these variables.
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql" or not os.environ.get("KARDBORRE_TEST_SERVERS"):
+        pytest.exit(
+            "The tests run on real PostgreSQL and Redis: use `make test` "
+            "(it starts throwaway servers).",
+            returncode=2,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

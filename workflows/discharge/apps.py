@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DischargeConfig(AppConfig):
+    name = "workflows.discharge"
+    label = "discharge"
+    verbose_name = _("Discharge from inpatient care (LUS)")

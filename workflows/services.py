@@ -1,0 +1,109 @@
+"""The only writers of Deadline rows. Flow nodes call these; views never do."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import escalation
+from .models import Deadline, DeadlineEvent
+
+
+@transaction.atomic
+def deadline_open(
+    *,
+    process,
+    kind,
+    responsible_organisation,
+    due_at,
+    subject_key="",
+    responsible_user=None,
+    by=None,
+    note="",
+) -> Deadline:
+    """Record a new obligation. An open one for the same obligation is replaced
+    (cancelled) so its clock restarts, as when utskrivningsklar is reissued."""
+    if kind not in escalation.KINDS:
+        raise ValueError(f"unknown deadline kind {kind!r}")
+    now = timezone.now()
+    deadline_cancel(
+        process=process,
+        kind=kind,
+        subject_key=subject_key,
+        responsible_organisation=responsible_organisation,
+        by=by,
+        note="replaced",
+    )
+    level = escalation.first_level(kind, due_at=due_at, now=now)
+    deadline = Deadline.objects.create(
+        process=process,
+        kind=kind,
+        subject_key=subject_key,
+        responsible_organisation=responsible_organisation,
+        responsible_user=responsible_user,
+        due_at=due_at,
+        escalation_level=level,
+        next_action_at=escalation.next_action_at(kind, due_at=due_at, level=level, now=now),
+        created_at=now,
+        note=note,
+    )
+    DeadlineEvent.objects.create(deadline=deadline, kind=DeadlineEvent.Kind.OPENED, at=now, by=by)
+    return deadline
+
+
+def _matching(*, process, kind, subject_key, responsible_organisation, statuses):
+    qs = Deadline.objects.select_for_update().filter(
+        process=process, kind=kind, status__in=statuses
+    )
+    if subject_key is not None:
+        qs = qs.filter(subject_key=subject_key)
+    if responsible_organisation is not None:
+        qs = qs.filter(responsible_organisation=responsible_organisation)
+    return qs
+
+
+@transaction.atomic
+def deadline_meet(
+    *, process, kind, subject_key="", responsible_organisation=None, by=None, at=None
+) -> list[Deadline]:
+    """Mark the open (or already breached) obligation met; the ladder stops at once."""
+    at = at or timezone.now()
+    met = []
+    for deadline in _matching(
+        process=process,
+        kind=kind,
+        subject_key=subject_key,
+        responsible_organisation=responsible_organisation,
+        statuses=[Deadline.Status.OPEN, Deadline.Status.BREACHED],
+    ):
+        deadline.status = Deadline.Status.MET
+        deadline.met_at = at
+        deadline.met_by = by
+        deadline.next_action_at = None
+        deadline.save(update_fields=["status", "met_at", "met_by", "next_action_at"])
+        DeadlineEvent.objects.create(deadline=deadline, kind=DeadlineEvent.Kind.MET, at=at, by=by)
+        met.append(deadline)
+    return met
+
+
+@transaction.atomic
+def deadline_cancel(
+    *, process, kind, subject_key="", responsible_organisation=None, by=None, note=""
+) -> list[Deadline]:
+    """Cancel the open obligation (no longer owed, or replaced by a new one)."""
+    now = timezone.now()
+    cancelled = []
+    for deadline in _matching(
+        process=process,
+        kind=kind,
+        subject_key=subject_key,
+        responsible_organisation=responsible_organisation,
+        statuses=[Deadline.Status.OPEN, Deadline.Status.BREACHED],
+    ):
+        deadline.status = Deadline.Status.CANCELLED
+        deadline.cancelled_at = now
+        deadline.next_action_at = None
+        deadline.save(update_fields=["status", "cancelled_at", "next_action_at"])
+        DeadlineEvent.objects.create(
+            deadline=deadline, kind=DeadlineEvent.Kind.CANCELLED, at=now, by=by, note=note
+        )
+        cancelled.append(deadline)
+    return cancelled
