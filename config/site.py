@@ -2,17 +2,17 @@
 
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
-from viewflow.workflow.flow import WorkflowAppViewset
 
 from coordination.site import CoordinationApp
+from workflows.routing import OrganisationWorkflowAppViewset
 
-# Flow viewsets register here (see workflows/site.py).
+# Each flow registers one line here: FlowViewset(TheFlow, icon="...").
 FLOW_VIEWSETS: list = []
 
 site = Site(
     title=_("Kardborre"),
     viewsets=[
         CoordinationApp(),
-        WorkflowAppViewset(flow_viewsets=FLOW_VIEWSETS, title=_("Work")),
+        OrganisationWorkflowAppViewset(flow_viewsets=FLOW_VIEWSETS, title=_("Work")),
     ],
 )

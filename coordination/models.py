@@ -142,6 +142,7 @@ class Organisation(models.Model):
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
+        permissions = [("act_for_organisation", "Can act for the organisation (per object only)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["hsa_id"], condition=~models.Q(hsa_id=""), name="organisation_unique_hsa_id"
