@@ -9,6 +9,7 @@ needs no server. Production sets ``DATABASE_URL`` (PostgreSQL), ``CELERY_BROKER_
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -108,7 +109,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/viewflow holds Swedish for viewflow's own frontend strings (it ships none).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "viewflow"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
@@ -122,6 +124,14 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kardborre <noreply@kardborre.local>")
 # Absolute base for links in emails (emails are sent by workers, outside any request).
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
+# A hung SMTP server must not hold a worker (and an outbox claim) forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+# Outbox delivery (notifications.services): a claimed row whose sender died is taken
+# over after the lease, which must exceed EMAIL_TIMEOUT and the task time limit.
+NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=600)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="kardborre.local")
 
 # --- Celery -------------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport under var/, no server needed.
@@ -155,6 +165,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # One beat process in production (README): the sweep is the only timer.
     "sweep-deadlines": {"task": "workflows.tasks.sweep_deadlines", "schedule": 60.0},
+    # Safety net of the outbox: retries after backoff, rows whose worker died.
+    "deliver-pending-emails": {"task": "notifications.tasks.deliver_pending", "schedule": 60.0},
+    "daily-digest": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=6, minute=30),  # Europe/Stockholm (CELERY_TIMEZONE)
+    },
 }
 
 LOGGING = {

@@ -58,20 +58,20 @@ def test_every_error_is_reported_with_its_line_and_nothing_is_imported(area):
     with pytest.raises(OrganisationImportError) as exc:
         organisations_import_csv(data=data)
     errors = exc.value.errors
-    assert any(e.startswith("line 3: name") for e in errors)
-    assert any(e.startswith("line 4: kind") for e in errors)
-    assert any(e.startswith("line 5: area") for e in errors)
-    assert any(e.startswith("line 6: functional_mailbox") for e in errors)
-    assert any(e.startswith("line 6: reachability") for e in errors)
-    assert any(e.startswith("line 7: parent") for e in errors)
-    assert any(e.startswith("line 8: the same organisation as on line 2") for e in errors)
+    assert any(e.startswith("rad 3: name") for e in errors)
+    assert any(e.startswith("rad 4: kind") for e in errors)
+    assert any(e.startswith("rad 5: area") for e in errors)
+    assert any(e.startswith("rad 6: functional_mailbox") for e in errors)
+    assert any(e.startswith("rad 6: reachability") for e in errors)
+    assert any(e.startswith("rad 7: parent") for e in errors)
+    assert any(e.startswith("rad 8: samma organisation som på rad 2") for e in errors)
     assert Organisation.objects.count() == 0
 
 
 def test_missing_columns_and_empty_file(area):
     with pytest.raises(OrganisationImportError) as exc:
         organisations_import_csv(data="name;kind\nA;SOCIALTJANST")
-    assert "missing columns: area, huvudman" in exc.value.errors[0]
+    assert "kolumner saknas: area, huvudman" in exc.value.errors[0]
     with pytest.raises(OrganisationImportError):
         organisations_import_csv(data=HEADER + "\n")
     with pytest.raises(OrganisationImportError) as exc:
@@ -89,7 +89,7 @@ def test_command_prints_errors_and_fails(area, tmp_path, capsys):
     bad.write_text(f"{HEADER}\nEnhet B;SOCIALTJANST;KOMMUN;Mars;;;;;;YES\n", encoding="utf-8")
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("import_organisations", str(bad))
-    assert "line 2: area" in capsys.readouterr().err
+    assert "rad 2: area" in capsys.readouterr().err
     assert not Organisation.objects.filter(name="Enhet B").exists()
 
     with pytest.raises(CommandError, match="Cannot read"):
