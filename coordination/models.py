@@ -345,3 +345,74 @@ class Consent(models.Model):
     @property
     def is_in_force(self) -> bool:
         return self.decision == self.Decision.GIVEN and self.revoked_at is None
+
+
+class AccessLogQuerySet(models.QuerySet):
+    """Append-only: bulk changes are refused here, and by a trigger on PostgreSQL."""
+
+    def update(self, **kwargs):
+        raise PermissionError("the access log cannot be changed")
+
+    def delete(self):
+        raise PermissionError("the access log cannot be deleted")
+
+
+class AccessLog(models.Model):
+    """One read or write of an individual's data (PDL 4 kap. 3 §, HSLF-FS 2016:40 4 kap. 9 §).
+
+    Written by ``coordination.services.access_log_record`` only; never changed or deleted
+    by the application (model, queryset and a database trigger all refuse). Kept at least
+    five years, independently of the case it concerns.
+    """
+
+    class Action(models.TextChoices):
+        READ = "READ", _("Read")
+        CREATE = "CREATE", _("Created")
+        UPDATE = "UPDATE", _("Changed")
+        EXPORT = "EXPORT", _("Exported")
+        PRINT = "PRINT", _("Printed")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    username = models.CharField(_("user name"), max_length=150)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("acting for"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    individual = models.ForeignKey(
+        Individual, verbose_name=_("individual"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="access_log",
+    )
+    process = models.ForeignKey(
+        "viewflow.Process", verbose_name=_("case"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    path = models.CharField(_("page"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [
+            models.Index(fields=["individual", "-at"], name="accesslog_individual_idx"),
+            models.Index(fields=["user", "-at"], name="accesslog_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("the access log cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the access log cannot be deleted")
