@@ -374,21 +374,36 @@ class AccessLog(models.Model):
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     username = models.CharField(_("user name"), max_length=150)
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("acting for"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        Organisation,
+        verbose_name=_("acting for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     individual = models.ForeignKey(
-        Individual, verbose_name=_("individual"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="access_log",
+        Individual,
+        verbose_name=_("individual"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_log",
     )
     process = models.ForeignKey(
-        "viewflow.Process", verbose_name=_("case"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "viewflow.Process",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     purpose = models.CharField(_("purpose"), max_length=200)

@@ -52,3 +52,45 @@ def user_organisations(*, user) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         memberships__user=user, memberships__is_active=True
     ).distinct()
+
+
+def kommun_organisations(*, kommun: Area) -> QuerySet[Organisation]:
+    """Every organisation in a kommun, its stadsdelsområden included."""
+    return Organisation.objects.filter(Q(area=kommun) | Q(area__parent=kommun))
+
+
+def mas_kommuner(*, user) -> list[Area]:
+    """The kommuner in which the user is MAS (active memberships)."""
+    if not user.is_authenticated:
+        return []
+    kommuner = []
+    for membership in Membership.objects.filter(
+        user=user, role=Membership.Role.MAS, is_active=True
+    ).select_related("organisation__area__parent"):
+        kommun = membership.organisation.area.kommun
+        if kommun is not None and kommun not in kommuner:
+            kommuner.append(kommun)
+    return kommuner
+
+
+def is_registry_admin(*, user) -> bool:
+    return user.is_authenticated and (
+        user.is_staff
+        or Membership.objects.filter(user=user, role=Membership.Role.ADMIN, is_active=True).exists()
+    )
+
+
+def access_log_visible_to(*, user):
+    """Access-log rows a reviewer may read: administrators all; a MAS those of users
+    acting for an organisation in their kommun, and those about cases involving it."""
+    from .models import AccessLog
+
+    if is_registry_admin(user=user):
+        return AccessLog.objects.all()
+    kommuner = mas_kommuner(user=user)
+    if not kommuner:
+        return AccessLog.objects.none()
+    orgs = Organisation.objects.none()
+    for kommun in kommuner:
+        orgs = orgs | kommun_organisations(kommun=kommun)
+    return AccessLog.objects.filter(organisation__in=orgs)

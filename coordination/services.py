@@ -256,3 +256,54 @@ def organisations_import_csv(*, data: bytes | str) -> ImportResult:
             organisation.parent = parent
             organisation.save(update_fields=["parent"])
     return result
+
+
+def _client_ip(request) -> str | None:
+    # Behind the proxy the address comes from the trusted X-Forwarded-For set by it.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+
+
+def access_log_record(
+    *,
+    user,
+    action: str,
+    purpose: str,
+    individual=None,
+    process=None,
+    organisation=None,
+    request=None,
+):
+    """Append one row to the access log (PDL 4 kap. 3 §). Call it for every read or write
+    of an individual's data: case pages, plans, prints and exports.
+
+    ``organisation`` is the unit the user acts for; when not given, the user's single
+    membership among the process's organisations is taken if there is exactly one.
+    """
+    from .models import AccessLog
+
+    if organisation is None and user.is_authenticated:
+        organisation = _acting_organisation(user=user, process=process)
+    return AccessLog.objects.create(
+        user=user if user.is_authenticated else None,
+        username=user.get_username() if user.is_authenticated else "",
+        organisation=organisation,
+        individual=individual,
+        process=process,
+        action=action,
+        purpose=purpose[:200],
+        path=(request.get_full_path()[:300] if request is not None else ""),
+        ip_address=_client_ip(request) if request is not None else None,
+    )
+
+
+def _acting_organisation(*, user, process):
+    from .selectors import user_organisations
+
+    participating = getattr(process, "participating_organisations", None) if process else None
+    mine = set(user_organisations(user=user))
+    if participating is not None:
+        shared = [org for org in participating() if org in mine]
+        if len(shared) == 1:
+            return shared[0]
+    return next(iter(mine)) if len(mine) == 1 else None

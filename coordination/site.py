@@ -22,6 +22,8 @@ class CoordinationApp(Application):
         name="organisation_detail",
     )
 
+    access_log_path = path("atkomstlogg/", views.AccessLogView.as_view(), name="access_log")
+
     def has_view_permission(self, user, obj=None):
         # Each view checks login and rows itself, so an anonymous user is sent to the
         # login page instead of a bare 403 from viewflow's SiteMiddleware.

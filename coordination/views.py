@@ -1,9 +1,16 @@
+import csv
+
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
-from . import selectors
-from .forms import OrganisationFilterForm
-from .models import Organisation
+from workflows import deadlines
+
+from . import selectors, services
+from .forms import AccessLogFilterForm, OrganisationFilterForm
+from .models import AccessLog, Individual, Organisation
 
 
 class OrganisationListView(LoginRequiredMixin, ListView):
@@ -49,4 +56,97 @@ class OrganisationDetailView(LoginRequiredMixin, DetailView):
         context["units"] = organisation.units.filter(is_active=True).order_by("name")
         context["ksa_for"] = organisation.ksa_for_areas.all()
         context["gsa_for"] = organisation.gsa_for_areas.all()
+        return context
+
+
+class AccessLogView(LoginRequiredMixin, ListView):
+    """Log review (logguppföljning) for the MAS and administrators, with CSV export."""
+
+    template_name = "coordination/access_log.html"
+    context_object_name = "entries"
+    paginate_by = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not (
+            selectors.is_registry_admin(user=request.user)
+            or selectors.mas_kommuner(user=request.user)
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        self.filter_form = AccessLogFilterForm(self.request.GET or None)
+        qs = selectors.access_log_visible_to(user=self.request.user).select_related(
+            "organisation", "individual"
+        )
+        if self.filter_form.is_bound and not self.filter_form.is_valid():
+            return qs.none()
+        data = self.filter_form.cleaned_data if self.filter_form.is_bound else {}
+        if data.get("individual"):
+            qs = qs.filter(individual__personal_identity_number=data["individual"])
+        if data.get("user"):
+            qs = qs.filter(username__iexact=data["user"])
+        if data.get("date_from"):
+            qs = qs.filter(at__gte=deadlines.start_of_local_day(data["date_from"]))
+        if data.get("date_to"):
+            qs = qs.filter(at__lte=deadlines.end_of_local_day(data["date_to"]))
+        return qs
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":
+            return self._csv()
+        return super().get(request, *args, **kwargs)
+
+    def _csv(self):
+        qs = self.get_queryset()
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="atkomstlogg.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 with a BOM
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(
+            [
+                "tid",
+                "användare",
+                "organisation",
+                "personnummer",
+                "ärende",
+                "åtgärd",
+                "ändamål",
+                "sida",
+                "adress",
+            ]
+        )
+        for entry in qs.iterator(chunk_size=2000):
+            writer.writerow(
+                [
+                    timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    entry.username,
+                    entry.organisation.name if entry.organisation else "",
+                    entry.individual.personal_identity_number if entry.individual else "",
+                    entry.process_id or "",
+                    entry.get_action_display(),
+                    entry.purpose,
+                    entry.path,
+                    entry.ip_address or "",
+                ]
+            )
+        services.access_log_record(
+            user=self.request.user,
+            action=AccessLog.Action.EXPORT,
+            purpose="Export av åtkomstlogg",
+            request=self.request,
+            individual=Individual.objects.filter(
+                personal_identity_number=self.filter_form.cleaned_data.get("individual")
+            ).first()
+            if self.filter_form.is_bound and self.filter_form.is_valid()
+            else None,
+        )
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
         return context

@@ -1,4 +1,8 @@
-"""PostgreSQL refuses UPDATE, DELETE and TRUNCATE on the access log, whatever the caller."""
+"""PostgreSQL refuses UPDATE and DELETE on the access log, whatever the caller.
+
+TRUNCATE is a table privilege: revoke it from the application role in production (README,
+"Production deployment"); a trigger on it would also stop test databases being flushed.
+"""
 
 from django.db import migrations
 
@@ -11,12 +15,8 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER coordination_accesslog_no_update_delete
     BEFORE UPDATE OR DELETE ON coordination_accesslog
     FOR EACH ROW EXECUTE FUNCTION coordination_accesslog_append_only();
-CREATE TRIGGER coordination_accesslog_no_truncate
-    BEFORE TRUNCATE ON coordination_accesslog
-    FOR EACH STATEMENT EXECUTE FUNCTION coordination_accesslog_append_only();
 """
 UNGUARD = """
-DROP TRIGGER IF EXISTS coordination_accesslog_no_truncate ON coordination_accesslog;
 DROP TRIGGER IF EXISTS coordination_accesslog_no_update_delete ON coordination_accesslog;
 DROP FUNCTION IF EXISTS coordination_accesslog_append_only();
 """
