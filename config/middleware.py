@@ -10,6 +10,8 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 _KEY = "kardborre_last_seen"
 
@@ -30,3 +32,16 @@ class SessionIdleTimeoutMiddleware:
             if last_seen is None or now - last_seen >= 60:
                 request.session[_KEY] = now
         return self.get_response(request)
+
+
+class SwedishFirstLocaleMiddleware(LocaleMiddleware):
+    """Swedish unless the user chose another language (the language cookie set by the
+    switch in the toolbar); the browser's Accept-Language is not followed, so a
+    kommun's shared computer with an English browser still shows Swedish."""
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -54,7 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.SwedishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -175,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "workflows.tasks.sweep_deadlines", "schedule": 60.0},
     # Safety net of the outbox: retries after backoff, rows whose worker died.
     "deliver-pending-emails": {"task": "notifications.tasks.deliver_pending", "schedule": 60.0},
+    "deviation-late-answers": {
+        "task": "coordination.deviations.tasks.remind_late_answers",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "daily-digest": {
         "task": "notifications.tasks.send_daily_digests",
         "schedule": crontab(hour=6, minute=30),  # Europe/Stockholm (CELERY_TIMEZONE)

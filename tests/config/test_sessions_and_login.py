@@ -126,3 +126,11 @@ def test_oidc_backend_matches_on_hsa_id(settings):
     ).exists()
     with pytest.raises(SuspiciousOperation):
         backend.filter_users_by_claims({"email": "karin@example.se"})
+
+
+def test_swedish_by_default_whatever_the_browser_says_and_english_on_request(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Logga in i Kardborre" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("login")).content.decode()
+    assert "Log in to Kardborre" in page
