@@ -1,0 +1,73 @@
+"""Plan versions and the print view."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from workflows.models import Deadline
+from workflows.sip import services
+
+from .factories import SipProcessFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sip(world):
+    sip = SipProcessFactory(individual=world.individual, initiating_organisation=world.bistand)
+    sip.participants.add(world.vc)
+    services.sip_consent_record(sip=sip, decision="GIVEN", by=world.handlaggare)
+    return sip
+
+
+def _save(world, sip, goals, follow_up_days=30, interventions=None):
+    today = timezone.localdate()
+    return services.sip_plan_save(
+        sip=sip,
+        overall_responsibility="REGION",
+        lead_person=world.vardkontakt,
+        own_goals=goals,
+        others_actions="Sonen kör till vårdcentralen.",
+        follow_up_date=today + dt.timedelta(days=follow_up_days),
+        interventions=interventions
+        if interventions is not None
+        else [{"description": "Fysioterapi", "organisation": world.vc, "start_date": today}],
+        by=world.handlaggare,
+    )
+
+
+def test_versions_are_kept_and_the_follow_up_deadline_moves(world, sip):
+    first = _save(world, sip, "Gå utan rollator")
+    second = _save(world, sip, "Gå till parken", follow_up_days=60)
+    assert (first.number, second.number) == (1, 2)
+    first.refresh_from_db()
+    assert first.own_goals == "Gå utan rollator"
+    deadlines = Deadline.objects.filter(process=sip, kind="SIP_FOLLOW_UP")
+    assert [d.status for d in deadlines.order_by("pk")] == ["CANCELLED", "OPEN"]
+    open_deadline = deadlines.get(status="OPEN")
+    # The lead person works at the vårdcentral, which answers for the follow-up.
+    assert open_deadline.responsible_organisation == world.vc
+    assert open_deadline.responsible_user == world.vardkontakt
+
+
+def test_a_plan_needs_an_intervention(world, sip):
+    with pytest.raises(ValidationError):
+        _save(world, sip, "Mål", interventions=[])
+    assert not sip.plan_versions.exists()
+
+
+def test_print_view(client, world, sip):
+    _save(world, sip, "Gå utan rollator")
+    _save(world, sip, "Gå till parken")
+    client.force_login(world.vardkontakt)
+    page = client.get(f"/sips/{sip.pk}/plan/1/utskrift/").content.decode()
+    assert "Samordnad individuell plan (SIP)" in page
+    assert "Version 1" in page and "Gå utan rollator" in page and "Gå till parken" not in page
+    assert "Fysioterapi" in page and "Rosenlunds vårdcentral" in page
+    assert "Region" in page and "Sonen kör till vårdcentralen." in page
+    assert "Skriv ut" in page
+    assert client.get(f"/sips/{sip.pk}/plan/3/utskrift/").status_code == 404
+    overview = client.get(sip.get_absolute_url()).content.decode()
+    assert "Gå till parken" in overview and "Tidigare versioner" in overview

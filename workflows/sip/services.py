@@ -1,0 +1,640 @@
+"""The only writers of SIP data. Flow views, the acknowledgement page and other apps
+(the discharge flow, the reminders sweep) call these."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from viewflow.workflow.status import PROCESS, STATUS
+
+from coordination.models import Consent, Membership
+from workflows.services import deadline_cancel, deadline_meet, deadline_open
+
+from .models import (
+    Invitation,
+    InvitationEvent,
+    Meeting,
+    PlanIntervention,
+    PlanVersion,
+    SipEvent,
+    SipProcess,
+)
+
+INVITATION_RESPONSE = "INVITATION_RESPONSE"
+SIP_FOLLOW_UP = "SIP_FOLLOW_UP"
+ACK_SALT = "sip.invitation.acknowledge"
+# What the participant is asked to do within this many hours, never later than the meeting.
+DEFAULT_RESPONSE_HOURS = 48
+DEFAULT_ACK_LINK_DAYS = 14
+FOLLOW_UP_DUE_TIME = dt.time(16, 0)
+
+
+def response_hours() -> int:
+    return int(getattr(settings, "SIP_INVITATION_RESPONSE_HOURS", DEFAULT_RESPONSE_HOURS))
+
+
+def ack_link_max_age() -> dt.timedelta:
+    return dt.timedelta(days=int(getattr(settings, "SIP_ACK_LINK_DAYS", DEFAULT_ACK_LINK_DAYS)))
+
+
+class SharingStopped(ValidationError):
+    """Consent was declined or revoked: nothing more may be sent about this SIP."""
+
+
+def _event(*, sip, kind, by=None, note="", at=None) -> SipEvent:
+    return SipEvent.objects.create(sip=sip, kind=kind, by=by, note=note, at=at or timezone.now())
+
+
+def _locked(sip: SipProcess) -> SipProcess:
+    """Lock the SIP's row and refresh the caller's instance in place: flow activations
+    hold that instance and save it again when the process ends."""
+    list(SipProcess.objects.select_for_update().filter(pk=sip.pk).values_list("pk", flat=True))
+    sip.refresh_from_db()
+    return sip
+
+
+def _ensure_sharing_allowed(sip: SipProcess) -> None:
+    if sip.sharing_stopped:
+        raise SharingStopped(
+            _("The consent has been declined or revoked: nothing more may be shared.")
+        )
+
+
+# --- Initiation -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def sip_initiate(
+    *, activation, individual, initiating_organisation, reason, participants=(), by
+) -> SipProcess:
+    """Fill and start a SIP from the start view's activation (SoL 2 kap. 7 §: start
+    "utan dröjsmål")."""
+    sip = activation.process
+    sip.individual = individual
+    sip.initiating_organisation = initiating_organisation
+    sip.reason = reason
+    sip.created_by = by
+    activation.execute()
+    sip.participants.add(*[o for o in participants if o != initiating_organisation])
+    _event(sip=sip, kind=SipEvent.Kind.INITIATED, by=by)
+    return sip
+
+
+def _fill_from_discharge(activation, *, discharge_process, by):
+    """StartHandle body: the region's fast vårdkontakt calls the SIP at discharge
+    (DOMAIN.md §1.3 step 4, §2.2)."""
+    sip = activation.process
+    sip.individual = discharge_process.individual
+    sip.initiating_organisation = discharge_process.vardcentral
+    sip.origin_discharge_id = discharge_process.pk
+    sip.created_by = by
+    sip.reason = _("Coordinated planning after discharge from inpatient care.")
+    sip.save()
+    organisations = [
+        o
+        for o in discharge_process.participating_organisations()
+        if o != sip.initiating_organisation
+    ]
+    sip.participants.add(*organisations)
+    lead = getattr(discharge_process, "fast_vardkontakt", None)
+    if lead is not None:
+        sip.lead_person = lead
+        sip.save(update_fields=["lead_person"])
+    _event(sip=sip, kind=SipEvent.Kind.INITIATED, by=by, note=_("Started from a discharge."))
+    return sip
+
+
+@transaction.atomic
+def sip_start_from_discharge(*, discharge_process, by) -> SipProcess:
+    """Start a SIP for the discharge's individual, initiated by its vårdcentral."""
+    from .flows import SipFlow
+
+    existing = SipProcess.objects.filter(origin_discharge_id=discharge_process.pk).first()
+    if existing is not None:
+        return existing
+    if discharge_process.vardcentral is None:
+        raise ValidationError(_("The discharge has no vårdcentral to call the SIP."))
+    return SipFlow.start_from_discharge.run(discharge_process=discharge_process, by=by)
+
+
+# --- Consent --------------------------------------------------------------------------
+
+
+def custodial_guardians(*, sip: SipProcess):
+    return sip.individual.related_persons.filter(kind="VARDNADSHAVARE", has_custody=True)
+
+
+@transaction.atomic
+def sip_consent_record(
+    *, sip, decision, given_by_individual=True, guardians=(), scope_note="", by
+) -> Consent:
+    """Record the consent that the plan needs (SoL 2 kap. 7 §; for a child the
+    vårdnadshavare, both where both have custody, DOMAIN.md §2.6). A declined consent
+    ends the SIP with that reason."""
+    sip = _locked(sip)
+    guardians = list(guardians)
+    if sip.is_child:
+        required = set(custodial_guardians(sip=sip))
+        if not required:
+            raise ValidationError(
+                _("The individual is a child: register the guardians with custody first.")
+            )
+        if not required.issubset(set(guardians)):
+            raise ValidationError(
+                _("For a child, every guardian with custody must take part in the decision.")
+            )
+    elif not given_by_individual and not guardians:
+        raise ValidationError(_("Say who gave or declined the consent."))
+    consent = Consent.objects.create(
+        individual=sip.individual,
+        scope=Consent.Scope.SIP,
+        decision=decision,
+        given_by_individual=given_by_individual and not sip.is_child,
+        scope_note=scope_note,
+        recorded_by=by,
+    )
+    consent.given_by.set(guardians)
+    sip.consent = consent
+    if decision == Consent.Decision.GIVEN:
+        sip.stage = SipProcess.Stage.INVITATION
+        _event(sip=sip, kind=SipEvent.Kind.CONSENT_GIVEN, by=by, note=scope_note)
+    else:
+        sip.stage = SipProcess.Stage.CONSENT_DECLINED
+        sip.closed_reason = scope_note or _("Consent declined.")
+        _event(sip=sip, kind=SipEvent.Kind.CONSENT_DECLINED, by=by, note=scope_note)
+    sip.save(update_fields=["consent", "stage", "closed_reason"])
+    return consent
+
+
+def _cancel_open_obligations(*, sip, by, note):
+    for invitation in Invitation.objects.filter(meeting__sip=sip):
+        deadline_cancel(
+            process=sip,
+            kind=INVITATION_RESPONSE,
+            subject_key=f"invitation:{invitation.pk}",
+            by=by,
+            note=note,
+        )
+    deadline_cancel(process=sip, kind=SIP_FOLLOW_UP, by=by, note=note)
+
+
+@transaction.atomic
+def sip_consent_revoke(*, sip, by, note="") -> SipProcess:
+    """The person withdraws: sharing stops at once and the SIP ends (DOMAIN.md §2.3)."""
+    sip = _locked(sip)
+    if sip.consent is None or not sip.consent.is_in_force:
+        raise ValidationError(_("There is no consent in force to revoke."))
+    now = timezone.now()
+    consent = sip.consent
+    consent.revoked_at = now
+    consent.revoked_by = by
+    consent.save(update_fields=["revoked_at", "revoked_by"])
+    sip.stage = SipProcess.Stage.CONSENT_REVOKED
+    sip.closed_reason = note or _("Consent revoked.")
+    sip.status = PROCESS.CANCELED
+    sip.finished = now
+    sip.save(update_fields=["stage", "closed_reason", "status", "finished"])
+    # The open steps of the flow can no longer be done.
+    for task in sip.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]):
+        task.status = STATUS.CANCELED
+        task.finished = now
+        task.save(update_fields=["status", "finished"])
+    _cancel_open_obligations(sip=sip, by=by, note="consent revoked")
+    _event(sip=sip, kind=SipEvent.Kind.CONSENT_REVOKED, by=by, note=note)
+    return sip
+
+
+# --- Invitations ----------------------------------------------------------------------
+
+
+def acknowledgement_token(invitation: Invitation) -> str:
+    return signing.dumps({"invitation": invitation.pk}, salt=ACK_SALT)
+
+
+def acknowledgement_url(invitation: Invitation) -> str:
+    path = reverse("sip_public:acknowledge", args=[acknowledgement_token(invitation)])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """Raises ``signing.SignatureExpired`` or ``signing.BadSignature``, or
+    ``Invitation.DoesNotExist``."""
+    data = signing.loads(token, salt=ACK_SALT, max_age=ack_link_max_age())
+    return Invitation.objects.select_related("meeting__sip").get(pk=data["invitation"])
+
+
+def invitation_recipient(*, invitation_id) -> tuple[str, str]:
+    """Where to remind about an invitation, and its one-click acknowledgement link.
+
+    The address is "" when there is none or when consent no longer allows sharing.
+    """
+    invitation = Invitation.objects.select_related(
+        "meeting__sip__consent", "organisation", "staff_user", "related_person"
+    ).get(pk=invitation_id)
+    url = acknowledgement_url(invitation)
+    if invitation.meeting.sip.sharing_stopped:
+        return "", url
+    return invitation.email, url
+
+
+def _response_due_at(meeting: Meeting, now) -> dt.datetime:
+    return min(now + dt.timedelta(hours=response_hours()), meeting.starts_at)
+
+
+def _local(value) -> str:
+    # Emails are read outside any request: always the site language (Swedish).
+    with translation.override(settings.LANGUAGE_CODE):
+        return formats.date_format(timezone.localtime(value), "j M Y H:i")
+
+
+def _enqueue_invitation_email(invitation: Invitation) -> None:
+    from notifications.services import email_enqueue
+
+    meeting = invitation.meeting
+    sip = meeting.sip
+    email_enqueue(
+        idempotency_key=f"sips:invitation:{invitation.pk}:sent",
+        to=invitation.email,
+        template="sip/emails/invitation",
+        context={
+            "case_reference": f"SIP #{sip.pk}",
+            "initiator": str(sip.initiating_organisation),
+            "meeting_at": _local(meeting.starts_at),
+            "place": meeting.place,
+            "meeting_link": meeting.meeting_link,
+            "phone": meeting.phone,
+            "respond_by": _local(_response_due_at(meeting, invitation.sent_at)),
+            "acknowledge_url": acknowledgement_url(invitation),
+        },
+        process=sip,
+    )
+
+
+def _transition(invitation, name, *, by=None, via_link=False, reason="", channel="", args=()):
+    source = invitation.state
+    getattr(invitation, name)(*args)
+    invitation.save()
+    InvitationEvent.objects.create(
+        invitation=invitation,
+        from_state=source,
+        to_state=invitation.state,
+        by=by,
+        via_link=via_link,
+        reason=reason,
+        channel=channel,
+    )
+
+
+def _responsible_organisation(invitation: Invitation):
+    return invitation.organisation or invitation.meeting.sip.initiating_organisation
+
+
+@transaction.atomic
+def invitation_send(*, invitation, by) -> Invitation:
+    """DRAFT → SENT: email the participant and open the answer deadline.
+
+    Raises ``TransitionNotAllowed`` when a required second channel is missing or the
+    invitation is not a draft, ``SharingStopped`` when consent no longer allows it.
+    """
+    invitation = (
+        Invitation.objects.select_for_update().select_related("meeting__sip").get(pk=invitation.pk)
+    )
+    sip = invitation.meeting.sip
+    _ensure_sharing_allowed(sip)
+    _transition(invitation, "send", by=by, channel=invitation.channel)
+    deadline_open(
+        process=sip,
+        kind=INVITATION_RESPONSE,
+        responsible_organisation=_responsible_organisation(invitation),
+        due_at=_response_due_at(invitation.meeting, invitation.sent_at),
+        subject_key=f"invitation:{invitation.pk}",
+        by=by,
+    )
+    if invitation.email:
+        _enqueue_invitation_email(invitation)
+    return invitation
+
+
+@transaction.atomic
+def invitation_record_second_channel(*, invitation, channel, note="", by) -> Invitation:
+    """Log the second channel (who, when, how) for an organisation that the planning IT
+    support may not reach, then send the invitation."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _ensure_sharing_allowed(invitation.meeting.sip)
+    if invitation.state != Invitation.State.DRAFT or not invitation.needs_second_channel:
+        raise ValidationError(_("This invitation does not need a second channel."))
+    if channel == Invitation.Channel.FUNCTIONAL_MAILBOX:
+        if not invitation.organisation.functional_mailbox:
+            raise ValidationError(_("The organisation has no functional mailbox."))
+        invitation.email = invitation.organisation.functional_mailbox
+    elif channel == Invitation.Channel.PHONE:
+        if not note.strip():
+            raise ValidationError(_("Write whom you spoke to and what was agreed."))
+    else:
+        raise ValidationError(_("Choose the functional mailbox or a phone call."))
+    invitation.second_channel = channel
+    invitation.second_channel_at = timezone.now()
+    invitation.second_channel_by = by
+    invitation.second_channel_note = note
+    invitation.save(
+        update_fields=[
+            "email",
+            "second_channel",
+            "second_channel_at",
+            "second_channel_by",
+            "second_channel_note",
+        ]
+    )
+    _event(
+        sip=invitation.meeting.sip,
+        kind=SipEvent.Kind.SECOND_CHANNEL,
+        by=by,
+        note=f"{invitation.participant_label}: {invitation.get_second_channel_display()} {note}",
+    )
+    return invitation_send(invitation=invitation, by=by)
+
+
+STAFF_ACTIONS = {
+    "acknowledge": Invitation.State.ACKNOWLEDGED,
+    "accept": Invitation.State.ACCEPTED,
+    "decline": Invitation.State.DECLINED,
+    "mark_undeliverable": Invitation.State.UNDELIVERABLE,
+}
+
+
+@transaction.atomic
+def invitation_set_state(*, invitation, action, reason, by) -> Invitation:
+    """Staff record an answer given outside the system (phone, mail), with a logged
+    reason. Raises ``TransitionNotAllowed`` for a move the state machine forbids."""
+    if action not in STAFF_ACTIONS:
+        raise ValidationError(_("Unknown action."))
+    if not reason.strip():
+        raise ValidationError(_("Give a reason; it is logged."))
+    invitation = (
+        Invitation.objects.select_for_update().select_related("meeting__sip").get(pk=invitation.pk)
+    )
+    sip = invitation.meeting.sip
+    args = (reason,) if action == "decline" else ()
+    _transition(invitation, action, by=by, reason=reason, args=args)
+    subject_key = f"invitation:{invitation.pk}"
+    if action == "acknowledge":
+        deadline_meet(process=sip, kind=INVITATION_RESPONSE, subject_key=subject_key, by=by)
+    elif action == "mark_undeliverable":
+        deadline_cancel(
+            process=sip,
+            kind=INVITATION_RESPONSE,
+            subject_key=subject_key,
+            by=by,
+            note="undeliverable",
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_answer_via_link(*, invitation, action, reason="") -> tuple[Invitation, bool]:
+    """The participant's one-click answer. Returns (invitation, changed); a second click
+    changes nothing and writes no event."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("meeting__sip").get(pk=invitation.pk)
+    )
+    sip = invitation.meeting.sip
+    if action == "acknowledge":
+        if invitation.state != Invitation.State.SENT:
+            return invitation, False
+        _transition(invitation, "acknowledge", via_link=True)
+        deadline_meet(
+            process=sip, kind=INVITATION_RESPONSE, subject_key=f"invitation:{invitation.pk}"
+        )
+        return invitation, True
+    if action in ("accept", "decline"):
+        if invitation.state != Invitation.State.ACKNOWLEDGED:
+            return invitation, False
+        args = (reason,) if action == "decline" else ()
+        _transition(invitation, action, via_link=True, reason=reason, args=args)
+        return invitation, True
+    raise ValidationError(_("Unknown action."))
+
+
+# --- Meeting --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sip_invite(
+    *,
+    sip,
+    starts_at,
+    place="",
+    meeting_link="",
+    phone="",
+    organisations=(),
+    staff_users=(),
+    include_individual=False,
+    related_persons=(),
+    by,
+) -> Meeting:
+    """Plan the meeting and invite every participant (DOMAIN.md §2.4).
+
+    Invitations to organisations the planning IT support may not reach stay drafts,
+    flagged, until a second channel is logged.
+    """
+    sip = _locked(sip)
+    _ensure_sharing_allowed(sip)
+    if not (place or meeting_link or phone):
+        raise ValidationError(_("Give a place, a secure meeting link or a phone number."))
+    meeting = Meeting.objects.create(
+        sip=sip, starts_at=starts_at, place=place, meeting_link=meeting_link, phone=phone
+    )
+    invitations = []
+    for organisation in organisations:
+        if organisation != sip.initiating_organisation:
+            sip.participants.add(organisation)
+        invitations.append(
+            Invitation.objects.create(
+                meeting=meeting,
+                kind=Invitation.Kind.ORGANISATION,
+                organisation=organisation,
+                email=organisation.functional_mailbox,
+                channel=Invitation.Channel.SYSTEM,
+                needs_second_channel=organisation.needs_second_channel,
+            )
+        )
+    for user in staff_users:
+        invitations.append(
+            Invitation.objects.create(
+                meeting=meeting,
+                kind=Invitation.Kind.STAFF,
+                staff_user=user,
+                email=user.email,
+                channel=Invitation.Channel.EMAIL,
+            )
+        )
+    if include_individual:
+        individual = sip.individual
+        invitations.append(
+            Invitation.objects.create(
+                meeting=meeting,
+                kind=Invitation.Kind.INDIVIDUAL,
+                email=individual.email,
+                channel=Invitation.Channel.EMAIL if individual.email else Invitation.Channel.LETTER,
+            )
+        )
+    for person in related_persons:
+        invitations.append(
+            Invitation.objects.create(
+                meeting=meeting,
+                kind=Invitation.Kind.RELATED_PERSON,
+                related_person=person,
+                email=person.email,
+                channel=Invitation.Channel.EMAIL if person.email else Invitation.Channel.LETTER,
+            )
+        )
+    sip.stage = SipProcess.Stage.MEETING
+    sip.save(update_fields=["stage"])
+    _event(
+        sip=sip,
+        kind=SipEvent.Kind.MEETING_SCHEDULED,
+        by=by,
+        note=_local(starts_at),
+    )
+    for invitation in invitations:
+        if not invitation.needs_second_channel:
+            invitation_send(invitation=invitation, by=by)
+    return meeting
+
+
+@transaction.atomic
+def sip_meeting_record(*, sip, meeting, attendance, notes="", by) -> Meeting:
+    """Record who came. ``attendance`` maps invitation pk → (ATTENDED | ABSENT |
+    ATTENDED_LATE | REPLACED, note). Invitations still unanswered at the meeting are
+    recorded as such, for the deviation register."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk, sip=sip)
+    meeting.held_at = timezone.now()
+    meeting.notes = notes
+    meeting.save(update_fields=["held_at", "notes"])
+    for invitation in meeting.invitations.select_for_update():
+        value, note = attendance.get(invitation.pk, ("", ""))
+        if value and value not in Invitation.Attendance.values:
+            raise ValidationError(_("Unknown attendance value."))
+        invitation.attendance = value
+        invitation.attendance_note = note
+        invitation.unanswered_at_meeting = invitation.is_unanswered
+        invitation.save(update_fields=["attendance", "attendance_note", "unanswered_at_meeting"])
+    sip = _locked(sip)
+    sip.stage = SipProcess.Stage.PLAN
+    sip.save(update_fields=["stage"])
+    _event(sip=sip, kind=SipEvent.Kind.MEETING_HELD, by=by, note=notes)
+    return meeting
+
+
+# --- Plan and follow-up -----------------------------------------------------------------
+
+
+def _lead_organisation(sip, lead_person):
+    if lead_person is not None:
+        for organisation in sip.participating_organisations():
+            if Membership.objects.filter(
+                user=lead_person, organisation=organisation, is_active=True
+            ).exists():
+                return organisation
+    return sip.initiating_organisation
+
+
+@transaction.atomic
+def sip_plan_save(
+    *,
+    sip,
+    overall_responsibility,
+    own_goals,
+    follow_up_date,
+    interventions,
+    others_actions="",
+    lead_person=None,
+    by,
+) -> PlanVersion:
+    """Save a new plan version (earlier versions are kept) and open the follow-up
+    deadline on its follow-up date."""
+    sip = _locked(sip)
+    _ensure_sharing_allowed(sip)
+    if not interventions:
+        raise ValidationError(_("The plan needs at least one intervention."))
+    number = (sip.plan_versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    plan = PlanVersion.objects.create(
+        sip=sip,
+        number=number,
+        overall_responsibility=overall_responsibility,
+        lead_person=lead_person,
+        own_goals=own_goals,
+        others_actions=others_actions,
+        follow_up_date=follow_up_date,
+        created_by=by,
+    )
+    for item in interventions:
+        PlanIntervention.objects.create(
+            plan=plan,
+            description=item["description"],
+            organisation=item["organisation"],
+            start_date=item["start_date"],
+        )
+        if item["organisation"] != sip.initiating_organisation:
+            sip.participants.add(item["organisation"])
+    sip.lead_huvudman = overall_responsibility
+    sip.lead_person = lead_person
+    sip.stage = SipProcess.Stage.FOLLOW_UP
+    sip.save(update_fields=["lead_huvudman", "lead_person", "stage"])
+    due_at = timezone.make_aware(dt.datetime.combine(follow_up_date, FOLLOW_UP_DUE_TIME))
+    deadline_open(
+        process=sip,
+        kind=SIP_FOLLOW_UP,
+        responsible_organisation=_lead_organisation(sip, lead_person),
+        responsible_user=lead_person,
+        due_at=due_at,
+        by=by,
+    )
+    _event(sip=sip, kind=SipEvent.Kind.PLAN_VERSION, by=by, note=f"v{number}")
+    return plan
+
+
+@transaction.atomic
+def sip_follow_up_record(*, sip, close, note="", by) -> SipProcess:
+    """The follow-up was done: either revise the plan (a new version) or close the SIP."""
+    sip = _locked(sip)
+    deadline_meet(process=sip, kind=SIP_FOLLOW_UP, by=by)
+    if close:
+        sip.stage = SipProcess.Stage.CLOSED
+        sip.closed_reason = note
+        _event(sip=sip, kind=SipEvent.Kind.CLOSED, by=by, note=note)
+    else:
+        sip.stage = SipProcess.Stage.PLAN
+        _event(sip=sip, kind=SipEvent.Kind.FOLLOW_UP_REVISE, by=by, note=note)
+    sip.save(update_fields=["stage", "closed_reason"])
+    return sip
+
+
+@transaction.atomic
+def invitations_record_unanswered_at_meeting(*, now=None) -> int:
+    """Record, once the meeting time has come, every invitation still without an answer.
+
+    Idempotent and cheap (only meetings that have started and whose unanswered
+    invitations are not yet recorded): a periodic sweep may call it. The meeting
+    step records the same fact when attendance is entered.
+    """
+    now = now or timezone.now()
+    return (
+        Invitation.objects.filter(
+            meeting__starts_at__lte=now,
+            unanswered_at_meeting=False,
+            state__in=[
+                Invitation.State.DRAFT,
+                Invitation.State.SENT,
+                Invitation.State.UNDELIVERABLE,
+            ],
+        )
+        .exclude(meeting__sip__stage__in=[SipProcess.Stage.CONSENT_REVOKED])
+        .update(unanswered_at_meeting=True)
+    )

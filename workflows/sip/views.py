@@ -1,0 +1,542 @@
+"""SIP pages: the flow's task forms, the overview, the list, the print view and the
+public acknowledgement page. Views stay thin: each write is one service call."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django_fsm import TransitionNotAllowed
+from viewflow.workflow.status import STATUS
+
+from coordination.models import Membership
+from coordination.selectors import user_organisations
+
+from . import selectors, services
+from .forms import (
+    ConsentForm,
+    DeclineViaLinkForm,
+    FollowUpForm,
+    InitiateForm,
+    InterventionFormSet,
+    InvitationStateForm,
+    InviteForm,
+    MeetingForm,
+    PlanForm,
+    RevokeConsentForm,
+    SecondChannelForm,
+    SipFilterForm,
+)
+from .models import Invitation, InvitationEvent, PlanVersion, SipProcess
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- Flow task views ----------------------------------------------------------------------
+
+
+class SipTaskView(FormView):
+    """A human step of SipFlow; viewflow wraps it with the task's permission checks."""
+
+    template_name = "sip/task_form.html"
+    title = ""
+
+    @property
+    def sip(self) -> SipProcess:
+        return self.request.activation.process
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "sip": self.sip}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            sip=self.sip, task_title=self.request.activation.flow_task.task_title, **kwargs
+        )
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.perform(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        self.request.activation.execute()
+        messages.success(self.request, _("Saved."))
+        return redirect(self.sip.get_absolute_url())
+
+
+class InitiateView(LoginRequiredMixin, FormView):
+    form_class = InitiateForm
+    template_name = "sip/task_form.html"
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "organisations": selectors.initiating_organisations_of(user=self.request.user),
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(task_title=_("Initiate a SIP"), **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        sip = services.sip_initiate(
+            activation=self.request.activation,
+            individual=form.individual,
+            initiating_organisation=data["initiating_organisation"],
+            reason=data["reason"],
+            participants=data["participants"],
+            by=self.request.user,
+        )
+        messages.success(self.request, _("The SIP was started. Record the consent next."))
+        return redirect(sip.get_absolute_url())
+
+
+class ConsentView(SipTaskView):
+    form_class = ConsentForm
+
+    def get_context_data(self, **kwargs):
+        guardians = services.custodial_guardians(sip=self.sip) if self.sip.is_child else []
+        return super().get_context_data(is_child=self.sip.is_child, guardians=guardians, **kwargs)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        services.sip_consent_record(
+            sip=self.sip,
+            decision=data["decision"],
+            given_by_individual=data["given_by_individual"],
+            guardians=data["guardians"],
+            scope_note=data["scope_note"],
+            by=self.request.user,
+        )
+
+
+class InviteView(SipTaskView):
+    form_class = InviteForm
+
+    def perform(self, form):
+        data = form.cleaned_data
+        services.sip_invite(
+            sip=self.sip,
+            starts_at=data["starts_at"],
+            place=data["place"],
+            meeting_link=data["meeting_link"],
+            phone=data["phone"],
+            organisations=data["organisations"],
+            staff_users=data["staff_users"],
+            include_individual=data["include_individual"],
+            related_persons=data["related_persons"],
+            by=self.request.user,
+        )
+
+
+class MeetingView(SipTaskView):
+    form_class = MeetingForm
+    template_name = "sip/task_meeting.html"
+
+    @property
+    def meeting(self):
+        meeting = self.sip.meetings.order_by("-starts_at", "-pk").first()
+        if meeting is None:
+            raise Http404
+        return meeting
+
+    def get_form_kwargs(self):
+        kwargs = FormView.get_form_kwargs(self)
+        kwargs["invitations"] = self.meeting.invitations.select_related(
+            "organisation", "staff_user", "related_person"
+        )
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(meeting=self.meeting, **kwargs)
+
+    def perform(self, form):
+        services.sip_meeting_record(
+            sip=self.sip,
+            meeting=self.meeting,
+            attendance=form.attendance(),
+            notes=form.cleaned_data["notes"],
+            by=self.request.user,
+        )
+
+
+class PlanView(SipTaskView):
+    form_class = PlanForm
+    template_name = "sip/task_plan.html"
+
+    def latest_plan(self):
+        return self.sip.plan_versions.order_by("-number").first()
+
+    def get_initial(self):
+        plan = self.latest_plan()
+        if plan is None:
+            return {
+                "overall_responsibility": self.sip.lead_huvudman,
+                "lead_person": self.sip.lead_person,
+            }
+        return {
+            "overall_responsibility": plan.overall_responsibility,
+            "lead_person": plan.lead_person,
+            "own_goals": plan.own_goals,
+            "others_actions": plan.others_actions,
+        }
+
+    def get_formset(self):
+        plan = self.latest_plan()
+        initial = []
+        if plan is not None:
+            initial = [
+                {
+                    "description": item.description,
+                    "organisation": item.organisation,
+                    "start_date": item.start_date,
+                }
+                for item in plan.interventions.all()
+            ]
+        return InterventionFormSet(
+            self.request.POST or None,
+            prefix="interventions",
+            initial=initial,
+            form_kwargs={"organisations": self._organisations()},
+        )
+
+    def _organisations(self):
+        from coordination.models import Organisation
+
+        return Organisation.objects.filter(
+            pk__in=[o.pk for o in self.sip.participating_organisations()]
+        ).order_by("name")
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("formset", self.get_formset())
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        formset = self.get_formset()
+        if form.is_valid() and formset.is_valid():
+            self.formset = formset
+            return self.form_valid(form)
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def perform(self, form):
+        data = form.cleaned_data
+        interventions = [
+            f.cleaned_data
+            for f in self.formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        services.sip_plan_save(
+            sip=self.sip,
+            overall_responsibility=data["overall_responsibility"],
+            lead_person=data["lead_person"],
+            own_goals=data["own_goals"],
+            others_actions=data["others_actions"],
+            follow_up_date=data["follow_up_date"],
+            interventions=interventions,
+            by=self.request.user,
+        )
+
+
+class FollowUpView(SipTaskView):
+    form_class = FollowUpForm
+
+    def get_form_kwargs(self):
+        return FormView.get_form_kwargs(self)
+
+    def perform(self, form):
+        services.sip_follow_up_record(
+            sip=self.sip,
+            close=form.cleaned_data["decision"] == "CLOSE",
+            note=form.cleaned_data["note"],
+            by=self.request.user,
+        )
+
+
+# --- Overview, list, print ------------------------------------------------------------------
+
+
+class VisibleSipMixin(LoginRequiredMixin):
+    """A SIP the user may see, else 404 (no hint that it exists)."""
+
+    def get_sip(self) -> SipProcess:
+        if not hasattr(self, "_sip"):
+            self._sip = get_object_or_404(
+                selectors.sips_visible_to(user=self.request.user), pk=self.kwargs["pk"]
+            )
+        return self._sip
+
+
+def _acts_for_initiator(user, sip) -> bool:
+    return Membership.objects.filter(
+        user=user,
+        organisation=sip.initiating_organisation,
+        is_active=True,
+        organisation__is_active=True,
+    ).exists()
+
+
+def _can_change_invitation(user, invitation) -> bool:
+    if _acts_for_initiator(user, invitation.meeting.sip):
+        return True
+    return (
+        invitation.organisation_id is not None
+        and Membership.objects.filter(
+            user=user, organisation_id=invitation.organisation_id, is_active=True
+        ).exists()
+    )
+
+
+class SipListView(LoginRequiredMixin, ListView):
+    template_name = "sip/sip_list.html"
+    context_object_name = "sips"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filter_form = SipFilterForm(self.request.GET or None)
+        if self.filter_form.is_bound and self.filter_form.is_valid():
+            data = self.filter_form.cleaned_data
+            return selectors.sip_search(
+                user=self.request.user, query=data["q"], stage=data["stage"]
+            )
+        return selectors.sip_search(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        if selectors.user_can_initiate_sip(user=self.request.user):
+            from .flows import SipFlow
+
+            context["start_url"] = SipFlow.start.reverse("execute")
+        return context
+
+
+class SipDetailView(VisibleSipMixin, DetailView):
+    template_name = "sip/sip_detail.html"
+    context_object_name = "sip"
+
+    def get_object(self, queryset=None):
+        return self.get_sip()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sip = self.object
+        user = self.request.user
+        invitations = list(selectors.sip_invitations(sip=sip))
+        unanswered = [i for i in invitations if i.is_unanswered]
+        context.update(
+            invitations=invitations,
+            unanswered=unanswered,
+            flagged=[i for i in invitations if i.second_channel_missing],
+            meetings=sip.meetings.all(),
+            plans=sip.plan_versions.select_related("created_by", "lead_person").prefetch_related(
+                "interventions__organisation"
+            ),
+            history=self._history(sip),
+            deadlines=sip.deadlines.select_related("responsible_organisation").order_by("due_at"),
+            acts_for_initiator=_acts_for_initiator(user, sip),
+            changeable={i.pk for i in invitations if _can_change_invitation(user, i)},
+            state_form=InvitationStateForm(),
+            second_channel_form=SecondChannelForm(),
+            revoke_form=RevokeConsentForm(),
+            open_tasks=self._open_tasks(sip),
+            participating=sip.participating_organisations(),
+        )
+        return context
+
+    def _history(self, sip):
+        """SIP events and invitation transitions on one time line."""
+        rows = [
+            {
+                "at": e.at,
+                "what": e.get_kind_display(),
+                "by": e.by,
+                "via_link": False,
+                "note": e.note,
+            }
+            for e in sip.events.select_related("by")
+        ]
+        for event in InvitationEvent.objects.filter(invitation__meeting__sip=sip).select_related(
+            "invitation__organisation",
+            "invitation__staff_user",
+            "invitation__related_person",
+            "by",
+        ):
+            rows.append(
+                {
+                    "at": event.at,
+                    "what": f"{event.invitation.participant_label}: "
+                    f"{event.get_from_state_display()} → {event.get_to_state_display()}",
+                    "by": event.by,
+                    "via_link": event.via_link,
+                    "note": event.reason,
+                }
+            )
+        return sorted(rows, key=lambda row: row["at"])
+
+    def _open_tasks(self, sip):
+        user_org_pks = {
+            str(pk)
+            for pk in user_organisations(user=self.request.user).values_list("pk", flat=True)
+        }
+        tasks = []
+        for task in sip.task_set.filter(
+            flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+        ):
+            url = None
+            if task.owner_permission_obj_pk in user_org_pks:
+                url = task.flow_task.reverse("index", args=[sip.pk, task.pk])
+            tasks.append({"task": task, "url": url})
+        return tasks
+
+
+class _InvitationActionView(VisibleSipMixin, View):
+    form_class = None
+
+    def post(self, request, pk, invitation_pk):
+        sip = self.get_sip()
+        invitation = get_object_or_404(Invitation, pk=invitation_pk, meeting__sip=sip)
+        if not _can_change_invitation(request.user, invitation):
+            raise PermissionDenied
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+            return redirect(sip.get_absolute_url())
+        try:
+            self.perform(invitation, form.cleaned_data)
+        except TransitionNotAllowed:
+            messages.error(
+                request,
+                _("%(participant)s: that change is not possible from the state “%(state)s”.")
+                % {
+                    "participant": invitation.participant_label,
+                    "state": invitation.get_state_display(),
+                },
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("The invitation was updated."))
+        return redirect(sip.get_absolute_url())
+
+
+class InvitationStateView(_InvitationActionView):
+    form_class = InvitationStateForm
+
+    def perform(self, invitation, data):
+        services.invitation_set_state(
+            invitation=invitation,
+            action=data["action"],
+            reason=data["reason"],
+            by=self.request.user,
+        )
+
+
+class SecondChannelView(_InvitationActionView):
+    form_class = SecondChannelForm
+
+    def perform(self, invitation, data):
+        if not _acts_for_initiator(self.request.user, invitation.meeting.sip):
+            raise PermissionDenied
+        services.invitation_record_second_channel(
+            invitation=invitation, channel=data["channel"], note=data["note"], by=self.request.user
+        )
+
+
+class RevokeConsentView(VisibleSipMixin, View):
+    def post(self, request, pk):
+        sip = self.get_sip()
+        if not _acts_for_initiator(request.user, sip):
+            raise PermissionDenied
+        form = RevokeConsentForm(request.POST)
+        form.is_valid()
+        try:
+            services.sip_consent_revoke(
+                sip=sip, by=request.user, note=form.cleaned_data.get("note", "")
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.warning(
+                request, _("The consent was revoked. Nothing more is shared in this SIP.")
+            )
+        return redirect(sip.get_absolute_url())
+
+
+class PlanPrintView(VisibleSipMixin, TemplateView):
+    template_name = "sip/plan_print.html"
+
+    def get_context_data(self, **kwargs):
+        sip = self.get_sip()
+        plan = get_object_or_404(
+            PlanVersion.objects.select_related("created_by", "lead_person"),
+            sip=sip,
+            number=self.kwargs["number"],
+        )
+        return super().get_context_data(
+            sip=sip,
+            plan=plan,
+            interventions=plan.interventions.select_related("organisation"),
+            **kwargs,
+        )
+
+
+# --- Public acknowledgement link --------------------------------------------------------------
+
+
+class AcknowledgeView(TemplateView):
+    """The participant's one-click link: no login, no personal data shown.
+
+    GET only shows a button (mail scanners prefetch links); POST acknowledges. A second
+    click says "already acknowledged" and writes nothing.
+    """
+
+    template_name = "sip/acknowledge.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.invitation = services.invitation_from_token(kwargs["token"])
+        except signing.SignatureExpired:
+            return self.error(_("The link has expired. Contact the one who invited you."))
+        except (signing.BadSignature, Invitation.DoesNotExist, KeyError, TypeError):
+            return self.error(_("The link is not valid."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def error(self, message):
+        response = self.render_to_response({"error": message})
+        response.status_code = 400
+        return response
+
+    def get_context_data(self, **kwargs):
+        meeting = self.invitation.meeting
+        return super().get_context_data(
+            invitation=self.invitation,
+            meeting=meeting,
+            sharing_stopped=meeting.sip.sharing_stopped,
+            decline_form=DeclineViaLinkForm(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "acknowledge")
+        if action not in ("acknowledge", "accept", "decline"):
+            return self.error(_("The link is not valid."))
+        form = DeclineViaLinkForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        self.invitation, changed = services.invitation_answer_via_link(
+            invitation=self.invitation, action=action, reason=reason
+        )
+        return self.render_to_response(self.get_context_data(changed=changed, done_action=action))
