@@ -13,8 +13,9 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_fsm import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
-from coordination.models import Membership
+from coordination.models import AccessLog, Membership
 from coordination.selectors import user_organisations
+from coordination.services import access_log_record
 
 from . import selectors, services
 from .forms import (
@@ -38,6 +39,18 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _log(request, sip, action):
+    """Every read or change of the individual's SIP is access-logged (PDL 4 kap. 3 §)."""
+    access_log_record(
+        user=request.user,
+        action=action,
+        purpose="SIP",
+        individual=sip.individual,
+        process=sip,
+        request=request,
+    )
+
+
 # --- Flow task views ----------------------------------------------------------------------
 
 
@@ -55,12 +68,10 @@ class SipTaskView(FormView):
         return {**super().get_form_kwargs(), "sip": self.sip}
 
     def get_context_data(self, **kwargs):
+        _log(self.request, self.sip, AccessLog.Action.READ)
         return super().get_context_data(
             sip=self.sip, task_title=self.request.activation.flow_task.task_title, **kwargs
         )
-
-    def perform(self, form):
-        raise NotImplementedError
 
     def form_valid(self, form):
         try:
@@ -69,6 +80,7 @@ class SipTaskView(FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         self.request.activation.execute()
+        _log(self.request, self.sip, AccessLog.Action.UPDATE)
         messages.success(self.request, _("Saved."))
         return redirect(self.sip.get_absolute_url())
 
@@ -334,6 +346,7 @@ class SipDetailView(VisibleSipMixin, DetailView):
         context = super().get_context_data(**kwargs)
         sip = self.object
         user = self.request.user
+        _log(self.request, sip, AccessLog.Action.READ)
         invitations = list(selectors.sip_invitations(sip=sip))
         unanswered = [i for i in invitations if i.is_unanswered]
         context.update(
@@ -486,6 +499,7 @@ class PlanPrintView(VisibleSipMixin, TemplateView):
             sip=sip,
             number=self.kwargs["number"],
         )
+        _log(self.request, sip, AccessLog.Action.PRINT)
         return super().get_context_data(
             sip=sip,
             plan=plan,

@@ -203,3 +203,21 @@ def test_only_case_handling_roles_may_initiate(client, world):
     assert "Inte ett giltigt personnummer." in page
     assert "Välj ett giltigt alternativ" in page
     assert not SipProcessFactory._meta.model.objects.exists()
+
+
+def test_reading_and_printing_a_sip_is_access_logged(client, world, running):
+    from coordination.models import AccessLog
+
+    before = AccessLog.objects.count()
+    client.force_login(world.handlaggare)
+    assert client.get(running.get_absolute_url()).status_code == 200
+    entry = AccessLog.objects.order_by("-pk").first()
+    assert AccessLog.objects.count() == before + 1
+    assert (entry.action, entry.individual, entry.process_id, entry.organisation) == (
+        "READ",
+        world.individual,
+        running.pk,
+        world.bistand,
+    )
+    assert client.get(f"{running.get_absolute_url()}plan/1/utskrift/").status_code == 200
+    assert AccessLog.objects.order_by("-pk").first().action == "PRINT"

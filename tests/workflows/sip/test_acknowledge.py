@@ -76,7 +76,7 @@ def test_post_acknowledges_once_and_a_second_click_is_harmless(client, world, in
 
     client.force_login(world.handlaggare)
     history = client.get(invitation.sip.get_absolute_url()).content.decode()
-    assert "deltagaren via länk" in history and "Skickad, ej besvarad → Kvitterat" in history
+    assert "deltagaren via länk" in history and "Skickad, ej besvarad → Kvitterad" in history
     client.logout()
 
     # The participant may then say whether they come.
