@@ -57,3 +57,100 @@ def end_of_calendar_day_after(start: dt.datetime, *, days: int) -> dt.datetime:
 
 def local_time(at: dt.datetime) -> dt.time:
     return _aware(at).astimezone(STOCKHOLM).timetz().replace(tzinfo=None)
+
+
+# --- Payment responsibility (betalningsansvar), LUS 5 kap. -------------------------------
+
+
+def payment_day_zero(notice_at: dt.datetime, *, cutoff: dt.time | None) -> dt.date:
+    """Day 0 of the payment count for an utskrivningsklar notice.
+
+    Stockholm regional agreement from 2020, ch. 12 (DOMAIN §1.4): a notice sent
+    *before* 12:00 makes that calendar day day 0; a notice at or after 12:00 makes the
+    next day day 0. ``cutoff=None`` (the law's default, no agreement) always counts
+    from the notice's own day.
+
+    >>> import datetime as dt
+    >>> payment_day_zero(dt.datetime(2026, 1, 12, 10, 59, tzinfo=STOCKHOLM), cutoff=dt.time(12))
+    datetime.date(2026, 1, 12)
+    >>> payment_day_zero(dt.datetime(2026, 1, 12, 12, 0, tzinfo=STOCKHOLM), cutoff=dt.time(12))
+    datetime.date(2026, 1, 13)
+    """
+    day = local_date(notice_at)
+    if cutoff is not None and local_time(notice_at) >= cutoff:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def payment_start_date(notice_at: dt.datetime, *, free_days: int, cutoff: dt.time | None):
+    """The first calendar day the kommun pays for.
+
+    Free days are counted in calendar days from day 0 and include it: with the
+    Stockholm agreement's 2 free days for somatic care, days 0, 1 and 2 are free and
+    day 3 is the first paid day (DOMAIN §1.4: "two calendar days including day 0 (days
+    0, 1 and 2)"); psychiatric heldygnsvård has 5. The law's default (LUS 5 kap. 3 §,
+    no agreement) is 3 calendar days after the notice.
+    """
+    return payment_day_zero(notice_at, cutoff=cutoff) + dt.timedelta(days=free_days + 1)
+
+
+def payable_dates(
+    notice_at: dt.datetime,
+    *,
+    until: dt.datetime,
+    free_days: int,
+    cutoff: dt.time | None,
+) -> list[dt.date]:
+    """The calendar days the kommun pays for: from the first paid day up to and
+    including the day of ``until`` (the discharge, or now for a patient still in
+    hospital). Once the free days have passed the kommun is responsible for every day
+    the patient is still in the ward, the day of discharge included."""
+    first = payment_start_date(notice_at, free_days=free_days, cutoff=cutoff)
+    count = (local_date(until) - first).days + 1
+    return [first + dt.timedelta(days=n) for n in range(max(count, 0))]
+
+
+def payment_amount(dates: list[dt.date], *, rate_for_year) -> int | None:
+    """Sum of the per-day amount of each day's year (Socialstyrelsen, HSLF-FS; a stay
+    across the year end pays each year's amount). ``rate_for_year(year)`` returns the
+    amount in kronor or None; None when a year has no amount."""
+    total = 0
+    for day in dates:
+        rate = rate_for_year(day.year)
+        if rate is None:
+            return None
+        total += rate
+    return total
+
+
+def payment_preconditions_unmet(
+    *,
+    admission_notice_due_at: dt.datetime | None,
+    admission_notice_sent_at: dt.datetime | None,
+    ready_notice_at: dt.datetime | None,
+    individual_declined: bool,
+) -> list[str]:
+    """Why the kommun's payment responsibility cannot arise, as stable codes.
+
+    LUS 5 kap. and the Stockholm routine's criteria (DOMAIN §1.4): the kommun must have
+    received both the inskrivningsmeddelande, sent in time, and the utskrivningsklar
+    notice; and the individual (or their representative) must not have declined the
+    interventions. An empty list means the preconditions hold.
+    """
+    unmet = []
+    if admission_notice_sent_at is None:
+        unmet.append("ADMISSION_NOTICE_MISSING")
+    elif admission_notice_due_at is not None and admission_notice_sent_at > admission_notice_due_at:
+        unmet.append("ADMISSION_NOTICE_LATE")
+    if ready_notice_at is None:
+        unmet.append("READY_NOTICE_MISSING")
+    if individual_declined:
+        unmet.append("INDIVIDUAL_DECLINED")
+    return unmet
+
+
+def admission_notice_due_at(*, admitted_at: dt.datetime, judged_at: dt.datetime) -> dt.datetime:
+    """LUS 4 kap. 1 §: the inskrivningsmeddelande within 24 hours of admission, or,
+    when the physician only later judges that interventions may be needed, within 24
+    hours of that judgement."""
+    return hours_after(max(_aware(admitted_at), _aware(judged_at)), hours=24)

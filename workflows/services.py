@@ -1,5 +1,7 @@
 """The only writers of Deadline rows. Flow nodes call these; views never do."""
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -107,3 +109,22 @@ def deadline_cancel(
         )
         cancelled.append(deadline)
     return cancelled
+
+
+@transaction.atomic
+def deadlines_fast_forward(*, hours: float, deadlines) -> int:
+    """Move open deadlines ``hours`` into the past, as if that much time had gone by.
+
+    For the demo only (``manage.py demo_fast_forward``): the next sweep then takes the
+    rungs that would have come due, so reminders and escalations show within minutes.
+    """
+    shift = dt.timedelta(hours=hours)
+    count = 0
+    for deadline in deadlines.select_for_update().filter(status=Deadline.Status.OPEN):
+        deadline.due_at -= shift
+        deadline.created_at -= shift
+        if deadline.next_action_at is not None:
+            deadline.next_action_at -= shift
+        deadline.save(update_fields=["due_at", "created_at", "next_action_at"])
+        count += 1
+    return count

@@ -1,0 +1,122 @@
+"""Reads of the outbox, of deadline history per case, and of what a digest contains."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from coordination.models import Membership
+from coordination.selectors import user_organisations
+
+from .models import NotificationPreference, OutboundEmail
+
+DIGEST_MAX_ITEMS = 50
+
+
+def emails_for_process(*, process) -> QuerySet[OutboundEmail]:
+    """Every email about one case (a viewflow Process or a subclass instance), newest first."""
+    return OutboundEmail.objects.filter(process_id=process.pk).order_by("-created_at", "-pk")
+
+
+def deadline_events_for_process(*, process):
+    """Reminders, escalations and breaches recorded on the case's deadlines."""
+    from workflows.models import DeadlineEvent
+
+    return (
+        DeadlineEvent.objects.filter(
+            deadline__process_id=process.pk,
+            kind__in=[
+                DeadlineEvent.Kind.REMINDED,
+                DeadlineEvent.Kind.ESCALATED,
+                DeadlineEvent.Kind.BREACHED,
+            ],
+        )
+        .select_related("deadline", "deadline__responsible_organisation")
+        .order_by("-at", "-pk")
+    )
+
+
+def user_is_outbox_admin(*, user) -> bool:
+    """Administrators see every row and may send again: staff or an ADMIN membership."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, role=Membership.Role.ADMIN, is_active=True).exists()
+
+
+def outbox_visible_to(*, user, status: str = "", recipient: str = "") -> QuerySet[OutboundEmail]:
+    """The outbox page: all rows for administrators, otherwise rows addressed to the
+    user or to one of their organisations."""
+    qs = OutboundEmail.objects.select_related("organisation", "deadline")
+    if not user_is_outbox_admin(user=user):
+        mine = Q(organisation__in=user_organisations(user=user))
+        if user.email:
+            mine |= Q(to__iexact=user.email)
+        qs = qs.filter(mine)
+    if status:
+        qs = qs.filter(status=status)
+    if recipient:
+        qs = qs.filter(to__icontains=recipient.strip())
+    return qs.order_by("-created_at", "-pk")
+
+
+def digest_recipients() -> QuerySet:
+    """Active users with an email address and an active membership who did not opt out."""
+    opted_out = NotificationPreference.objects.filter(daily_digest=False).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__is_active=True)
+        .exclude(email="")
+        .exclude(pk__in=opted_out)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def user_wants_digest(*, user) -> bool:
+    preference = NotificationPreference.objects.filter(user=user).first()
+    return preference.daily_digest if preference else True
+
+
+def digest_for_user(*, user, now: dt.datetime | None = None) -> dict:
+    """What is overdue and what falls due today (Stockholm) for the user's organisations.
+
+    Only kinds, times and links: no names, no health data.
+    """
+    from workflows.deadlines import end_of_local_day, local_date
+    from workflows.links import case_url
+    from workflows.models import Deadline
+
+    now = now or timezone.now()
+    end_of_today = end_of_local_day(local_date(now))
+    open_deadlines = (
+        Deadline.objects.filter(status=Deadline.Status.OPEN, due_at__lte=end_of_today)
+        .filter(
+            Q(responsible_organisation__in=user_organisations(user=user)) | Q(responsible_user=user)
+        )
+        .select_related("process", "responsible_organisation")
+        .order_by("due_at", "pk")
+    )
+
+    def items(qs):
+        return [
+            {
+                "kind": deadline.kind,
+                "kind_label": deadline.kind_label,
+                "due_at": deadline.due_at,
+                "organisation": deadline.responsible_organisation.name,
+                "case_url": case_url(deadline.process),
+            }
+            for deadline in qs[:DIGEST_MAX_ITEMS]
+        ]
+
+    overdue_qs = open_deadlines.filter(due_at__lt=now)
+    today_qs = open_deadlines.filter(due_at__gte=now)
+    return {
+        "overdue": items(overdue_qs),
+        "overdue_count": overdue_qs.count(),
+        "due_today": items(today_qs),
+        "due_today_count": today_qs.count(),
+    }

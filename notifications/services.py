@@ -1,0 +1,508 @@
+"""The only writers of the outbox and of notification preferences.
+
+Delivery guarantees, in short:
+
+* A row is written in the caller's transaction; delivery is scheduled with
+  ``transaction.on_commit``, so a rolled-back transaction sends nothing.
+* Every sender *claims* a row before talking to SMTP: a conditional update
+  PENDING → SENDING under ``SELECT … FOR UPDATE SKIP LOCKED``, committed at once. Two
+  workers, a redelivered Celery message and the periodic safety net therefore never
+  send the same row at the same time, and a row marked SENT is never sent again.
+* A claim is a lease: ``next_attempt_at`` is moved to ``claimed_at + lease``. A worker
+  killed mid-send leaves the row SENDING; once the lease has run out the next
+  ``outbox_deliver_pending`` claims it again, so nothing is lost.
+* The one window left is between the SMTP server accepting the message and the row
+  being marked SENT: a worker that dies exactly there has delivered the message, yet
+  the row is re-sent after the lease. Delivery is therefore *at least once*, with the
+  duplicate carrying the same ``Message-ID`` (derived from the idempotency key) so mail
+  systems and readers can recognise it. No SMTP provider offers an idempotent submit,
+  so this window cannot be closed from our side; it is milliseconds wide.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core import mail
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+
+from .bulk import execute_with_arrays
+from .models import NotificationPreference, OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS)
+
+
+def _max_attempts() -> int:
+    return settings.NOTIFICATIONS_MAX_ATTEMPTS
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff after the ``attempts``-th failed attempt: 1, 2, 4 … 60 min.
+
+    Kept well under the Redis visibility timeout: retries are found by the periodic
+    ``deliver_pending`` sweep of the table, never held as long ETAs in the broker.
+    """
+    base = settings.NOTIFICATIONS_RETRY_BASE_SECONDS
+    return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+# --- Rendering ----------------------------------------------------------------------
+
+
+def _render(template: str, context: dict) -> tuple[str, str, str]:
+    """Subject, text and HTML of ``template`` in the site language (Swedish).
+
+    Emails are read outside any request, so they never follow the sender's browser
+    language.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"{template}_subject.txt", context)
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    # A header must be one line: templates may end with a newline.
+    subject = " ".join(subject.split())[:300]
+    return subject, text, html
+
+
+def _base_context(*, process=None) -> dict:
+    context = {"site_url": settings.SITE_URL.rstrip("/")}
+    if process is not None:
+        from workflows.links import case_url
+
+        context["case_url"] = case_url(process)
+    return context
+
+
+def _stored_context(email: OutboundEmail) -> dict:
+    """The template context of a row written with plain data (the sweep's rows)."""
+    from workflows.escalation import kind_label
+
+    context = _base_context(process=email.process)
+    context.update(email.context)
+    for key, value in list(context.items()):
+        if key.endswith("_at") and isinstance(value, str):
+            context[key] = parse_datetime(value)
+    if "kind" in context:
+        context["kind_label"] = kind_label(context["kind"])
+    return context
+
+
+def _ensure_rendered(email: OutboundEmail) -> dict:
+    """Render a row written with plain data; the fields to save with its outcome."""
+    if email.rendered_at is not None:
+        return {}
+    with translation.override(settings.LANGUAGE_CODE):  # kind labels are lazy
+        context = _stored_context(email)
+    email.subject, email.body_text, email.body_html = _render(email.template, context)
+    email.rendered_at = timezone.now()
+    return {
+        "subject": email.subject,
+        "body_text": email.body_text,
+        "body_html": email.body_html,
+        "rendered_at": email.rendered_at,
+    }
+
+
+# --- Enqueue ------------------------------------------------------------------------
+
+
+def _schedule_email(email_id: int) -> None:
+    """Hand one row to a worker; if the broker is down the periodic sweep sends it."""
+    from .tasks import deliver_email
+
+    try:
+        deliver_email.delay(email_id)
+    except Exception:  # the row is safe in the database; the sweep will find it
+        logger.warning("could not queue delivery of email %s; the sweep will", email_id)
+
+
+def outbox_schedule_delivery() -> None:
+    """Ask a worker to deliver what is pending now (the periodic sweep would anyway)."""
+    from .tasks import deliver_pending
+
+    try:
+        deliver_pending.delay()
+    except Exception:
+        logger.warning("could not queue outbox delivery; the periodic sweep will")
+
+
+@transaction.atomic
+def email_enqueue(
+    *,
+    idempotency_key: str,
+    to: str,
+    template: str,
+    context: dict,
+    process=None,
+    deadline=None,
+    organisation=None,
+) -> OutboundEmail:
+    """Write one outgoing email and schedule its delivery after commit.
+
+    A second call with the same ``idempotency_key`` returns the existing row and
+    sends nothing new. ``template`` is a path prefix: ``{template}_subject.txt``,
+    ``{template}.txt`` and ``{template}.html`` are rendered now with ``context`` plus
+    ``site_url`` (and ``case_url`` when a ``process`` is given). Put no health data,
+    personnummer or names of individuals in the context.
+
+    >>> email_enqueue(idempotency_key="sip:7:invite:a@x.se", to="a@x.se",
+    ...               template="workflows/sip/email/invitation", context={...},
+    ...               process=process)                                # doctest: +SKIP
+    """
+    existing = OutboundEmail.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    full_context = _base_context(process=process)
+    full_context.update(context)
+    subject, text, html = _render(template, full_context)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            email = OutboundEmail.objects.create(
+                idempotency_key=idempotency_key,
+                to=to,
+                template=template,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                rendered_at=now,
+                process_id=getattr(process, "pk", None),
+                deadline=deadline,
+                organisation=organisation,
+                created_at=now,
+                next_attempt_at=now,
+            )
+    except IntegrityError:
+        # A concurrent transaction wrote the same key first.
+        return OutboundEmail.objects.get(idempotency_key=idempotency_key)
+    transaction.on_commit(lambda: _schedule_email(email.pk))
+    return email
+
+
+def outbox_enqueue_many(*, emails: list[dict], schedule: bool = True) -> int:
+    """Insert many rows at once, skipping idempotency keys that already exist.
+
+    For the deadline sweep, which writes thousands of reminders per run. Each dict has
+    ``idempotency_key``, ``to``, ``template``, a plain-data ``context`` (rendered at
+    delivery), ``process_id``, ``deadline_id``, ``organisation_id`` and ``created_at``.
+    Runs in the caller's transaction; one ``deliver_pending`` task is queued after
+    commit for the lot (``schedule=False``: the caller queues it, as the sweep does once
+    for all its batches). Returns the number of rows written.
+    """
+    if not emails:
+        return 0
+    if connection.vendor == "postgresql":
+        written = _insert_many_postgresql(emails)
+    else:  # the embedded SQLite demo: small volumes, plain ORM
+        rows = [OutboundEmail(**email, next_attempt_at=email["created_at"]) for email in emails]
+        before = OutboundEmail.objects.count()
+        OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
+        written = OutboundEmail.objects.count() - before
+    if schedule:
+        transaction.on_commit(outbox_schedule_delivery)
+    return written
+
+
+def _insert_many_postgresql(emails: list[dict]) -> int:
+    """One INSERT … SELECT FROM unnest(arrays) … ON CONFLICT DO NOTHING per call: the
+    ORM's bulk_create costs ~100 µs of Python per row, this a few."""
+    meta = OutboundEmail._meta
+    quote = connection.ops.quote_name
+
+    def column(name):
+        return quote(meta.get_field(name).column)
+
+    columns = ", ".join(
+        column(name)
+        for name in (
+            "idempotency_key",
+            "to",
+            "template",
+            "context",
+            "subject",
+            "body_text",
+            "body_html",
+            "process",
+            "deadline",
+            "organisation",
+            "status",
+            "attempts",
+            "last_error",
+            "next_attempt_at",
+            "created_at",
+        )
+    )
+    statement = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 (names from model metadata)
+        "SELECT k, t, tpl, c::jsonb, '', '', '', p, d, o, %s, 0, '', n, n "
+        "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
+        "%s::bigint[], %s::bigint[], %s::bigint[], %s::timestamptz[]) "
+        "AS x(k, t, tpl, c, p, d, o, n) "
+        f"ON CONFLICT ({column('idempotency_key')}) DO NOTHING"
+    )
+    params = [
+        OutboundEmail.Status.PENDING.value,
+        [e["idempotency_key"] for e in emails],
+        [e["to"] for e in emails],
+        [e["template"] for e in emails],
+        [json.dumps(e["context"], cls=DjangoJSONEncoder) for e in emails],
+        [e["process_id"] for e in emails],
+        [e["deadline_id"] for e in emails],
+        [e["organisation_id"] for e in emails],
+        [e["created_at"] for e in emails],
+    ]
+    return execute_with_arrays(statement, params)
+
+
+@transaction.atomic
+def email_resend(*, email: OutboundEmail, by) -> OutboundEmail:
+    """Send a failed (or already sent) message again, at an administrator's request."""
+    email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
+    if email.status not in (OutboundEmail.Status.FAILED, OutboundEmail.Status.SENT):
+        raise ValueError("only a failed or sent email can be sent again")
+    now = timezone.now()
+    email.status = OutboundEmail.Status.PENDING
+    email.attempts = 0
+    email.next_attempt_at = now
+    email.claimed_at = None
+    email.resent_at = now
+    email.resent_by = by
+    email.save(
+        update_fields=[
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "claimed_at",
+            "resent_at",
+            "resent_by",
+        ]
+    )
+    transaction.on_commit(lambda: _schedule_email(email.pk))
+    return email
+
+
+# --- Delivery -----------------------------------------------------------------------
+
+
+def _claim(*, now, ids=None, limit=BATCH_SIZE) -> list[OutboundEmail]:
+    """Take due rows for this sender (committed at once, see the module docstring)."""
+    max_attempts = _max_attempts()
+    with transaction.atomic():
+        qs = (
+            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status__in=[OutboundEmail.Status.PENDING, OutboundEmail.Status.SENDING],
+                next_attempt_at__lte=now,
+            )
+            .select_related("process")
+            .order_by("next_attempt_at", "pk")
+        )
+        if ids is not None:
+            qs = qs.filter(pk__in=ids)
+        rows = list(qs[:limit])
+        claimed = [
+            row
+            for row in rows
+            if row.status == OutboundEmail.Status.PENDING or row.attempts < max_attempts
+        ]
+        given_up = [row for row in rows if row not in claimed]
+        for row in claimed:
+            row.status = OutboundEmail.Status.SENDING
+            row.claimed_at = now
+            row.attempts += 1
+            row.next_attempt_at = now + _lease()
+        OutboundEmail.objects.filter(pk__in=[row.pk for row in claimed]).update(
+            status=OutboundEmail.Status.SENDING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            next_attempt_at=now + _lease(),
+        )
+        # Their last sender died mid-send and they have no attempts left.
+        OutboundEmail.objects.filter(pk__in=[row.pk for row in given_up]).update(
+            status=OutboundEmail.Status.FAILED,
+            last_error="the sending worker stopped before finishing",
+        )
+    return claimed
+
+
+def _message(email: OutboundEmail, connection) -> mail.EmailMultiAlternatives:
+    digest = hashlib.sha256(email.idempotency_key.encode()).hexdigest()[:32]
+    domain = settings.NOTIFICATIONS_MESSAGE_ID_DOMAIN
+    message = mail.EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        connection=connection,
+        headers={
+            # Stable across retries, so a rare duplicate is recognisable as one.
+            "Message-ID": f"<{digest}@{domain}>",
+            "X-Kardborre-Outbox-Id": str(email.pk),
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    return message
+
+
+def _record_outcome(email: OutboundEmail, **fields) -> None:
+    """Write a row's outcome, only if this sender's claim still holds.
+
+    Committed without waiting for the WAL flush (``synchronous_commit = off``): a
+    database crash in the next fraction of a second may forget that a row was sent, so
+    it is sent again: the same at-least-once edge as above, not a new one. Waiting for
+    the flush would cost one disk sync per email.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        OutboundEmail.objects.filter(
+            pk=email.pk, status=OutboundEmail.Status.SENDING, claimed_at=email.claimed_at
+        ).update(**fields)
+
+
+def _mark_sent(email: OutboundEmail, rendered: dict) -> None:
+    _record_outcome(
+        email, status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error="", **rendered
+    )
+    email.status = OutboundEmail.Status.SENT
+
+
+def _mark_failed(
+    email: OutboundEmail, error: Exception | str, rendered: dict | None = None
+) -> None:
+    now = timezone.now()
+    text = (str(error) or error.__class__.__name__)[:500]
+    if email.attempts >= _max_attempts():
+        status, next_attempt_at = OutboundEmail.Status.FAILED, now
+    else:
+        status, next_attempt_at = OutboundEmail.Status.PENDING, now + retry_delay(email.attempts)
+    _record_outcome(
+        email, status=status, last_error=text, next_attempt_at=next_attempt_at, **(rendered or {})
+    )
+    email.status, email.last_error = status, text
+    logger.warning("email %s attempt %s failed: %s", email.pk, email.attempts, text)
+
+
+def _send_claimed(rows: list[OutboundEmail]) -> int:
+    """Send claimed rows over one SMTP connection; record each outcome at once."""
+    sent = 0
+    smtp = mail.get_connection()
+    try:
+        smtp.open()
+    except (OSError, smtplib.SMTPException) as error:
+        for row in rows:
+            _mark_failed(row, error)
+        return 0
+    try:
+        for row in rows:
+            rendered = {}
+            try:
+                rendered = _ensure_rendered(row)
+                _message(row, smtp).send()
+            except (OSError, smtplib.SMTPException) as error:
+                _mark_failed(row, error, rendered)
+                # The connection may be broken; open a fresh one for the rest.
+                smtp.close()
+                try:
+                    smtp.open()
+                except (OSError, smtplib.SMTPException):
+                    continue
+                continue
+            except Exception as error:  # a template error must not stop the batch
+                logger.exception("email %s could not be built", row.pk)
+                _mark_failed(row, error)
+                continue
+            _mark_sent(row, rendered)
+            sent += 1
+    finally:
+        try:
+            smtp.close()
+        except (OSError, smtplib.SMTPException):
+            logger.info("closing the SMTP connection failed", exc_info=True)
+    return sent
+
+
+def email_deliver(*, email_id: int, now=None) -> bool:
+    """Deliver one row if it is due and nobody else holds it; True if sent now."""
+    rows = _claim(now=now or timezone.now(), ids=[email_id], limit=1)
+    return bool(rows) and _send_claimed(rows) == 1
+
+
+def outbox_deliver_pending(*, now=None, limit: int | None = None) -> int:
+    """Deliver every due row (PENDING, or SENDING with an expired lease); the count sent.
+
+    What the periodic Celery task runs; also handy in tests, followed by a look at
+    ``django.core.mail.outbox``.
+    """
+    now = now or timezone.now()
+    sent = 0
+    handled = 0
+    while limit is None or handled < limit:
+        size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - handled)
+        rows = _claim(now=now, limit=size)
+        if not rows:
+            break
+        handled += len(rows)
+        sent += _send_claimed(rows)
+    return sent
+
+
+# --- Preferences and the daily digest ------------------------------------------------
+
+
+@transaction.atomic
+def preference_set(*, user, daily_digest: bool) -> NotificationPreference:
+    preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+    preference.daily_digest = daily_digest
+    preference.save(update_fields=["daily_digest", "updated_at"])
+    return preference
+
+
+def digest_send_all(*, now=None) -> int:
+    """Queue today's digest for every user who has something due or overdue.
+
+    Idempotent per user and day: running it twice (two beats, a retry) sends one.
+    """
+    from workflows.deadlines import local_date
+    from workflows.links import absolute_url
+
+    from . import catalogue, selectors
+
+    now = now or timezone.now()
+    day = local_date(now)
+    settings_url = absolute_url(reverse("notifications:preferences"))
+    queued = 0
+    for user in selectors.digest_recipients():
+        with translation.override(settings.LANGUAGE_CODE):
+            digest = selectors.digest_for_user(user=user, now=now)
+        if not digest["due_today"] and not digest["overdue"]:
+            continue
+        key = f"digest:{user.pk}:{day.isoformat()}"
+        if OutboundEmail.objects.filter(idempotency_key=key).exists():
+            continue
+        email_enqueue(
+            idempotency_key=key,
+            to=user.email,
+            template=catalogue.DAILY_DIGEST,
+            context={"day": now, "settings_url": settings_url, **digest},
+        )
+        queued += 1
+    return queued

@@ -1,0 +1,28 @@
+"""Celery tasks of the outbox: thin wrappers that take ids and call one service.
+
+Both are idempotent: a row is claimed before it is sent (see notifications.services),
+so a redelivered message (acks_late, a worker lost) or the periodic safety net
+running alongside never sends a row twice.
+"""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="notifications.tasks.deliver_email", ignore_result=True)
+def deliver_email(email_id: int) -> bool:
+    """Send one row right after the transaction that wrote it committed."""
+    return services.email_deliver(email_id=email_id)
+
+
+@shared_task(name="notifications.tasks.deliver_pending", ignore_result=True)
+def deliver_pending() -> int:
+    """Safety net on beat: send every due row, retry failed ones after their backoff,
+    take over rows whose sender died mid-send (expired lease)."""
+    return services.outbox_deliver_pending()
+
+
+@shared_task(name="notifications.tasks.send_daily_digests", ignore_result=True)
+def send_daily_digests() -> int:
+    return services.digest_send_all()
