@@ -146,12 +146,13 @@ NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -175,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "workflows.tasks.sweep_deadlines", "schedule": 60.0},
     # Safety net of the outbox: retries after backoff, rows whose worker died.
     "deliver-pending-emails": {"task": "notifications.tasks.deliver_pending", "schedule": 60.0},
+    "deviation-dashboards": {
+        "task": "coordination.deviations.tasks.refresh_dashboards",
+        "schedule": 600.0,
+    },
     "deviation-late-answers": {
         "task": "coordination.deviations.tasks.remind_late_answers",
         "schedule": crontab(hour=7, minute=0),
