@@ -10,6 +10,7 @@ urlpatterns = [
     path("konto/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("kallelse/", include("workflows.sip.urls")),
     path("", RedirectView.as_view(pattern_name="coordination:organisation_list"), name="home"),
     path("", site.urls),
 ]

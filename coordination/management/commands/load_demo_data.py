@@ -8,6 +8,9 @@ LOADERS = [
     "coordination.demo.load_registry",
     "coordination.demo.load_individuals",
     "coordination.demo.load_users",
+    "workflows.sip.demo.load",
+    "workflows.discharge.demo.load",
+    "coordination.deviations.demo.load",
 ]
 
 

@@ -1,0 +1,308 @@
+"""Forms of the discharge steps. Each ``save`` calls one service; the services do
+the checks that need the database and raise ``ValidationError``."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from coordination import personnummer
+from coordination.models import Individual, Organisation
+
+from . import selectors, services
+from .models import CareType, DischargeUnit, Judgement, Stage
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _now_local():
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class RegisterAdmissionForm(forms.Form):
+    personal_identity_number = forms.CharField(
+        label=_("Personal identity number"), max_length=13, help_text=_("YYYYMMDD-NNNN")
+    )
+    ward = forms.ModelChoiceField(label=_("Admitting ward"), queryset=Organisation.objects.none())
+    admitted_at = forms.DateTimeField(label=_("Admitted"), widget=DATETIME_WIDGET)
+    care_type = forms.ChoiceField(label=_("Care type"), choices=CareType.choices)
+    leaves_for_open_compulsory_care = forms.BooleanField(
+        label=_("LPT/LRV care that will continue as ÖPT/ÖRV"), required=False
+    )
+    judgement = forms.ChoiceField(label=_("Judgement of needs"), choices=Judgement.choices)
+
+    def __init__(self, *args, user, process=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ward"].queryset = selectors.user_wards(user=user)
+        self.fields["admitted_at"].initial = _now_local()
+        wards = list(self.fields["ward"].queryset[:2])
+        if len(wards) == 1:
+            self.fields["ward"].initial = wards[0]
+
+    def clean_personal_identity_number(self):
+        value = self.cleaned_data["personal_identity_number"]
+        formatted = personnummer.parse(value).formatted  # raises a ValidationError
+        individual = Individual.objects.filter(personal_identity_number=formatted).first()
+        if individual is None:
+            raise forms.ValidationError(_("No person with this number is in the register."))
+        self.individual = individual
+        return formatted
+
+    def save(self, *, process, by):
+        data = self.cleaned_data
+        return services.discharge_register(
+            process=process,
+            individual=self.individual,
+            ward=data["ward"],
+            admitted_at=data["admitted_at"],
+            care_type=data["care_type"],
+            leaves_for_open_compulsory_care=data["leaves_for_open_compulsory_care"],
+            judgement=data["judgement"],
+            by=by,
+        )
+
+
+class JudgeForm(forms.Form):
+    judgement = forms.ChoiceField(
+        label=_("Judgement of needs"),
+        choices=[
+            (Judgement.MAY_NEED, Judgement.MAY_NEED.label),
+            (Judgement.NO_NEED, Judgement.NO_NEED.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, user=None, process=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def save(self, *, process, by):
+        return services.discharge_judge(
+            process=process, judgement=self.cleaned_data["judgement"], by=by
+        )
+
+
+def _units_of(*kinds):
+    return Organisation.objects.filter(kind__in=kinds, is_active=True).select_related("area")
+
+
+class AdmissionNoticeForm(forms.Form):
+    socialtjanst = forms.ModelChoiceField(
+        label=_("Municipal social services"), queryset=Organisation.objects.none(), required=False
+    )
+    kommunal_hsv = forms.ModelChoiceField(
+        label=_("Municipal health care"), queryset=Organisation.objects.none(), required=False
+    )
+    vardcentral = forms.ModelChoiceField(
+        label=_("Primary care centre"), queryset=Organisation.objects.none(), required=False
+    )
+    estimated_discharge_date = forms.DateField(
+        label=_("Estimated discharge date"), widget=DATE_WIDGET
+    )
+
+    def __init__(self, *args, user=None, process=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = Organisation.Kind
+        self.fields["socialtjanst"].queryset = _units_of(
+            kind.SOCIALTJANST, kind.STADSDELSFORVALTNING
+        )
+        self.fields["kommunal_hsv"].queryset = _units_of(kind.KOMMUNAL_HSV)
+        self.fields["vardcentral"].queryset = _units_of(kind.VARDCENTRAL, kind.PSYKIATRI_OPPENVARD)
+
+    def save(self, *, process, by):
+        return services.admission_notice_send(process=process, by=by, **self.cleaned_data)
+
+
+class UnitAnswerForm(forms.Form):
+    ack_state = forms.ChoiceField(
+        label=pgettext_lazy("LUS", "Answer"),
+        choices=[
+            (state.value, state.label)
+            for state in DischargeUnit.AckState
+            if state != DischargeUnit.AckState.PENDING
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (required when rejecting)"), max_length=300, required=False
+    )
+
+    def __init__(self, *args, user=None, process=None, role=None, **kwargs):
+        self.role = role
+        super().__init__(*args, **kwargs)
+
+    def save(self, *, process, by):
+        return services.unit_answer(
+            process=process,
+            role=self.role,
+            ack_state=self.cleaned_data["ack_state"],
+            reason=self.cleaned_data["reason"],
+            by=by,
+        )
+
+
+class AppointFastVardkontaktForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label=_("Designated care contact"), queryset=get_user_model().objects.none()
+    )
+
+    def __init__(self, *args, user=None, process=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = (
+            get_user_model()
+            .objects.filter(
+                memberships__organisation=process.vardcentral,
+                memberships__is_active=True,
+                is_active=True,
+            )
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        self.fields["person"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        if user is not None and self.fields["person"].queryset.filter(pk=user.pk).exists():
+            self.fields["person"].initial = user.pk
+
+    def save(self, *, process, by):
+        return services.fast_vardkontakt_appoint(
+            process=process, person=self.cleaned_data["person"], by=by
+        )
+
+
+class PlanForm(forms.Form):
+    interventions_needed = forms.TypedChoiceField(
+        label=_("Interventions needed after discharge"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    planned_interventions = forms.CharField(
+        label=_("Planned interventions"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+    def __init__(self, *args, user=None, process=None, role=None, **kwargs):
+        self.role = role
+        super().__init__(*args, **kwargs)
+
+    def save(self, *, process, by):
+        return services.interventions_plan(
+            process=process, role=self.role, by=by, **self.cleaned_data
+        )
+
+
+class ReadyNoticeForm(forms.Form):
+    issued_at = forms.DateTimeField(
+        label=_("Ready for discharge since"),
+        widget=DATETIME_WIDGET,
+        help_text=_("The time the notice is sent. It decides day 0 for payment."),
+    )
+
+    def __init__(self, *args, user=None, process=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["issued_at"].initial = _now_local()
+
+    def save(self, *, process, by):
+        return services.ready_notice_issue(
+            process=process, issued_at=self.cleaned_data["issued_at"], by=by
+        )
+
+
+class AcknowledgeReadyForm(forms.Form):
+    confirm = forms.BooleanField(label=_("We have received the ready-for-discharge notice"))
+
+    def __init__(self, *args, user=None, process=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def save(self, *, process, by):
+        return services.ready_notice_acknowledge(process=process, by=by)
+
+
+class SipKallelseForm(forms.Form):
+    SENT, SKIPPED = "SENT", "SKIPPED"
+    action = forms.ChoiceField(
+        label=_("Invitation to SIP"),
+        choices=[
+            (SENT, _("The invitation to SIP is sent")),
+            (SKIPPED, _("No invitation: the person already has a valid SIP")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    skipped_reason = forms.CharField(
+        label=pgettext_lazy("LUS", "Reason"), max_length=300, required=False
+    )
+
+    def __init__(self, *args, user=None, process=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def save(self, *, process, by):
+        return services.sip_kallelse_record(
+            process=process,
+            sent=self.cleaned_data["action"] == self.SENT,
+            skipped_reason=self.cleaned_data["skipped_reason"],
+            by=by,
+        )
+
+
+class DischargeForm(forms.Form):
+    DISCHARGE, REVOKE = "DISCHARGE", "REVOKE"
+    action = forms.ChoiceField(
+        label=pgettext_lazy("LUS", "What happened"),
+        choices=[
+            (DISCHARGE, _("The patient is discharged")),
+            (REVOKE, _("The patient is no longer ready for discharge")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    discharged_at = forms.DateTimeField(
+        label=_("Discharged"), widget=DATETIME_WIDGET, required=False
+    )
+    information_sent_at = forms.DateTimeField(
+        label=_("Information at discharge sent"), widget=DATETIME_WIDGET, required=False
+    )
+    individual_declined_interventions = forms.BooleanField(
+        label=_("The individual declined the interventions"), required=False
+    )
+    revocation_reason = forms.CharField(
+        label=_("Reason for revoking"), max_length=300, required=False
+    )
+
+    def __init__(self, *args, user=None, process=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["discharged_at"].initial = _now_local()
+        self.fields["information_sent_at"].initial = _now_local()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.DISCHARGE:
+            for name in ("discharged_at", "information_sent_at"):
+                if not data.get(name):
+                    self.add_error(name, _("This field is required."))
+        elif data.get("action") == self.REVOKE and not data.get("revocation_reason", "").strip():
+            self.add_error("revocation_reason", _("Give the reason for revoking the notice."))
+        return data
+
+    def save(self, *, process, by):
+        data = self.cleaned_data
+        if data["action"] == self.REVOKE:
+            return services.ready_notice_revoke(
+                process=process, reason=data["revocation_reason"], by=by
+            )
+        return services.discharge_record(
+            process=process,
+            discharged_at=data["discharged_at"],
+            information_sent_at=data["information_sent_at"],
+            individual_declined_interventions=data["individual_declined_interventions"],
+            by=by,
+        )
+
+
+class EstimatedDateForm(forms.Form):
+    estimated_date = forms.DateField(label=_("New estimated discharge date"), widget=DATE_WIDGET)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class DischargeFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or personal identity number"), required=False)
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=[("", _("All"))] + list(Stage.choices), required=False
+    )

@@ -1,0 +1,513 @@
+"""The facts of one discharge from inpatient care under LUS (Lag 2017:612).
+
+``DischargeProcess`` is a concrete (multi-table) subclass of viewflow's ``Process`` so
+that dashboards and the sweep can query real columns. Every step is recorded twice:
+as a column holding the current fact (``admission_notice_sent_at``…) and as a
+``DischargeEvent`` row (who, when, from → to stage), which the case page shows as
+the timeline. Glossary (DOMAIN §6): ``ready_for_discharge_at`` ↔ "utskrivningsklar",
+``admission_notice`` ↔ "inskrivningsmeddelande", ``fast_vardkontakt`` ↔ "fast
+vårdkontakt", ``sip_kallelse`` ↔ "kallelse till SIP".
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import FSMField, FSMModelMixin, transition
+from viewflow.workflow.models import Process
+
+from coordination.models import Huvudman, Individual, Organisation
+
+
+class CareType(models.TextChoices):
+    SOMATIC = "SOMATIC", _("Somatic care")
+    PSYCHIATRIC = "PSYCHIATRIC", _("Psychiatric inpatient care")
+
+
+class Judgement(models.TextChoices):
+    """The treating physician's judgement of needs after discharge (LUS 4 kap. 1 §)."""
+
+    MAY_NEED = "MAY_NEED", _("May need interventions after discharge")
+    NO_NEED = "NO_NEED", _("Needs no interventions after discharge")
+    PENDING = "PENDING", _("Not judged yet")
+
+
+class UnitRole(models.TextChoices):
+    SOCIALTJANST = "SOCIALTJANST", _("Municipal social services")
+    KOMMUNAL_HSV = "KOMMUNAL_HSV", _("Municipal health care")
+    VARDCENTRAL = "VARDCENTRAL", _("Primary care centre")
+
+
+KOMMUN_ROLES = (UnitRole.SOCIALTJANST, UnitRole.KOMMUNAL_HSV)
+
+
+class Stage(models.TextChoices):
+    ADMITTED = "ADMITTED", _("Admitted")
+    NO_LUS_PLANNING = "NO_LUS_PLANNING", _("No LUS planning")
+    PLANNING = "PLANNING", _("Planning")
+    READY = "READY", _("Ready for discharge")
+    DISCHARGED = "DISCHARGED", _("Discharged")
+
+
+class DischargeProcess(FSMModelMixin, Process):
+    """One inpatient stay, from admission to discharge, and its LUS obligations."""
+
+    individual = models.ForeignKey(
+        Individual, verbose_name=_("individual"), on_delete=models.PROTECT, related_name="+"
+    )
+    ward = models.ForeignKey(
+        Organisation,
+        verbose_name=_("admitting ward"),
+        on_delete=models.PROTECT,
+        related_name="admitted_discharges",
+    )
+    admitted_at = models.DateTimeField(_("admitted"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    care_type = models.CharField(
+        _("care type"), max_length=12, choices=CareType.choices, default=CareType.SOMATIC
+    )
+    # DOMAIN §1.5: LPT/LRV patients leaving for ÖPT/ÖRV get a coordinated care plan
+    # (samordnad vårdplan) instead of the ordinary LUS path.
+    leaves_for_open_compulsory_care = models.BooleanField(
+        _("LPT/LRV care continuing as ÖPT/ÖRV"), default=False
+    )
+    judgement = models.CharField(_("judgement of needs"), max_length=10, choices=Judgement.choices)
+    judged_at = models.DateTimeField(_("judged"), null=True, blank=True)
+    judged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("judged by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    units = models.ManyToManyField(
+        Organisation,
+        through="DischargeUnit",
+        through_fields=("process", "organisation"),
+        verbose_name=_("units concerned"),
+        related_name="discharges_concerned",
+    )
+    vardcentral = models.ForeignKey(
+        Organisation,
+        verbose_name=_("primary care centre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vardcentral_discharges",
+    )
+    estimated_discharge_date = models.DateField(_("estimated discharge date"), null=True)
+    admission_notice_sent_at = models.DateTimeField(_("admission notice sent"), null=True)
+    admission_notice_sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("admission notice sent by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    fast_vardkontakt = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("designated care contact"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fast_vardkontakt_discharges",
+    )
+    fast_vardkontakt_appointed_at = models.DateTimeField(_("care contact appointed"), null=True)
+    fast_vardkontakt_appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("care contact appointed by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The issue time of the notice in force; None before the first one and after a
+    # revocation. The notices themselves, revoked ones included, are rows.
+    ready_for_discharge_at = models.DateTimeField(_("ready for discharge"), null=True)
+    sip_kallelse_sent_at = models.DateTimeField(_("invitation to SIP sent"), null=True)
+    sip_kallelse_skipped_reason = models.CharField(
+        _("reason the invitation to SIP was not sent"), max_length=300, blank=True
+    )
+    sip_kallelse_recorded_at = models.DateTimeField(_("SIP invitation recorded"), null=True)
+    sip_kallelse_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("SIP invitation recorded by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    individual_declined_interventions = models.BooleanField(
+        _("the individual declined interventions"), default=False
+    )
+    discharge_information_sent_at = models.DateTimeField(
+        _("information at discharge sent"), null=True
+    )
+    discharged_at = models.DateTimeField(_("discharged"), null=True)
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("discharge recorded by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    stage = FSMField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.ADMITTED, protected=True
+    )
+
+    class Meta:
+        ordering = ["-admitted_at", "-pk"]
+        verbose_name = _("discharge")
+        verbose_name_plural = _("discharges")
+        indexes = [models.Index(fields=["stage", "admitted_at"], name="discharge_stage_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(discharged_at__isnull=True)
+                | models.Q(discharged_at__gte=models.F("admitted_at")),
+                name="discharge_not_before_admission",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ready_for_discharge_at__isnull=True)
+                | models.Q(ready_for_discharge_at__gte=models.F("admitted_at")),
+                name="discharge_ready_not_before_admission",
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("Discharge #%(pk)s") % {"pk": self.pk})
+
+    def get_absolute_url(self):
+        return reverse("utskrivning:case_detail", args=[self.pk])
+
+    # --- Who takes part ---------------------------------------------------------------
+
+    def participating_organisations(self) -> list[Organisation]:
+        """The ward and every unit the admission notice went to, except a unit that
+        rejected it as "not our resident" (it still sees the case: see
+        ``selectors.discharges_visible_to``, but takes no further part)."""
+        organisations = [self.ward]
+        for unit in self.unit_rows.select_related("organisation"):
+            if unit.is_rejected:
+                continue
+            if unit.organisation not in organisations:
+                organisations.append(unit.organisation)
+        return organisations
+
+    def unit(self, role):
+        """The DischargeUnit row of ``role``, or None."""
+        if self.pk is None:
+            return None
+        return self.unit_rows.filter(role=role).select_related("organisation").first()
+
+    def unit_organisation(self, role):
+        unit = self.unit(role)
+        return unit.organisation if unit else None
+
+    @property
+    def current_ready_notice(self):
+        return self.ready_notices.filter(revoked_at__isnull=True).first()
+
+    @property
+    def sip_kallelse_needed(self) -> bool:
+        """LUS 4 kap. 6 §: a SIP is called when interventions from both kommun and
+        region are needed; read as "both a kommun unit and the vårdcentral take part"."""
+        active = [
+            unit
+            for unit in self.unit_rows.all()
+            if unit.ack_state != DischargeUnit.AckState.REJECTED_NOT_RESIDENT
+        ]
+        has_kommun = any(unit.organisation.effective_huvudman == Huvudman.KOMMUN for unit in active)
+        has_region = any(unit.role == UnitRole.VARDCENTRAL for unit in active)
+        return has_kommun and has_region and not self.leaves_for_open_compulsory_care
+
+    @property
+    def sip_kallelse_recorded(self) -> bool:
+        return self.sip_kallelse_recorded_at is not None
+
+    # --- Stages (each transition writes a DischargeEvent in the service) -------------
+
+    @transition(field=stage, source=Stage.ADMITTED, target=Stage.NO_LUS_PLANNING)
+    def close_without_planning(self):
+        """Judged to need no interventions: ordinary routines apply, not LUS."""
+
+    @transition(field=stage, source=Stage.ADMITTED, target=Stage.PLANNING)
+    def start_planning(self):
+        """The admission notice went out."""
+
+    @transition(field=stage, source=Stage.PLANNING, target=Stage.READY)
+    def mark_ready(self):
+        """An utskrivningsklar notice is in force."""
+
+    @transition(field=stage, source=Stage.READY, target=Stage.PLANNING)
+    def revoke_ready(self):
+        """No longer utskrivningsklar: back to planning until a new notice."""
+
+    @transition(field=stage, source=Stage.READY, target=Stage.DISCHARGED)
+    def discharge(self):
+        """Discharged."""
+
+
+class DischargeUnit(models.Model):
+    """A unit the admission notice went to, and its answer and plan."""
+
+    class AckState(models.TextChoices):
+        PENDING = "PENDING", _("Not answered")
+        ACKNOWLEDGED = "ACKNOWLEDGED", pgettext_lazy("LUS", "Acknowledged")
+        REJECTED_NOT_RESIDENT = "REJECTED_NOT_RESIDENT", _("Rejected: not our resident")
+        NOT_KNOWN = "NOT_KNOWN", _("Acknowledged: not known to us")
+
+    process = models.ForeignKey(
+        DischargeProcess,
+        verbose_name=_("discharge"),
+        on_delete=models.CASCADE,
+        related_name="unit_rows",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=UnitRole.choices)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    notified_at = models.DateTimeField(_("notified"), null=True)
+    ack_state = models.CharField(
+        _("answer"), max_length=24, choices=AckState.choices, default=AckState.PENDING
+    )
+    ack_reason = models.CharField(pgettext_lazy("LUS", "reason"), max_length=300, blank=True)
+    ack_at = models.DateTimeField(pgettext_lazy("LUS", "answered"), null=True)
+    ack_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    interventions_needed = models.BooleanField(_("interventions needed"), null=True)
+    planned_interventions = models.TextField(_("planned interventions"), blank=True)
+    planned_at = models.DateTimeField(_("planned"), null=True)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("planned by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["process", "role"]
+        verbose_name = _("unit concerned")
+        verbose_name_plural = _("units concerned")
+        constraints = [
+            models.UniqueConstraint(fields=["process", "role"], name="discharge_unit_one_per_role"),
+            models.CheckConstraint(
+                condition=~models.Q(ack_state="REJECTED_NOT_RESIDENT") | ~models.Q(ack_reason=""),
+                name="discharge_unit_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.organisation}"
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.ack_state == self.AckState.REJECTED_NOT_RESIDENT
+
+
+class EstimatedDischargeDate(models.Model):
+    """Every estimate of the discharge date (PUD), kept; the units are told of each."""
+
+    process = models.ForeignKey(
+        DischargeProcess,
+        verbose_name=_("discharge"),
+        on_delete=models.CASCADE,
+        related_name="estimated_dates",
+    )
+    estimated_date = models.DateField(_("estimated discharge date"))
+    previous_date = models.DateField(_("previous estimate"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("estimated discharge date")
+        verbose_name_plural = _("estimated discharge dates")
+
+    def __str__(self):
+        return f"{self.estimated_date:%Y-%m-%d}"
+
+
+class ReadyForDischargeNotice(models.Model):
+    """One utskrivningsklar notice. A revocation is recorded, never an edit
+    (DOMAIN §1.3 step 5); a reissue is a new row and restarts the clocks."""
+
+    process = models.ForeignKey(
+        DischargeProcess,
+        verbose_name=_("discharge"),
+        on_delete=models.CASCADE,
+        related_name="ready_notices",
+    )
+    issued_at = models.DateTimeField(_("issued"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revocation_reason = models.CharField(_("reason for revocation"), max_length=300, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged by the primary care centre"), null=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("ready-for-discharge notice")
+        verbose_name_plural = _("ready-for-discharge notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="discharge_one_notice_in_force",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.issued_at:%Y-%m-%d %H:%M}"
+
+
+class DischargeEvent(models.Model):
+    """What happened in a discharge, for the timeline: who, when, from → to stage."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "REGISTERED", _("Admission registered")
+        JUDGED = "JUDGED", _("Needs judged")
+        NO_LUS_PLANNING = "NO_LUS_PLANNING", _("Closed: no LUS planning")
+        ADMISSION_NOTICE_SENT = "ADMISSION_NOTICE_SENT", _("Admission notice sent")
+        UNIT_ANSWERED = "UNIT_ANSWERED", _("Admission notice answered")
+        FAST_VARDKONTAKT_APPOINTED = (
+            "FAST_VARDKONTAKT_APPOINTED",
+            _("Designated care contact appointed"),
+        )
+        INTERVENTIONS_PLANNED = "INTERVENTIONS_PLANNED", _("Interventions planned")
+        ESTIMATED_DATE_CHANGED = "ESTIMATED_DATE_CHANGED", _("Estimated discharge date changed")
+        READY_NOTICE_ISSUED = "READY_NOTICE_ISSUED", _("Ready-for-discharge notice sent")
+        READY_NOTICE_ACKNOWLEDGED = (
+            "READY_NOTICE_ACKNOWLEDGED",
+            _("Ready-for-discharge notice acknowledged"),
+        )
+        READY_NOTICE_REVOKED = "READY_NOTICE_REVOKED", _("Ready-for-discharge notice revoked")
+        SIP_KALLELSE_SENT = "SIP_KALLELSE_SENT", _("Invitation to SIP sent")
+        SIP_KALLELSE_SKIPPED = "SIP_KALLELSE_SKIPPED", _("Invitation to SIP not needed")
+        DISCHARGED = "DISCHARGED", _("Discharged")
+
+    process = models.ForeignKey(
+        DischargeProcess,
+        verbose_name=_("discharge"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("LUS", "by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=pgettext_lazy("LUS", "organisation"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    from_stage = models.CharField(_("from"), max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("discharge event")
+        verbose_name_plural = _("discharge events")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PaymentAgreement(models.Model):
+    """The parameters of payment responsibility (betalningsansvar), per agreement
+    version and years of validity. The law's default (LUS 5 kap.) is a row of its own
+    with ``is_statutory_default`` set, used for years no agreement covers."""
+
+    name = models.CharField(_("name"), max_length=200)
+    version = models.CharField(_("version"), max_length=40)
+    valid_from_year = models.PositiveSmallIntegerField(_("valid from year"))
+    valid_to_year = models.PositiveSmallIntegerField(_("valid to year"), null=True, blank=True)
+    free_days_somatic = models.PositiveSmallIntegerField(_("free days, somatic care"))
+    free_days_psychiatric = models.PositiveSmallIntegerField(_("free days, psychiatric care"))
+    cutoff_time = models.TimeField(
+        _("cut-off time"),
+        null=True,
+        blank=True,
+        help_text=_("A notice before this time makes its own day day 0; empty: always."),
+    )
+    is_statutory_default = models.BooleanField(_("the law's default"), default=False)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-valid_from_year", "version"]
+        verbose_name = _("payment agreement")
+        verbose_name_plural = _("payment agreements")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="payment_agreement_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.version}"
+
+    def free_days(self, care_type: str) -> int:
+        if care_type == CareType.PSYCHIATRIC:
+            return self.free_days_psychiatric
+        return self.free_days_somatic
+
+
+class PaymentDayRate(models.Model):
+    """Socialstyrelsen's amount per day for a year (HSLF-FS), in whole kronor."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    amount_sek = models.PositiveIntegerField(_("amount per day (SEK)"))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("payment per day")
+        verbose_name_plural = _("payments per day")
+
+    def __str__(self):
+        return f"{self.year}: {self.amount_sek} kr"

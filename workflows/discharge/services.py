@@ -1,0 +1,761 @@
+"""The only writers of discharge facts. Flow task views and the case page call these;
+each is one transaction, checks who acts, writes an event row and opens, meets or
+cancels the Deadline rows through ``workflows.services``.
+
+Bad input raises ``ValidationError`` (shown on the form, nothing written); acting
+for an organisation one is not a member of raises ``PermissionDenied``.
+"""
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from coordination.models import Membership
+from workflows import deadlines
+from workflows.services import deadline_cancel, deadline_meet, deadline_open
+
+from .models import (
+    DischargeEvent,
+    DischargeProcess,
+    DischargeUnit,
+    EstimatedDischargeDate,
+    Judgement,
+    ReadyForDischargeNotice,
+    Stage,
+    UnitRole,
+)
+from .selectors import WARD_KINDS
+
+logger = logging.getLogger(__name__)
+
+INSKRIVNINGSMEDDELANDE = "INSKRIVNINGSMEDDELANDE"
+INSKRIVNING_ACK = "INSKRIVNING_ACK"
+FAST_VARDKONTAKT = "FAST_VARDKONTAKT"
+UTSKRIVNINGSKLAR_ACK = "UTSKRIVNINGSKLAR_ACK"
+SIP_KALLELSE = "SIP_KALLELSE"
+DISCHARGE_INFORMATION = "DISCHARGE_INFORMATION"
+
+# No rule sets a time for the units' answer to the admission notice; the Stockholm
+# routine expects planning to start on receipt, so a day is asked for.
+UNIT_ANSWER_HOURS = 24
+
+
+# --- Helpers --------------------------------------------------------------------------
+
+
+def is_member(user, organisation) -> bool:
+    if user is None or organisation is None or not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user=user, organisation=organisation, is_active=True, organisation__is_active=True
+    ).exists()
+
+
+def _require_member(user, organisation) -> None:
+    if not is_member(user, organisation):
+        raise PermissionDenied(
+            _("Only %(organisation)s can do this step.") % {"organisation": organisation}
+        )
+
+
+def _event(*, process, kind, by, organisation=None, at=None, note="", from_stage="", to_stage=""):
+    return DischargeEvent.objects.create(
+        process=process,
+        kind=kind,
+        by=by,
+        organisation=organisation,
+        at=at or timezone.now(),
+        note=note[:500],
+        from_stage=from_stage,
+        to_stage=to_stage,
+    )
+
+
+def _transition(process, method_name, *, kind, by, organisation=None, at=None, note=""):
+    """Run an FSM transition and record it; a wrong stage is a clear refusal."""
+    source = process.stage
+    method = getattr(process, method_name)
+    if not can_proceed(method):
+        raise ValidationError(
+            _("This step cannot be done now: the discharge is at the stage “%(stage)s”.")
+            % {"stage": process.get_stage_display()}
+        )
+    method()
+    process.save()
+    return _event(
+        process=process,
+        kind=kind,
+        by=by,
+        organisation=organisation,
+        at=at,
+        note=note,
+        from_stage=source,
+        to_stage=process.stage,
+    )
+
+
+def _not_in_future(value, label):
+    if value > timezone.now() + dt.timedelta(minutes=1):
+        raise ValidationError(_("%(what)s cannot be in the future.") % {"what": label})
+
+
+def _active_units(process):
+    return [
+        unit
+        for unit in process.unit_rows.select_related("organisation")
+        if unit.ack_state != DischargeUnit.AckState.REJECTED_NOT_RESIDENT
+    ]
+
+
+def _active_vardcentral(process):
+    unit = process.unit(UnitRole.VARDCENTRAL)
+    if unit is None or unit.is_rejected:
+        return None
+    return unit.organisation
+
+
+def _notify_units(*, process, template, key, context, units=None):
+    """Email each unit's functional mailbox after commit. No personnummer, name or
+    health data: what to do, by when, and the link to the case page."""
+    from notifications.services import email_enqueue
+
+    for unit in units if units is not None else _active_units(process):
+        mailbox = unit.organisation.functional_mailbox
+        if not mailbox:
+            continue
+        email_enqueue(
+            idempotency_key=f"discharge:{process.pk}:{key}:{unit.role}",
+            to=mailbox,
+            template=f"discharge/emails/{template}",
+            context={
+                "unit_name": unit.organisation.name,
+                "role_label": unit.get_role_display(),
+                "ward_name": process.ward.name,
+                "case_reference": process.pk,
+                **context,
+            },
+            process=process,
+            organisation=unit.organisation,
+        )
+
+
+def _open_admission_notice_deadline(process, *, by):
+    deadline_open(
+        process=process,
+        kind=INSKRIVNINGSMEDDELANDE,
+        responsible_organisation=process.ward,
+        due_at=deadlines.admission_notice_due_at(
+            admitted_at=process.admitted_at, judged_at=process.judged_at
+        ),
+        by=by,
+    )
+
+
+def _apply_judgement(process, *, judgement, by, at):
+    process.judgement = judgement
+    process.judged_at = at
+    process.judged_by = by
+    process.save()
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.JUDGED,
+        by=by,
+        organisation=process.ward,
+        at=at,
+        note=Judgement(judgement).label,
+    )
+    if judgement == Judgement.NO_NEED:
+        _transition(
+            process,
+            "close_without_planning",
+            kind=DischargeEvent.Kind.NO_LUS_PLANNING,
+            by=by,
+            organisation=process.ward,
+        )
+    elif judgement == Judgement.MAY_NEED:
+        _open_admission_notice_deadline(process, by=by)
+
+
+# --- Step 1: admission and judgement ------------------------------------------------
+
+
+@transaction.atomic
+def discharge_register(
+    *,
+    process: DischargeProcess,
+    individual,
+    ward,
+    admitted_at,
+    care_type,
+    leaves_for_open_compulsory_care=False,
+    judgement,
+    by,
+) -> DischargeProcess:
+    """Register an admission (step 1) on the new, unsaved process of the start task.
+
+    A judgement made at admission counts from the admission; "no interventions
+    needed" closes the case as "no LUS planning" (DOMAIN §1.5).
+    """
+    _require_member(by, ward)
+    if ward.kind not in WARD_KINDS:
+        raise ValidationError(_("Only an inpatient ward can register an admission."))
+    _not_in_future(admitted_at, _("The admission"))
+    process.individual = individual
+    process.ward = ward
+    process.admitted_at = admitted_at
+    process.care_type = care_type
+    process.leaves_for_open_compulsory_care = leaves_for_open_compulsory_care
+    process.judgement = Judgement.PENDING
+    process.registered_by = by
+    process.save()
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.REGISTERED,
+        by=by,
+        organisation=ward,
+        to_stage=process.stage,
+    )
+    if judgement != Judgement.PENDING:
+        _apply_judgement(process, judgement=judgement, by=by, at=admitted_at)
+    return process
+
+
+@transaction.atomic
+def discharge_judge(*, process: DischargeProcess, judgement, by) -> DischargeProcess:
+    """A later judgement (LUS 4 kap. 1 §): the admission notice is then due 24 hours
+    after this judgement."""
+    _require_member(by, process.ward)
+    if process.judgement != Judgement.PENDING or process.stage != Stage.ADMITTED:
+        raise ValidationError(_("The needs have already been judged."))
+    if judgement == Judgement.PENDING:
+        raise ValidationError(_("Choose a judgement."))
+    _apply_judgement(process, judgement=judgement, by=by, at=timezone.now())
+    return process
+
+
+# --- Step 2: admission notice and the units' answers -------------------------------
+
+
+@transaction.atomic
+def admission_notice_send(
+    *,
+    process: DischargeProcess,
+    socialtjanst=None,
+    kommunal_hsv=None,
+    vardcentral=None,
+    estimated_discharge_date: dt.date,
+    by,
+) -> DischargeProcess:
+    """Send the inskrivningsmeddelande to the units concerned (LUS 4 kap. 1 §)."""
+    _require_member(by, process.ward)
+    if process.admission_notice_sent_at is not None:
+        raise ValidationError(_("The admission notice has already been sent."))
+    chosen = [
+        (UnitRole.SOCIALTJANST, socialtjanst),
+        (UnitRole.KOMMUNAL_HSV, kommunal_hsv),
+        (UnitRole.VARDCENTRAL, vardcentral),
+    ]
+    chosen = [(role, organisation) for role, organisation in chosen if organisation is not None]
+    if not chosen:
+        raise ValidationError(_("Choose at least one unit to send the admission notice to."))
+    if estimated_discharge_date < deadlines.local_date(process.admitted_at):
+        raise ValidationError(_("The estimated discharge date cannot be before the admission."))
+    now = timezone.now()
+    process.admission_notice_sent_at = now
+    process.admission_notice_sent_by = by
+    process.vardcentral = vardcentral
+    process.estimated_discharge_date = estimated_discharge_date
+    _transition(
+        process,
+        "start_planning",
+        kind=DischargeEvent.Kind.ADMISSION_NOTICE_SENT,
+        by=by,
+        organisation=process.ward,
+        note=", ".join(str(organisation) for _role, organisation in chosen),
+    )
+    EstimatedDischargeDate.objects.create(
+        process=process, estimated_date=estimated_discharge_date, changed_at=now, changed_by=by
+    )
+    deadline_meet(process=process, kind=INSKRIVNINGSMEDDELANDE, by=by, at=now)
+    for role, organisation in chosen:
+        DischargeUnit.objects.create(
+            process=process, role=role, organisation=organisation, notified_at=now
+        )
+        deadline_open(
+            process=process,
+            kind=INSKRIVNING_ACK,
+            subject_key=role,
+            responsible_organisation=organisation,
+            due_at=deadlines.hours_after(now, hours=UNIT_ANSWER_HOURS),
+            by=by,
+        )
+    if vardcentral is not None:
+        _open_fast_vardkontakt_deadline(process, by=by)
+    _notify_units(
+        process=process,
+        template="admission_notice",
+        key="admission_notice",
+        context={
+            "answer_due_at": deadlines.hours_after(now, hours=UNIT_ANSWER_HOURS),
+            "estimated_discharge_date": estimated_discharge_date,
+        },
+    )
+    return process
+
+
+def _open_fast_vardkontakt_deadline(process, *, by, due_at=None):
+    """Due before discharge (LUS 4 kap. 3 §): the end of the estimated discharge day,
+    moved with every new estimate."""
+    deadline_open(
+        process=process,
+        kind=FAST_VARDKONTAKT,
+        responsible_organisation=process.vardcentral,
+        due_at=due_at or deadlines.end_of_local_day(process.estimated_discharge_date),
+        by=by,
+    )
+
+
+@transaction.atomic
+def unit_answer(*, process: DischargeProcess, role, ack_state, reason="", by) -> DischargeUnit:
+    """A unit acknowledges the admission notice, or rejects it ("not our resident",
+    with a reason), or answers "not known to us" (DOMAIN §1.3 step 1)."""
+    unit = DischargeUnit.objects.select_for_update().filter(process=process, role=role).first()
+    if unit is None:
+        raise ValidationError(_("The admission notice was not sent to this unit."))
+    _require_member(by, unit.organisation)
+    if unit.ack_state != DischargeUnit.AckState.PENDING:
+        raise ValidationError(_("The admission notice has already been answered."))
+    if (
+        ack_state not in DischargeUnit.AckState.values
+        or ack_state == DischargeUnit.AckState.PENDING
+    ):
+        raise ValidationError(_("Choose an answer."))
+    reason = reason.strip()
+    if ack_state == DischargeUnit.AckState.REJECTED_NOT_RESIDENT and not reason:
+        raise ValidationError(_("Give the reason for rejecting the admission notice."))
+    now = timezone.now()
+    unit.ack_state = ack_state
+    unit.ack_reason = reason
+    unit.ack_at = now
+    unit.ack_by = by
+    unit.save()
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.UNIT_ANSWERED,
+        by=by,
+        organisation=unit.organisation,
+        at=now,
+        note=" – ".join(filter(None, [unit.get_ack_state_display(), reason])),
+    )
+    deadline_meet(
+        process=process,
+        kind=INSKRIVNING_ACK,
+        subject_key=role,
+        responsible_organisation=unit.organisation,
+        by=by,
+        at=now,
+    )
+    if unit.is_rejected and role == UnitRole.VARDCENTRAL:
+        deadline_cancel(
+            process=process,
+            kind=FAST_VARDKONTAKT,
+            by=by,
+            note="admission notice rejected by the unit",
+        )
+    return unit
+
+
+# --- Step 3: fast vårdkontakt ---------------------------------------------------------
+
+
+@transaction.atomic
+def fast_vardkontakt_appoint(*, process: DischargeProcess, person, by) -> DischargeProcess:
+    """The vårdcentral appoints the fast vårdkontakt (LUS 4 kap. 3 §)."""
+    _require_member(by, process.vardcentral)
+    if process.fast_vardkontakt_id is not None:
+        raise ValidationError(_("The designated care contact has already been appointed."))
+    if not is_member(person, process.vardcentral):
+        raise ValidationError(
+            _("The designated care contact must work at %(unit)s.") % {"unit": process.vardcentral}
+        )
+    now = timezone.now()
+    process.fast_vardkontakt = person
+    process.fast_vardkontakt_appointed_at = now
+    process.fast_vardkontakt_appointed_by = by
+    process.save()
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.FAST_VARDKONTAKT_APPOINTED,
+        by=by,
+        organisation=process.vardcentral,
+        at=now,
+        note=person.get_full_name() or person.get_username(),
+    )
+    deadline_meet(process=process, kind=FAST_VARDKONTAKT, by=by, at=now)
+    return process
+
+
+# --- Step 4: planning and the estimated discharge date -----------------------------
+
+
+@transaction.atomic
+def interventions_plan(
+    *, process: DischargeProcess, role, interventions_needed: bool, planned_interventions="", by
+) -> DischargeUnit:
+    unit = DischargeUnit.objects.select_for_update().filter(process=process, role=role).first()
+    if unit is None or unit.is_rejected:
+        raise ValidationError(_("This unit does not take part in the planning."))
+    _require_member(by, unit.organisation)
+    if unit.planned_at is not None:
+        raise ValidationError(_("The interventions have already been planned."))
+    planned_interventions = planned_interventions.strip()
+    if interventions_needed and not planned_interventions:
+        raise ValidationError(_("Describe the planned interventions."))
+    now = timezone.now()
+    unit.interventions_needed = interventions_needed
+    unit.planned_interventions = planned_interventions
+    unit.planned_at = now
+    unit.planned_by = by
+    unit.save()
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.INTERVENTIONS_PLANNED,
+        by=by,
+        organisation=unit.organisation,
+        at=now,
+    )
+    return unit
+
+
+@transaction.atomic
+def estimated_discharge_date_change(
+    *, process: DischargeProcess, estimated_date: dt.date, note="", by
+) -> EstimatedDischargeDate:
+    """A new estimate (PUD), kept with the earlier ones and sent to the units "as soon
+    as possible" (DOMAIN §1.3 step 1b). Deadlines tied to the estimate move with it."""
+    from .flows import DischargeFlow
+
+    with DischargeFlow.lock(process.pk):
+        process = DischargeProcess.objects.get(pk=process.pk)
+        _require_member(by, process.ward)
+        if process.stage not in (Stage.PLANNING, Stage.READY):
+            raise ValidationError(
+                _("The estimated discharge date can only be changed during planning.")
+            )
+        if estimated_date < deadlines.local_date(process.admitted_at):
+            raise ValidationError(_("The estimated discharge date cannot be before the admission."))
+        if estimated_date == process.estimated_discharge_date:
+            raise ValidationError(_("That is already the estimated discharge date."))
+        now = timezone.now()
+        change = EstimatedDischargeDate.objects.create(
+            process=process,
+            estimated_date=estimated_date,
+            previous_date=process.estimated_discharge_date,
+            changed_at=now,
+            changed_by=by,
+            note=note,
+        )
+        process.estimated_discharge_date = estimated_date
+        process.save(update_fields=["estimated_discharge_date"])
+        _event(
+            process=process,
+            kind=DischargeEvent.Kind.ESTIMATED_DATE_CHANGED,
+            by=by,
+            organisation=process.ward,
+            at=now,
+            note=f"{change.previous_date:%Y-%m-%d} → {estimated_date:%Y-%m-%d}",
+        )
+        new_due = deadlines.end_of_local_day(estimated_date)
+        if process.deadlines.filter(kind=FAST_VARDKONTAKT, status="OPEN").exists():
+            _open_fast_vardkontakt_deadline(process, by=by, due_at=new_due)
+        if process.deadlines.filter(kind=DISCHARGE_INFORMATION, status="OPEN").exists():
+            _open_discharge_information_deadline(process, by=by, due_at=new_due)
+        _notify_units(
+            process=process,
+            template="estimated_date_changed",
+            key=f"estimate:{change.pk}",
+            context={"estimated_discharge_date": estimated_date},
+        )
+    return change
+
+
+def _open_discharge_information_deadline(process, *, by, due_at):
+    deadline_open(
+        process=process,
+        kind=DISCHARGE_INFORMATION,
+        responsible_organisation=process.ward,
+        due_at=due_at,
+        by=by,
+    )
+
+
+# --- Step 5: utskrivningsklar -------------------------------------------------------
+
+
+@transaction.atomic
+def ready_notice_issue(*, process: DischargeProcess, issued_at, by) -> ReadyForDischargeNotice:
+    """Send the utskrivningsklar notice (LUS 4 kap. 5 §). A reissue after a revocation
+    restarts every clock counted from the notice."""
+    _require_member(by, process.ward)
+    if issued_at < process.admitted_at:
+        raise ValidationError(_("The patient cannot be ready for discharge before the admission."))
+    _not_in_future(issued_at, _("The ready-for-discharge notice"))
+    last_revoked = process.ready_notices.filter(revoked_at__isnull=False).first()
+    if last_revoked is not None and issued_at < last_revoked.revoked_at:
+        raise ValidationError(
+            _("A new notice cannot be earlier than the revocation of the last one.")
+        )
+    if process.current_ready_notice is not None:
+        raise ValidationError(_("A ready-for-discharge notice is already in force."))
+    notice = ReadyForDischargeNotice.objects.create(
+        process=process, issued_at=issued_at, issued_by=by, recorded_at=timezone.now()
+    )
+    process.ready_for_discharge_at = issued_at
+    _transition(
+        process,
+        "mark_ready",
+        kind=DischargeEvent.Kind.READY_NOTICE_ISSUED,
+        by=by,
+        organisation=process.ward,
+        at=issued_at,
+    )
+    _open_ready_deadlines(process, notice=notice, by=by)
+    _notify_units(
+        process=process,
+        template="ready_notice",
+        key=f"ready:{notice.pk}",
+        context={
+            "issued_at": issued_at,
+            "sip_kallelse_due_at": deadlines.end_of_calendar_day_after(issued_at, days=3),
+        },
+    )
+    return notice
+
+
+def _open_ready_deadlines(process, *, notice, by):
+    vardcentral = _active_vardcentral(process)
+    if vardcentral is not None:
+        # Stockholm: the vårdcentral must acknowledge before discharge, which may be
+        # the same day (day 0).
+        deadline_open(
+            process=process,
+            kind=UTSKRIVNINGSKLAR_ACK,
+            responsible_organisation=vardcentral,
+            due_at=deadlines.end_of_calendar_day_after(notice.issued_at, days=0),
+            by=by,
+        )
+        if process.sip_kallelse_needed and not process.sip_kallelse_recorded:
+            deadline_open(
+                process=process,
+                kind=SIP_KALLELSE,
+                responsible_organisation=vardcentral,
+                responsible_user=process.fast_vardkontakt,
+                due_at=deadlines.end_of_calendar_day_after(notice.issued_at, days=3),
+                by=by,
+            )
+    estimated = max(process.estimated_discharge_date, deadlines.local_date(notice.issued_at))
+    _open_discharge_information_deadline(
+        process, by=by, due_at=deadlines.end_of_local_day(estimated)
+    )
+
+
+@transaction.atomic
+def ready_notice_acknowledge(*, process: DischargeProcess, by) -> ReadyForDischargeNotice:
+    """The vårdcentral acknowledges ("kvitterar") the notice in force."""
+    vardcentral = _active_vardcentral(process)
+    _require_member(by, vardcentral)
+    notice = process.ready_notices.select_for_update().filter(revoked_at__isnull=True).first()
+    if notice is None:
+        raise ValidationError(_("There is no ready-for-discharge notice in force."))
+    if notice.acknowledged_at is not None:
+        raise ValidationError(_("The notice has already been acknowledged."))
+    now = timezone.now()
+    notice.acknowledged_at = now
+    notice.acknowledged_by = by
+    notice.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.READY_NOTICE_ACKNOWLEDGED,
+        by=by,
+        organisation=vardcentral,
+        at=now,
+    )
+    deadline_meet(process=process, kind=UTSKRIVNINGSKLAR_ACK, by=by, at=now)
+    return notice
+
+
+@transaction.atomic
+def ready_notice_revoke(*, process: DischargeProcess, reason, by) -> ReadyForDischargeNotice:
+    """The patient is no longer utskrivningsklar: the units are told at once and the
+    clocks counted from the notice stop; a new notice restarts them (DOMAIN §1.3
+    step 5). Open acknowledgement and kallelse tasks of the old notice are withdrawn."""
+    _require_member(by, process.ward)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for revoking the notice."))
+    notice = process.ready_notices.select_for_update().filter(revoked_at__isnull=True).first()
+    if notice is None:
+        raise ValidationError(_("There is no ready-for-discharge notice in force."))
+    now = timezone.now()
+    notice.revoked_at = now
+    notice.revoked_by = by
+    notice.revocation_reason = reason
+    notice.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    process.ready_for_discharge_at = None
+    _transition(
+        process,
+        "revoke_ready",
+        kind=DischargeEvent.Kind.READY_NOTICE_REVOKED,
+        by=by,
+        organisation=process.ward,
+        at=now,
+        note=reason,
+    )
+    for kind in (UTSKRIVNINGSKLAR_ACK, SIP_KALLELSE, DISCHARGE_INFORMATION):
+        deadline_cancel(
+            process=process, kind=kind, responsible_organisation=None, by=by, note="notice revoked"
+        )
+    _withdraw_notice_tasks(process)
+    _notify_units(
+        process=process,
+        template="ready_notice_revoked",
+        key=f"revoked:{notice.pk}",
+        context={"revoked_at": now},
+    )
+    return notice
+
+
+def _withdraw_notice_tasks(process):
+    """Cancel the open viewflow tasks that answer the revoked notice."""
+    from viewflow.workflow.status import STATUS
+
+    from .flows import DischargeFlow
+
+    open_tasks = process.task_set.filter(
+        flow_task__in=[DischargeFlow.ack_ready, DischargeFlow.sip_kallelse],
+        status__in=[STATUS.NEW, STATUS.ASSIGNED],
+    )
+    for task in open_tasks:
+        task.flow_task.activation_class(task).cancel()
+
+
+# --- Step 4 (LUS numbering) / 6 (issue): kallelse till SIP --------------------------
+
+
+@transaction.atomic
+def sip_kallelse_record(
+    *, process: DischargeProcess, sent: bool, skipped_reason="", by
+) -> DischargeProcess:
+    """The fast vårdkontakt sends the kallelse to SIP, due three calendar days after
+    the utskrivningsklar notice (LUS 4 kap. 6 §; Stockholm routine), which starts a
+    SIP linked to this discharge; or records why none is sent (a valid SIP exists)."""
+    _require_member(by, process.vardcentral)
+    if process.sip_kallelse_recorded:
+        raise ValidationError(_("The invitation to SIP has already been recorded."))
+    if process.current_ready_notice is None:
+        raise ValidationError(_("There is no ready-for-discharge notice in force."))
+    skipped_reason = skipped_reason.strip()
+    if not sent and not skipped_reason:
+        raise ValidationError(_("Give the reason no invitation to SIP is sent."))
+    now = timezone.now()
+    process.sip_kallelse_recorded_at = now
+    process.sip_kallelse_recorded_by = by
+    if sent:
+        process.sip_kallelse_sent_at = now
+        process.save()
+        _event(
+            process=process,
+            kind=DischargeEvent.Kind.SIP_KALLELSE_SENT,
+            by=by,
+            organisation=process.vardcentral,
+            at=now,
+        )
+        deadline_meet(process=process, kind=SIP_KALLELSE, by=by, at=now)
+        _start_sip(process, by=by)
+    else:
+        process.sip_kallelse_skipped_reason = skipped_reason
+        process.save()
+        _event(
+            process=process,
+            kind=DischargeEvent.Kind.SIP_KALLELSE_SKIPPED,
+            by=by,
+            organisation=process.vardcentral,
+            at=now,
+            note=skipped_reason,
+        )
+        deadline_cancel(process=process, kind=SIP_KALLELSE, by=by, note=skipped_reason[:300])
+    return process
+
+
+def _start_sip(process, *, by):
+    try:
+        from workflows.sip.services import sip_start_from_discharge
+    except ImportError:  # the SIP app may be absent in a slimmed deployment
+        logger.warning(
+            "SIP services unavailable; kallelse for discharge %s recorded only", process.pk
+        )
+        return None
+    return sip_start_from_discharge(discharge_process=process, by=by)
+
+
+# --- Step 7: discharge --------------------------------------------------------------
+
+
+@transaction.atomic
+def discharge_record(
+    *,
+    process: DischargeProcess,
+    discharged_at,
+    information_sent_at,
+    individual_declined_interventions=False,
+    by,
+) -> DischargeProcess:
+    """Record the discharge and the information to the units and the individual, due
+    no later than the day of discharge (LUS 4 kap. 7 §, patientlagen 3 kap. 2 b §)."""
+    _require_member(by, process.ward)
+    if discharged_at < process.admitted_at:
+        raise ValidationError(_("The discharge cannot be before the admission."))
+    _not_in_future(discharged_at, _("The discharge"))
+    _not_in_future(information_sent_at, _("The information at discharge"))
+    notice = process.current_ready_notice
+    if notice is None:
+        raise ValidationError(_("There is no ready-for-discharge notice in force."))
+    if discharged_at < notice.issued_at:
+        raise ValidationError(_("The discharge cannot be before the ready-for-discharge notice."))
+    if _active_vardcentral(process) is not None and notice.acknowledged_at is None:
+        raise ValidationError(
+            _("The primary care centre has not yet acknowledged the ready-for-discharge notice.")
+        )
+    process.discharged_at = discharged_at
+    process.discharged_by = by
+    process.discharge_information_sent_at = information_sent_at
+    process.individual_declined_interventions = individual_declined_interventions
+    _transition(
+        process,
+        "discharge",
+        kind=DischargeEvent.Kind.DISCHARGED,
+        by=by,
+        organisation=process.ward,
+        at=discharged_at,
+    )
+    due = deadlines.end_of_local_day(deadlines.local_date(discharged_at))
+    open_info = process.deadlines.filter(kind=DISCHARGE_INFORMATION, status="OPEN").first()
+    if open_info is None or open_info.due_at != due:
+        _open_discharge_information_deadline(process, by=by, due_at=due)
+    deadline_meet(process=process, kind=DISCHARGE_INFORMATION, by=by, at=information_sent_at)
+    # "Before discharge": an appointment still missing is now due at the discharge.
+    open_fvk = process.deadlines.filter(kind=FAST_VARDKONTAKT, status="OPEN").first()
+    if open_fvk is not None and open_fvk.due_at > discharged_at:
+        _open_fast_vardkontakt_deadline(process, by=by, due_at=discharged_at)
+    _notify_units(
+        process=process,
+        template="discharged",
+        key="discharged",
+        context={"discharged_at": discharged_at},
+    )
+    return process

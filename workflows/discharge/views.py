@@ -1,0 +1,255 @@
+"""Thin views: the task forms of the flow, the case page and the list page.
+
+Every read goes through ``selectors.discharges_visible_to``; every write through one
+service. The task views run inside viewflow's lock and transaction; a refused step
+rolls back with a message on the form.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django.views import generic
+from viewflow.workflow.flow.views import mixins as flow_mixins
+
+from coordination.models import AccessLog
+from coordination.services import access_log_record
+
+from . import forms, selectors, services
+from .models import DischargeProcess
+
+STATE_LABELS = {
+    "OPEN": _("Open"),
+    "OVERDUE": _("Overdue"),
+    "MET": _("Met"),
+    "MET_LATE": _("Met late"),
+    "BREACHED": pgettext_lazy("LUS", "Breached"),
+    "CANCELLED": _("Cancelled"),
+}
+
+
+class _ServiceFormMixin:
+    """Save the form through its service; turn a refusal into a form error."""
+
+    form_class = None
+    role = None
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        kwargs["process"] = self.request.activation.process
+        if self.role is not None:
+            kwargs["role"] = self.role
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        process = self.request.activation.process
+        context = super().get_context_data(**kwargs)
+        context["process"] = process
+        context["task"] = self.request.activation.task
+        context["task_title"] = self.request.activation.flow_task.task_title
+        return context
+
+    def form_valid(self, form):
+        process = self.request.activation.process
+        try:
+            form.save(process=process, by=self.request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        self.request.activation.execute()
+        messages.success(self.request, _("The step has been recorded."))
+        return HttpResponseRedirect(process.get_absolute_url())
+
+
+class DischargeTaskView(_ServiceFormMixin, flow_mixins.TaskViewTemplateNames, generic.FormView):
+    template_filename = "task.html"
+
+
+class RegisterAdmissionView(_ServiceFormMixin, flow_mixins.TaskViewTemplateNames, generic.FormView):
+    form_class = forms.RegisterAdmissionForm
+    template_filename = "start.html"
+
+    def get_context_data(self, **kwargs):
+        context = super(_ServiceFormMixin, self).get_context_data(**kwargs)
+        context["task_title"] = self.request.activation.flow_task.task_title
+        return context
+
+
+class JudgeView(DischargeTaskView):
+    form_class = forms.JudgeForm
+
+
+class AdmissionNoticeView(DischargeTaskView):
+    form_class = forms.AdmissionNoticeForm
+
+
+class UnitAnswerView(DischargeTaskView):
+    form_class = forms.UnitAnswerForm
+
+
+class AppointFastVardkontaktView(DischargeTaskView):
+    form_class = forms.AppointFastVardkontaktForm
+
+
+class PlanView(DischargeTaskView):
+    form_class = forms.PlanForm
+
+
+class ReadyNoticeView(DischargeTaskView):
+    form_class = forms.ReadyNoticeForm
+
+
+class AcknowledgeReadyView(DischargeTaskView):
+    form_class = forms.AcknowledgeReadyForm
+
+
+class SipKallelseView(DischargeTaskView):
+    form_class = forms.SipKallelseForm
+
+
+class DischargeView(DischargeTaskView):
+    form_class = forms.DischargeForm
+
+
+# --- Case pages ---------------------------------------------------------------------
+
+
+def _flow():
+    from .flows import DischargeFlow
+
+    return DischargeFlow
+
+
+class DischargeListView(LoginRequiredMixin, generic.ListView):
+    """The user's discharges: search by name or personnummer, filter by stage."""
+
+    template_name = "discharge/discharge_list.html"
+    context_object_name = "discharges"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filter_form = forms.DischargeFilterForm(self.request.GET or None)
+        query, stage = "", ""
+        if self.filter_form.is_bound and self.filter_form.is_valid():
+            query = self.filter_form.cleaned_data["q"]
+            stage = self.filter_form.cleaned_data["stage"]
+        return selectors.discharges_search(
+            user=self.request.user, query=query, stage=stage
+        ).annotate(open_deadlines=Count("deadlines", filter=Q(deadlines__status="OPEN")))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        flow = _flow()
+        if flow.start.can_execute(self.request.user):
+            context["start_url"] = flow.instance.reverse("start:execute")
+        return context
+
+
+def _visible_or_404(request, pk) -> DischargeProcess:
+    process = (
+        selectors.discharges_visible_to(user=request.user)
+        .select_related("individual", "ward", "vardcentral", "fast_vardkontakt")
+        .filter(pk=pk)
+        .first()
+    )
+    if process is None:
+        raise Http404
+    return process
+
+
+class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
+    """The case page: the whole chain as a timeline with every deadline."""
+
+    template_name = "discharge/discharge_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        process = _visible_or_404(self.request, kwargs["pk"])
+        access_log_record(
+            user=self.request.user,
+            action=AccessLog.Action.READ,
+            purpose="Utskrivningsärende (LUS)",
+            individual=process.individual,
+            process=process,
+            request=self.request,
+        )
+        deadlines = list(selectors.discharge_deadlines(process=process))
+        for deadline in deadlines:
+            deadline.state_label = STATE_LABELS[deadline.display_state]
+        context.update(
+            process=process,
+            units=process.unit_rows.select_related("organisation", "ack_by", "planned_by"),
+            events=process.events.select_related("by", "organisation"),
+            deadlines=[d for d in deadlines if d.status != "CANCELLED"],
+            cancelled_deadlines=[d for d in deadlines if d.status == "CANCELLED"],
+            estimates=process.estimated_dates.select_related("changed_by"),
+            notices=process.ready_notices.select_related(
+                "issued_by", "revoked_by", "acknowledged_by"
+            ),
+            payment=selectors.discharge_payment(process=process),
+            open_tasks=self._open_tasks(process),
+            can_change_estimate=(
+                process.stage in ("PLANNING", "READY")
+                and services.is_member(self.request.user, process.ward)
+            ),
+            estimate_form=forms.EstimatedDateForm(),
+        )
+        return context
+
+    def _open_tasks(self, process):
+        from viewflow.workflow.status import STATUS
+
+        tasks = process.task_set.filter(
+            flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]
+        ).select_related("owner")
+        return [
+            {
+                "task": task,
+                "title": task.flow_task.task_title,
+                "url": task.flow_task.reverse("index", args=[process.pk, task.pk]),
+            }
+            for task in tasks
+        ]
+
+
+class EstimatedDateChangeView(LoginRequiredMixin, generic.FormView):
+    """POST only, from the case page: a new estimated discharge date."""
+
+    form_class = forms.EstimatedDateForm
+    http_method_names = ["post"]
+
+    def form_valid(self, form):
+        process = get_object_or_404(
+            selectors.discharges_visible_to(user=self.request.user), pk=self.kwargs["pk"]
+        )
+        try:
+            services.estimated_discharge_date_change(
+                process=process,
+                estimated_date=form.cleaned_data["estimated_date"],
+                note=form.cleaned_data["note"],
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(self.request, message)
+        except PermissionDenied as exc:
+            messages.error(self.request, str(exc) or _("You cannot change this case."))
+        else:
+            messages.success(self.request, _("The estimated discharge date has been changed."))
+        return redirect(process.get_absolute_url())
+
+    def form_invalid(self, form):
+        process = get_object_or_404(
+            selectors.discharges_visible_to(user=self.request.user), pk=self.kwargs["pk"]
+        )
+        messages.error(self.request, _("Give a valid date."))
+        return redirect(process.get_absolute_url())
