@@ -52,7 +52,20 @@ class _ServiceFormMixin:
         context["process"] = process
         context["task"] = self.request.activation.task
         context["task_title"] = self.request.activation.flow_task.task_title
+        self._log(process, AccessLog.Action.READ)
         return context
+
+    def _log(self, process, action):
+        """Task pages show and change the individual's data: access-logged (PDL 4 kap. 3 §)."""
+        if process.pk is not None and getattr(process, "individual_id", None):
+            access_log_record(
+                user=self.request.user,
+                action=action,
+                purpose="Utskrivningsärende (LUS)",
+                individual=process.individual,
+                process=process,
+                request=self.request,
+            )
 
     def form_valid(self, form):
         process = self.request.activation.process
@@ -62,6 +75,7 @@ class _ServiceFormMixin:
             form.add_error(None, exc)
             return self.form_invalid(form)
         self.request.activation.execute()
+        self._log(process, AccessLog.Action.UPDATE)
         messages.success(self.request, _("The step has been recorded."))
         return HttpResponseRedirect(process.get_absolute_url())
 

@@ -109,3 +109,10 @@ def test_list_searches_filters_and_paginates(world, case):
             register(world, admitted=local(2022, 11, 14, 8, 0))
     assert ward.get(url, {"page": 2}).status_code == 200
     assert ward.get(url, {"page": 9}).status_code == 404
+
+
+def test_task_pages_log_the_read_and_the_change(world, case):
+    """The nurse's admission-notice step both showed and changed the individual's case."""
+    nurse_rows = AccessLog.objects.filter(user=world.nurse, process_id=case.pk)
+    assert set(nurse_rows.values_list("action", flat=True)) >= {"READ", "UPDATE"}
+    assert all(row.individual_id == case.individual_id for row in nurse_rows)
