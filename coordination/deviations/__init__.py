@@ -1,0 +1,1 @@
+"""The deviation register (samverkansavvikelser) and the MAS dashboard (DOMAIN §3)."""

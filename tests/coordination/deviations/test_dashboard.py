@@ -1,0 +1,125 @@
+"""The MAS dashboard page on hand-built data: figures, charts, CSV and drill-down."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from .factories import DeviationFactory, case_with, deadline_for, discharge, sip_meeting
+
+pytestmark = pytest.mark.django_db
+
+STHLM = dt.timezone(dt.timedelta(hours=1))
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=STHLM)
+DASHBOARD = reverse("deviations:dashboard")
+
+
+def at(m, d, h=12):
+    return dt.datetime(2026, m, d, h, tzinfo=STHLM)
+
+
+@pytest.fixture
+def data(w):
+    process = case_with(w.bistand, w.ward)
+    deadline_for(process, w.ward, due_at=at(11, 2), status="MET", met_at=at(11, 2, 9))
+    deadline_for(process, w.ward, due_at=at(11, 3))  # breached
+    deadline_for(
+        process,
+        w.vardcentral,
+        kind="SIP_KALLELSE",
+        due_at=at(10, 5),
+        status="MET",
+        met_at=at(10, 4),
+    )
+    stay = discharge(
+        w.ward, units=[("SOCIALTJANST", w.bistand)], ready_at=at(11, 2), discharged_at=at(11, 6)
+    )
+    sip = sip_meeting(
+        w.bistand,
+        held_at=at(11, 10),
+        invited=[(w.vardcentral, "ABSENT", at(11, 4)), (w.ward, "ATTENDED", at(11, 4))],
+    )
+    deviation = DeviationFactory(
+        status="ANSWERED",
+        category="SIP_PARTICIPANT_ABSENT",
+        reporting_organisation=w.bistand,
+        receiving_organisation=w.vardcentral,
+        process=sip,
+    )
+    return {"process": process, "stay": stay, "sip": sip, "deviation": deviation}
+
+
+def test_dashboard_shows_real_numbers_and_links_to_the_cases(w, data, login):
+    with time_machine.travel(NOW, tick=False):
+        mas = login(w.mas)
+        page = mas.get(DASHBOARD).content.decode()
+        assert "MAS-översikt" in page
+        assert "<svg" in page and "Andel i tid per månad" in page
+        assert "50,0 % (1/2)" in page  # admission notices in November
+        assert "100,0 % (1/1)" in page  # SIP invitations in October
+        assert "Kallad part uteblev från SIP" in page
+        assert "Rosenlunds vårdcentral" in page  # participation 0 of 1
+        # Follow the November admission-notice figure to its cases.
+        link = reverse("deviations:dashboard_cases")
+        cases = mas.get(
+            link, {"figure": "deadlines", "kind": "INSKRIVNINGSMEDDELANDE", "month": "2026-11"}
+        ).content.decode()
+        # Two admission-notice deadlines were due in November, both in this case.
+        assert cases.count(f"<td>{data['process'].pk}</td>") == 2
+        assert "Tidsfrister bakom siffran" in cases
+        stays = mas.get(link, {"figure": "discharges", "month": "2026-11"}).content.decode()
+        assert f'href="{data["stay"].get_absolute_url()}"' in stays
+        assert "<td>4</td>" in stays  # 2 Nov → 6 Nov
+        sips = mas.get(link, {"figure": "participation", "org": w.vardcentral.pk}).content.decode()
+        assert f'href="{reverse("sips:sip_detail", args=[data["sip"].pk])}"' in sips
+        csv = mas.get(link, {"figure": "discharges", "month": "2026-11", "format": "csv"})
+        assert csv["Content-Type"].startswith("text/csv")
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).content.decode("utf-8-sig")
+        assert "2026-11;1;2;50;0;0;;1;4;4;1;2" in monthly
+
+
+def test_filters_narrow_to_an_organisation_and_period(w, data, login):
+    with time_machine.travel(NOW, tick=False):
+        mas = login(w.mas)
+        page = mas.get(
+            DASHBOARD,
+            {"organisation": w.vardcentral.pk, "month_from": "2026-10", "month_to": "2026-10"},
+        ).content.decode()
+        assert '<th scope="row">okt 2026</th>' in page
+        assert '<th scope="row">nov 2026</th>' not in page
+        body = mas.get(DASHBOARD, {"organisation": w.vardcentral.pk, "export": "oppna"})
+        assert "Kallad part uteblev från SIP" in body.content.decode("utf-8-sig")
+        assert (
+            mas.get(DASHBOARD, {"month_from": "2026-11", "month_to": "2026-10"}).status_code == 403
+        )
+
+
+def test_case_figures_come_from_a_snapshot_refreshed_by_the_task(w, data, login, settings):
+    from coordination.deviations.tasks import refresh_dashboards
+    from coordination.models import DashboardSnapshot
+
+    with time_machine.travel(NOW, tick=False):
+        assert refresh_dashboards() == 2  # Stockholm and Huddinge have a MAS
+        assert DashboardSnapshot.objects.count() == 2
+        # A new breach after the snapshot shows once the snapshot is older than allowed.
+        deadline_for(data["process"], w.ward, due_at=at(11, 4))
+        mas = login(w.mas)
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).content.decode("utf-8-sig")
+        assert "2026-11;1;2;50;" in monthly
+    settings.DEVIATION_DASHBOARD_MAX_AGE_SECONDS = 60
+    with time_machine.travel(NOW + dt.timedelta(minutes=2), tick=False):
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).content.decode("utf-8-sig")
+        assert "2026-11;1;3;33,3;" in monthly
+
+
+def test_a_snapshot_of_another_shape_is_recounted(w, data, login):
+    from coordination.models import DashboardSnapshot
+
+    with time_machine.travel(NOW, tick=False):
+        mas = login(w.mas)
+        assert mas.get(DASHBOARD).status_code == 200
+        DashboardSnapshot.objects.update(data={"deadlines": []})  # an older format
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).content.decode("utf-8-sig")
+        assert "2026-11;1;2;50;" in monthly
+        assert DashboardSnapshot.objects.get().data["version"] == 2
