@@ -110,8 +110,8 @@ def _email(deadline, level: int, recipient, *, action: str, now, organisation_na
 def on_deadline_breached(deadline, *, now=None, recipients=None, emails=None) -> list[dict]:
     """What a breach sets off, beyond the BREACHED event the sweep records.
 
-    Now: the MAS of the kommun concerned is told through the outbox. The deviation
-    register hooks in here to draft a samverkansavvikelse for the breach.
+    The MAS of the kommun concerned is told through the outbox, and a
+    samverkansavvikelse is drafted for the MAS to review (one per deadline, ever).
 
     ``deadline`` is a ``Deadline`` (or a row with its ids). The sweep passes its
     ``emails`` list so the notices are written with the batch, in its transaction;
@@ -136,7 +136,19 @@ def on_deadline_breached(deadline, *, now=None, recipients=None, emails=None) ->
         outbox_enqueue_many(emails=notices)
     else:
         emails.extend(notices)
+    _draft_deviation(deadline.pk, now=now)
     return notices
+
+
+def _draft_deviation(deadline_pk: int, *, now) -> None:
+    """Draft the deviation inside the sweep's transaction (it commits or rolls back with
+    the breach). The draft service is idempotent: a re-run finds the first draft."""
+    from coordination.deviations.services import deviation_draft_from_deadline
+
+    deadline = Deadline.objects.select_related("process", "responsible_organisation").get(
+        pk=deadline_pk
+    )
+    deviation_draft_from_deadline(deadline=deadline, now=now)
 
 
 def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events) -> None:
