@@ -176,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "workflows.tasks.sweep_deadlines", "schedule": 60.0},
     # Safety net of the outbox: retries after backoff, rows whose worker died.
     "deliver-pending-emails": {"task": "notifications.tasks.deliver_pending", "schedule": 60.0},
+    "sip-unanswered-at-meeting": {
+        "task": "workflows.sip.tasks.record_unanswered_invitations",
+        "schedule": 300.0,
+    },
     "deviation-dashboards": {
         "task": "coordination.deviations.tasks.refresh_dashboards",
         "schedule": 600.0,
@@ -189,6 +193,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=30),  # Europe/Stockholm (CELERY_TIMEZONE)
     },
 }
+
+# Process parameters (DOMAIN.md): none of them is set by law, so they are configuration.
+SIP_INVITATION_RESPONSE_HOURS = env.int("SIP_INVITATION_RESPONSE_HOURS", default=48)
+SIP_ACK_LINK_DAYS = env.int("SIP_ACK_LINK_DAYS", default=14)
+# Answer time for a reported deviation: Göteborg's 60 days by default; Stockholm has none
+# (set DEVIATION_ANSWER_DAYS=0 for no answer deadline).
+DEVIATION_ANSWER_DAYS = env.int("DEVIATION_ANSWER_DAYS", default=60) or None
+DEVIATION_DASHBOARD_MAX_AGE_SECONDS = env.int("DEVIATION_DASHBOARD_MAX_AGE_SECONDS", default=900)
 
 # Production sign-in: OpenID Connect against the regional IdP (SITHS identities), enabled
 # when OIDC_RP_CLIENT_ID is set. Django's own login stays for the demo and tests.

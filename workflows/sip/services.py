@@ -525,6 +525,7 @@ def sip_meeting_record(*, sip, meeting, attendance, notes="", by) -> Meeting:
         invitation.attendance_note = note
         invitation.unanswered_at_meeting = invitation.is_unanswered
         invitation.save(update_fields=["attendance", "attendance_note", "unanswered_at_meeting"])
+        _draft_participation_deviation(sip=sip, meeting=meeting, invitation=invitation)
     sip = _locked(sip)
     sip.stage = SipProcess.Stage.PLAN
     sip.save(update_fields=["stage"])
@@ -625,7 +626,7 @@ def invitations_record_unanswered_at_meeting(*, now=None) -> int:
     step records the same fact when attendance is entered.
     """
     now = now or timezone.now()
-    return (
+    unanswered = (
         Invitation.objects.filter(
             meeting__starts_at__lte=now,
             unanswered_at_meeting=False,
@@ -636,5 +637,42 @@ def invitations_record_unanswered_at_meeting(*, now=None) -> int:
             ],
         )
         .exclude(meeting__sip__stage__in=[SipProcess.Stage.CONSENT_REVOKED])
-        .update(unanswered_at_meeting=True)
+        .select_related("meeting__sip__initiating_organisation", "organisation")
+        .select_for_update(of=("self",), skip_locked=True)
     )
+    count = 0
+    for invitation in unanswered:
+        invitation.unanswered_at_meeting = True
+        invitation.save(update_fields=["unanswered_at_meeting"])
+        _draft_participation_deviation(
+            sip=invitation.meeting.sip, meeting=invitation.meeting, invitation=invitation
+        )
+        count += 1
+    return count
+
+
+def _draft_participation_deviation(*, sip, meeting, invitation) -> None:
+    """An organisation absent from the meeting, or that never answered its invitation,
+    gets a deviation drafted for the MAS to review (DOMAIN §2.8): one per cause."""
+    from coordination.deviations import services as deviations
+
+    if invitation.organisation_id is None:
+        return  # persons are not organisations that can be asked to explain
+    if invitation.attendance == Invitation.Attendance.ABSENT:
+        deviations.deviation_draft_from_absence(
+            process=sip,
+            organisation=invitation.organisation,
+            kind=deviations.ABSENT,
+            subject_key=f"meeting:{meeting.pk}",
+            occurred_at=meeting.held_at or meeting.starts_at,
+            reporting_organisation=sip.initiating_organisation,
+        )
+    elif invitation.unanswered_at_meeting:
+        deviations.deviation_draft_from_absence(
+            process=sip,
+            organisation=invitation.organisation,
+            kind=deviations.NOT_ANSWERED,
+            subject_key=f"invitation:{invitation.pk}",
+            occurred_at=meeting.starts_at,
+            reporting_organisation=sip.initiating_organisation,
+        )

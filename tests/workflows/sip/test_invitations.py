@@ -270,6 +270,21 @@ def test_attendance_and_unanswered_are_recorded_for_the_deviation_register(world
     assert failures == {(world.psyk, "ABSENT", True), (world.sdf, "ABSENT", False)}
     assert Invitation.objects.get(pk=late.pk).attendance == "REPLACED"
 
+    # Each absent organisation gets one deviation drafted for the MAS, reported by the
+    # organisation that called the SIP; recording again drafts nothing new.
+    from coordination.models import Deviation
+
+    drafts = Deviation.objects.filter(process_id=sip.pk)
+    assert {(d.receiving_organisation, d.category, d.status) for d in drafts} == {
+        (world.psyk, "SIP_PARTICIPANT_ABSENT", "DRAFT"),
+        (world.sdf, "SIP_PARTICIPANT_ABSENT", "DRAFT"),
+    }
+    assert {d.reporting_organisation for d in drafts} == {sip.initiating_organisation}
+    services.sip_meeting_record(
+        sip=sip, meeting=meeting, attendance={silent.pk: ("ABSENT", "")}, by=world.handlaggare
+    )
+    assert drafts.count() == 2
+
 
 def test_unanswered_invitations_are_recorded_at_meeting_time(world, sip):
     import time_machine
@@ -288,3 +303,10 @@ def test_unanswered_invitations_are_recorded_at_meeting_time(world, sip):
     silent.refresh_from_db()
     answered.refresh_from_db()
     assert silent.unanswered_at_meeting and not answered.unanswered_at_meeting
+    from coordination.models import Deviation
+
+    draft = Deviation.objects.get(process_id=sip.pk)
+    assert (draft.receiving_organisation, draft.category) == (
+        world.psyk,
+        "INVITATION_NOT_ANSWERED",
+    )
