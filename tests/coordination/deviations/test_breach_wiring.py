@@ -45,3 +45,26 @@ def test_a_breach_found_by_the_sweep_drafts_one_deviation_and_tells_the_mas(w):
     with time_machine.travel(DUE + 50 * H, tick=False):
         deadlines_sweep()
     assert Deviation.objects.count() == 1
+
+
+def test_the_case_page_lists_its_deviations_and_offers_to_report_one(w, client):
+    stay = discharge(w.ward, units=[("SOCIALTJANST", w.bistand)], ready_at=DUE)
+    with time_machine.travel(DUE - 30 * H, tick=False):
+        deadline_open(
+            process=stay,
+            kind="INSKRIVNINGSMEDDELANDE",
+            responsible_organisation=w.ward,
+            due_at=DUE,
+        )
+    with time_machine.travel(DUE + 5 * H, tick=False):
+        deadlines_sweep()
+    deviation = Deviation.objects.get()
+    client.force_login(w.handlaggare)
+    page = client.get(stay.get_absolute_url()).content.decode()
+    assert "Avvikelser" in page and deviation.get_absolute_url() in page
+    assert f"/deviations/ny/?process={stay.pk}" in page
+    # the receiving ward does not see the draft until it is reported
+    client.force_login(w.nurse)
+    page = client.get(stay.get_absolute_url()).content.decode()
+    assert deviation.get_absolute_url() not in page
+    assert "Inga avvikelser om ärendet." in page
