@@ -39,6 +39,7 @@ messages: venv
 
 bench: venv
 	bash scripts/bench.sh
+	bash bench/run_dashboard.sh
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var
