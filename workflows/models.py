@@ -44,8 +44,11 @@ class Deadline(models.Model):
         on_delete=models.PROTECT,
         related_name="deadlines",
     )
+    # No index on the two user columns: nothing looks deadlines up by them, and every
+    # index costs the sweep a write per rung (bench/RESULTS.md).
     responsible_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,
         verbose_name=_("responsible person"),
         null=True,
         blank=True,
@@ -62,6 +65,7 @@ class Deadline(models.Model):
     met_at = models.DateTimeField(_("met"), null=True, blank=True)
     met_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,
         verbose_name=_("met by"),
         null=True,
         blank=True,
