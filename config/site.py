@@ -7,15 +7,17 @@ from coordination.deviations.site import DeviationsApp
 from coordination.site import CoordinationApp
 from notifications.site import NotificationsApp
 from workflows.discharge.flows import DischargeFlow
-from workflows.discharge.site import DischargeApp, DischargeFlowViewset
-from workflows.routing import OrganisationWorkflowAppViewset
+from workflows.discharge.site import DischargeApp
+from workflows.routing import OrganisationScopedFlowViewset, OrganisationWorkflowAppViewset
 from workflows.sip.flows import SipFlow
-from workflows.sip.site import SipApp, SipFlowViewset
+from workflows.sip.site import SipApp
 
-# Each flow registers one line here: FlowViewset(TheFlow, icon="...").
+# Each flow registers here; its viewflow pages are scoped to the organisations taking part.
 FLOW_VIEWSETS: list = [
-    SipFlowViewset(SipFlow, icon="diversity_3"),
-    DischargeFlowViewset(DischargeFlow, icon="local_hospital"),
+    OrganisationScopedFlowViewset(SipFlow, icon="diversity_3", case_list_url="sips:sip_list"),
+    OrganisationScopedFlowViewset(
+        DischargeFlow, icon="local_hospital", case_list_url="utskrivning:case_list"
+    ),
 ]
 
 site = Site(

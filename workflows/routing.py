@@ -8,14 +8,18 @@ anyone with the flow's view permission, so both are replaced here.
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.views.generic import RedirectView
 from viewflow.utils import viewprop
 from viewflow.workflow import flow
+from viewflow.workflow.flow import FlowViewset
+from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.flow.views import list as list_views
 from viewflow.workflow.flow.viewset import WorkflowAppViewset
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from coordination.backends import ACT_FOR_ORGANISATION
+from coordination.backends import ACT_FOR_ORGANISATION, OrganisationMembershipBackend
 from coordination.models import Organisation
 from coordination.selectors import user_organisations
 
@@ -37,6 +41,33 @@ class OrganisationScopedFlow(flow.Flow):
             return True
         process = getattr(obj, "process", obj)
         return self.visible_processes(user=user).filter(pk=process.pk).exists()
+
+    def has_manage_permission(self, user, obj=None):
+        """Cancelling, undoing and reviving steps or whole cases through viewflow's
+        generic actions: only on a case the user may see. viewflow asks without a case
+        for task actions; then nobody (a superuser without membership included) may.
+        """
+        if obj is None or not user.is_authenticated:
+            return False
+        return super().has_manage_permission(user, obj) and self.has_view_permission(user, obj)
+
+
+class OrganisationTask(flow.View):
+    """A human task taken only by members of the organisation it is routed to.
+
+    viewflow's ``can_assign`` also accepts the permission held model-wide, which every
+    superuser has: a superuser without membership could take any organisation's task.
+    """
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or not user.is_authenticated:
+            return False
+        if task.owner_permission != ACT_FOR_ORGANISATION or not self._owner_permission_obj:
+            return super().can_assign(user, task)
+        obj = self._owner_permission_obj
+        if callable(obj):
+            obj = obj(task.process)
+        return OrganisationMembershipBackend().has_perm(user, ACT_FOR_ORGANISATION, obj)
 
 
 def tasks_queue_of(*, user, flow_classes):
@@ -87,3 +118,65 @@ class OrganisationWorkflowAppViewset(WorkflowAppViewset):
 
     inbox_view_class = OrganisationInboxView
     queue_view_class = OrganisationQueueView
+
+
+class _ScopedProcessListView(flow_views.DashboardProcessListView):
+    def get_queryset(self):
+        visible = self.flow_class.instance.visible_processes(user=self.request.user)
+        # Meta.ordering is dropped by the view's GROUP BY annotation.
+        return (
+            super().get_queryset().filter(pk__in=visible.values("pk")).order_by("-created", "-pk")
+        )
+
+
+class _ScopedTaskListView(flow_views.DashboardTaskListView):
+    def get_queryset(self):
+        visible = self.flow_class.instance.visible_processes(user=self.request.user)
+        return (
+            super()
+            .get_queryset()
+            .filter(process_id__in=visible.values("pk"))
+            .order_by("-created", "-pk")
+        )
+
+
+class _ScopedChartView(flow_views.FlowChartView):
+    def dispatch(self, request, *args, **kwargs):
+        process_pk = kwargs.get("process_pk")
+        if process_pk is not None and not (
+            self.flow_class.instance.visible_processes(user=request.user)
+            .filter(pk=process_pk)
+            .exists()
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class _CaseListRedirect(RedirectView):
+    """viewflow's kanban board lists the tasks of every process of the flow; send the
+    user to the flow's own scoped list instead."""
+
+    flow_class = None
+    viewset = None
+    pattern_name = None
+
+
+class OrganisationScopedFlowViewset(FlowViewset):
+    """A flow's viewflow pages (process list, task list, chart, dashboard) with every
+    list scoped by the flow's ``visible_processes`` selector.
+
+    ``case_list_url``: the URL name of the flow's own list page, where the dashboard
+    redirects.
+    """
+
+    process_list_view_class = _ScopedProcessListView
+    task_list_view_class = _ScopedTaskListView
+    chart_view_class = _ScopedChartView
+    dashboard_view_class = _CaseListRedirect
+
+    def __init__(self, flow_class, *, case_list_url, **kwargs):
+        super().__init__(flow_class, **kwargs)
+        self.case_list_url = case_list_url
+
+    def get_dashboard_view_kwargs(self, **kwargs):
+        return super().get_dashboard_view_kwargs(pattern_name=self.case_list_url, **kwargs)
