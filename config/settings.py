@@ -233,6 +233,12 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_SAVE_EVERY_REQUEST = False  # the absolute lifetime is not renewed by activity
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+# Gallring (manage.py purge_expired_cases): years a finished case is kept, per record
+# class. Sources and exemptions in coordination/retention.py (PDL 3 kap. 17 §, SoL 12 kap. 1 §).
+RETENTION_YEARS = {
+    "discharge": env.int("RETENTION_YEARS_DISCHARGE", default=10),
+    "sip": env.int("RETENTION_YEARS_SIP", default=5),
+}
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 

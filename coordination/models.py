@@ -244,6 +244,11 @@ class Individual(models.Model):
         ordering = ["family_name", "given_name"]
         verbose_name = _("individual")
         verbose_name_plural = _("individuals")
+        # Granted per user (admin, user permissions): shows the name of an individual
+        # with protected identity on the case pages. Never in email.
+        permissions = [
+            ("view_protected_identity", "Can see name and address of protected identities")
+        ]
 
     def __str__(self):
         if self.protected_identity:
@@ -398,12 +403,15 @@ class AccessLog(models.Model):
         on_delete=models.PROTECT,
         related_name="access_log",
     )
+    # No database constraint: a case purged at the end of its retention period
+    # (coordination.retention) leaves its log rows, which keep the case id.
     process = models.ForeignKey(
         "viewflow.Process",
         verbose_name=_("case"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)

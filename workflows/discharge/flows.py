@@ -29,7 +29,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from coordination.backends import ACT_FOR_ORGANISATION
-from workflows.routing import OrganisationScopedFlow
+from workflows.routing import OrganisationScopedFlow, OrganisationTask
 
 from . import selectors, views
 from .models import DischargeProcess, DischargeUnit, Judgement, Stage, UnitRole
@@ -94,7 +94,7 @@ def _friendly(view_func):
     return wrapper
 
 
-class DischargeTask(flow.View):
+class DischargeTask(OrganisationTask):
     """A human task whose refusals after a race are explained, not bare 403s."""
 
     @property

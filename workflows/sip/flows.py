@@ -10,7 +10,7 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from coordination.backends import ACT_FOR_ORGANISATION
-from workflows.routing import OrganisationScopedFlow
+from workflows.routing import OrganisationScopedFlow, OrganisationTask
 
 from . import services, views
 from .models import SipProcess
@@ -51,7 +51,7 @@ class SipFlow(OrganisationScopedFlow):
         .Next(this.consent)
     )
     consent = (
-        flow.View(views.ConsentView.as_view())
+        OrganisationTask(views.ConsentView.as_view())
         .Annotation(title=_("Record consent"))
         .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
         .Next(this.consent_given)
@@ -63,25 +63,25 @@ class SipFlow(OrganisationScopedFlow):
         .Else(this.declined)
     )
     invite = (
-        flow.View(views.InviteView.as_view())
+        OrganisationTask(views.InviteView.as_view())
         .Annotation(title=_("Invite to the SIP meeting"))
         .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
         .Next(this.meeting)
     )
     meeting = (
-        flow.View(views.MeetingView.as_view())
+        OrganisationTask(views.MeetingView.as_view())
         .Annotation(title=_("Record the meeting"))
         .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
         .Next(this.plan)
     )
     plan = (
-        flow.View(views.PlanView.as_view())
+        OrganisationTask(views.PlanView.as_view())
         .Annotation(title=_("Write the plan"))
         .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
         .Next(this.follow_up)
     )
     follow_up = (
-        flow.View(views.FollowUpView.as_view())
+        OrganisationTask(views.FollowUpView.as_view())
         .Annotation(title=_("Follow up the plan"))
         .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
         .Next(this.closed_or_revised)
