@@ -8,6 +8,20 @@ BIN=.venv/bin
 
 # shellcheck source=scripts/servers.sh
 source scripts/servers.sh
+
+# The browser journeys (tests/e2e) drive Debian's Chromium through Playwright; Playwright's
+# own browser download is never used.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing chromium ..."
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "error: make test needs Chromium (/usr/bin/chromium) for the browser tests and cannot install it here (no apt-get/root)." >&2
+    exit 2
+  fi
+fi
 if [ -n "${KARDBORRE_ONLY_PYTEST:-}" ]; then
   "$BIN/python" -m pytest "$@"
   exit

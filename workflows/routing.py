@@ -9,6 +9,8 @@ anyone with the flow's view permission, so both are replaced here.
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from viewflow.utils import viewprop
 from viewflow.workflow import flow
@@ -87,13 +89,35 @@ def tasks_queue_of(*, user, flow_classes):
     )
 
 
-class OrganisationQueueView(list_views.WorkflowQueueListView):
+class _TaskColumns:
+    """Columns viewflow derives from attribute names (untranslatable "Brief", "Created"),
+    given Swedish headers and dates like "23 nov 2026 14:05"."""
+
+    def brief(self, task):
+        return task.brief
+
+    brief.short_description = _("Summary")
+
+    def created(self, task):
+        return formats.date_format(timezone.localtime(task.created), "j b Y H:i")
+
+    created.short_description = _("Created")
+
+    def finished(self, task):
+        if task.finished is None:
+            return ""
+        return formats.date_format(timezone.localtime(task.finished), "j b Y H:i")
+
+    finished.short_description = _("Finished")
+
+
+class OrganisationQueueView(_TaskColumns, list_views.WorkflowQueueListView):
     @viewprop
     def queryset(self):
         return tasks_queue_of(user=self.request.user, flow_classes=self.flow_classes)
 
 
-class OrganisationInboxView(list_views.WorkflowInboxListView):
+class OrganisationInboxView(_TaskColumns, list_views.WorkflowInboxListView):
     @viewprop
     def queryset(self):
         # Assigned to the user; a user who left the organisation keeps nothing.
@@ -113,11 +137,16 @@ class OrganisationInboxView(list_views.WorkflowInboxListView):
         )
 
 
+class OrganisationArchiveView(_TaskColumns, list_views.WorkflowArchiveListView):
+    """The user's own finished tasks (viewflow's query), with Swedish columns."""
+
+
 class OrganisationWorkflowAppViewset(WorkflowAppViewset):
     """The inbox/queue/archive app with organisation-scoped lists."""
 
     inbox_view_class = OrganisationInboxView
     queue_view_class = OrganisationQueueView
+    archive_view_class = OrganisationArchiveView
 
 
 class _ScopedProcessListView(flow_views.DashboardProcessListView):

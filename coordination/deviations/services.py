@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
@@ -150,7 +150,7 @@ def deviation_draft_from_deadline(*, deadline, now: dt.datetime | None = None):
         ) % {
             "kind": deadline.kind_label,
             "organisation": receiver.name,
-            "due": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M"),
+            "due": formats.date_format(timezone.localtime(deadline.due_at), "j b Y H:i"),
         }
     return _draft(
         cause_key=cause_key,

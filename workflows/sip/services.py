@@ -250,7 +250,7 @@ def _response_due_at(meeting: Meeting, now) -> dt.datetime:
 def _local(value) -> str:
     # Emails are read outside any request: always the site language (Swedish).
     with translation.override(settings.LANGUAGE_CODE):
-        return formats.date_format(timezone.localtime(value), "j M Y H:i")
+        return formats.date_format(timezone.localtime(value), "j b Y H:i")
 
 
 def _enqueue_invitation_email(invitation: Invitation) -> None:

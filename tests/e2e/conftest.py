@@ -1,0 +1,254 @@
+"""Browser journeys: Playwright for Python driving Debian's Chromium against a live server.
+
+The live server runs in a thread of the test process; the database is flushed after each
+test (transactional semantics), so every journey loads the demo registry and users itself.
+"""
+
+import importlib
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.apps import apps as django_apps
+from django.urls import get_resolver
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
+# inside one unless told it is safe (it is: the loop is Playwright's, not ours). Set at
+# import, before the session-scoped browser starts, for the rest of the run.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+PASSWORD = "kardborre-demo"
+LAPTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 768, "height": 1024}
+# "23 nov 2026 14:05"
+DATE_TIME = re.compile(
+    r"\b\d{1,2} (jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec) \d{4} \d{2}:\d{2}\b"
+)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (make test does it).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(transactional_db, live_server, settings):
+    """The Stockholm demo registry, individuals and users, and a live server URL."""
+    from coordination import demo as coordination_demo
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = live_server.url
+    # The flush between transactional tests also empties the tables a data migration
+    # filled: put the payment agreements back as a fresh database has them.
+    payment_agreements = importlib.import_module(
+        "workflows.discharge.migrations.0002_payment_agreements"
+    )
+    payment_agreements.load(django_apps, None)
+    coordination_demo.load_registry()
+    coordination_demo.load_individuals()
+    coordination_demo.load_users()
+    assert get_resolver().url_patterns  # viewflow nodes learn their URL namespace
+    return live_server
+
+
+def check_accessibility(page, name):
+    """Run axe-core on the page; no serious or critical violation is allowed. Every
+    violation found is written next to the screenshots for reading."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"axe-{name}.json").write_text(
+        json.dumps(
+            [
+                {
+                    "id": v["id"],
+                    "impact": v["impact"],
+                    "help": v["help"],
+                    "targets": [node["target"] for node in v["nodes"]],
+                }
+                for v in violations
+            ],
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+    serious = [
+        (v["id"], v["impact"], v["help"], [node["target"] for node in v["nodes"]][:5])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, (name, page.url, serious)
+
+
+def submit(page, button):
+    """Click a submit button and wait until the answer replaced the page, whether the
+    browser navigated or Turbo swapped the body (the redirect may lead to the same URL)."""
+    page.evaluate("document.body.dataset.kbSubmitted = '1'")
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        button.click()
+    # Polled from here: wait_for_function evaluates a string in the page, which the
+    # Content-Security-Policy (no 'unsafe-eval') forbids.
+    for _ in range(300):
+        if page.evaluate("() => !document.body || !document.body.dataset.kbSubmitted"):
+            break
+        page.wait_for_timeout(50)
+    else:
+        raise AssertionError(f"the page did not change after submitting: {page.url}")
+    page.wait_for_load_state()
+
+
+class Session:
+    """One user's browser context: log in, visit, take and do tasks, take screenshots."""
+
+    def __init__(self, browser, base_url, username, viewport=LAPTOP):
+        self.username = username
+        self.base_url = base_url
+        self.context = browser.new_context(
+            viewport=viewport, locale="sv-SE", timezone_id="Europe/Stockholm"
+        )
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.login()
+
+    def login(self):
+        page = self.page
+        page.goto(self.base_url + "/konto/login/")
+        page.fill("#id_username", self.username)
+        page.fill("#id_password", PASSWORD)
+        with page.expect_navigation():
+            page.press("#id_password", "Enter")
+        assert "/konto/login/" not in page.url, page.content()[:3000]
+
+    def goto(self, path):
+        response = self.page.goto(self.base_url + path)
+        assert response.status < 400, (path, response.status)
+        return self.page
+
+    def text(self):
+        return self.page.inner_text("body")
+
+    def see(self, *texts):
+        body = self.text()
+        for text in texts:
+            assert text in body, (text, self.page.url, body[:4000])
+
+    @staticmethod
+    def shot_path(name):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        return ARTIFACTS / f"{name}.png"
+
+    def shot(self, name, *, readme=False, full_page=True):
+        path = self.shot_path(name)
+        self.page.screenshot(path=str(path), full_page=full_page)
+        if readme:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            target = SCREENSHOTS / f"{name}.png"
+            self.page.screenshot(path=str(target), full_page=False)
+        return path
+
+    def check_accessibility(self, name):
+        check_accessibility(self.page, name)
+
+    def shot_widths(self, name):
+        """The current page at laptop and tablet width, without horizontal scrolling."""
+        for label, viewport in (("laptop", LAPTOP), ("tablet", TABLET)):
+            self.page.set_viewport_size(viewport)
+            self.page.reload()
+            overflow = self.page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            self.shot(f"{name}-{label}")
+            assert overflow <= 1, (name, label, overflow)
+        self.page.set_viewport_size(LAPTOP)
+
+    def take(self, process, node):
+        """Take the open task of ``node`` from the queue into the inbox."""
+        from viewflow.workflow.status import STATUS
+
+        task = process.task_set.get(flow_task=node, status=STATUS.NEW)
+        self.goto(node.reverse("assign", args=[process.pk, task.pk]))
+        self.click_submit(re.compile("Ta uppgiften", re.IGNORECASE))
+        return task
+
+    def do_task(self, process, node, fill, *, button="Spara"):
+        """Take the open task of ``node`` from the queue, check the form with axe, fill it
+        with ``fill(page)`` and submit it with ``button``."""
+        from viewflow.workflow.status import STATUS
+
+        task = process.task_set.get(flow_task=node, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+        if task.status == STATUS.NEW:
+            self.goto(node.reverse("assign", args=[process.pk, task.pk]))
+            self.click_submit(re.compile("Ta och fortsätt", re.IGNORECASE))
+        self.goto(node.reverse("execute", args=[process.pk, task.pk]))
+        self.check_accessibility(f"task-{node.name}")
+        fill(self.page)
+        self.click_submit(button)
+        return task
+
+    def fill_form(self, data):
+        """Set form fields by name, whatever their widget."""
+        page = self.page
+        for name, value in data.items():
+            field = page.locator(f"main [name='{name}']")
+            kind = field.first.evaluate("e => e.tagName === 'SELECT' ? 'select' : e.type")
+            if kind == "select":
+                # Playwright matches an option by its value or its label.
+                values = value if isinstance(value, list) else [value]
+                field.first.select_option([str(v) for v in values])
+            elif kind == "radio":
+                page.check(f"main [name='{name}'][value='{value}']")
+            elif kind == "checkbox":
+                if isinstance(value, bool):
+                    field.first.set_checked(value)
+                else:
+                    for one in value if isinstance(value, list) else [value]:
+                        page.check(f"main [name='{name}'][value='{one}']")
+            else:
+                field.first.fill(str(value))
+
+    def click_submit(self, name):
+        page = self.page
+        button = page.locator("main").get_by_role("button", name=name).last
+        assert button.count(), (page.url, name, page.locator("main button").all_inner_texts())
+        submit(page, button)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def session(browser, demo):
+    sessions = []
+
+    def open_session(username, viewport=LAPTOP):
+        opened = Session(browser, demo.url, username, viewport)
+        sessions.append(opened)
+        return opened
+
+    yield open_session
+    for opened in sessions:
+        opened.close()

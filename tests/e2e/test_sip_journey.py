@@ -1,0 +1,139 @@
+"""Journey 2: a SIP with an organisation of unknown reachability. The flag shows, a
+second channel is required, a participant acknowledges through the emailed link, another
+is absent, and the plan is written and printed."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from coordination.models import Individual, Organisation
+from workflows.sip.flows import SipFlow
+from workflows.sip.models import Invitation, SipProcess
+from workflows.sip.services import invitation_recipient
+
+from .conftest import DATE_TIME, check_accessibility, submit
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_sip_with_an_unreachable_organisation(session, browser, demo):
+    gunnel = Individual.objects.get(given_name="Gunnel", family_name="Persson")
+    rosenlund = Organisation.objects.get(name="Rosenlunds vårdcentral")
+    vardaga = Organisation.objects.get(name="Vardaga vård- och omsorgsboende Hornstull")
+    assert vardaga.reachability == "UNKNOWN"
+
+    kommun = session("handlaggare.sodermalm")
+    kommun.goto("/sips/")
+    kommun.goto("/workflow/flows/sip/start/")
+    kommun.fill_form(
+        {
+            "personal_identity_number": gunnel.personal_identity_number,
+            "reason": "Hemtjänst och vårdcentral behöver samordna insatserna",
+            "participants": [rosenlund.pk, vardaga.pk],
+        }
+    )
+    kommun.click_submit("Spara")
+    sip = SipProcess.objects.get(individual=gunnel)
+
+    kommun.do_task(
+        sip,
+        SipFlow.consent,
+        lambda page: kommun.fill_form({"decision": "GIVEN", "given_by_individual": True}),
+    )
+    meeting_at = timezone.localtime() + dt.timedelta(days=5)
+    kommun.do_task(
+        sip,
+        SipFlow.invite,
+        lambda page: kommun.fill_form(
+            {
+                "starts_at": meeting_at.strftime("%Y-%m-%dT%H:%M"),
+                "place": "Biståndsenheten, Götgatan 1",
+                "organisations": [rosenlund.pk, vardaga.pk],
+                "include_individual": False,
+            }
+        ),
+    )
+    to_vardaga = Invitation.objects.get(meeting__sip=sip, organisation=vardaga)
+    to_rosenlund = Invitation.objects.get(meeting__sip=sip, organisation=rosenlund)
+    assert to_vardaga.state == "DRAFT" and to_vardaga.needs_second_channel
+
+    # The overview flags the unknown reachability and asks for a second channel.
+    kommun.goto(sip.get_absolute_url())
+    kommun.see("Andra kanal krävs", "Vardaga vård- och omsorgsboende Hornstull", "Okänt")
+    kommun.shot("j2-sip-second-channel-required")
+    kommun.check_accessibility("sip-second-channel-required")
+    row = kommun.page.locator("tr", has_text="Vardaga vård- och omsorgsboende Hornstull")
+    row.locator("select[name=channel]").select_option("PHONE")
+    row.locator("input[name=note]").fill("Talat med samordnare Lisa")
+    submit(kommun.page, row.get_by_role("button").first)
+    to_vardaga.refresh_from_db()
+    assert to_vardaga.state == "SENT"
+    kommun.goto(sip.get_absolute_url())
+    kommun.see("Talat med samordnare Lisa")
+
+    # The vårdcentral acknowledges through the link in its email, without logging in.
+    _, link = invitation_recipient(invitation_id=to_rosenlund.pk)
+    assert "/kallelse/" in link
+    outside = browser.new_context(viewport={"width": 768, "height": 1024}, locale="sv-SE")
+    try:
+        page = outside.new_page()
+        page.goto(link if link.startswith("http") else demo.url + link)
+        check_accessibility(page, "acknowledgement-form")
+        submit(page, page.get_by_role("button").first)
+        page.screenshot(path=str(kommun.shot_path("j2-acknowledgement-link")), full_page=True)
+        check_accessibility(page, "acknowledgement-link")
+    finally:
+        outside.close()
+    to_rosenlund.refresh_from_db()
+    assert to_rosenlund.state in ("ACKNOWLEDGED", "ACCEPTED"), to_rosenlund.state
+
+    # The meeting: the vårdcentral came, the boende did not.
+    kommun.do_task(
+        sip,
+        SipFlow.meeting,
+        lambda page: kommun.fill_form(
+            {
+                "notes": "Bra möte",
+                f"attendance_{to_rosenlund.pk}": "ATTENDED",
+                f"attendance_{to_vardaga.pk}": "ABSENT",
+            }
+        ),
+    )
+    to_vardaga.refresh_from_db()
+    assert to_vardaga.attendance == "ABSENT"
+    follow_up = timezone.localdate() + dt.timedelta(days=30)
+    kommun.do_task(
+        sip,
+        SipFlow.plan,
+        lambda page: (
+            kommun.fill_form(
+                {
+                    "overall_responsibility": "KOMMUN",
+                    "own_goals": "Jag vill kunna gå till affären själv.",
+                    "others_actions": "Dottern handlar på fredagar.",
+                    "follow_up_date": follow_up.isoformat(),
+                    "interventions-0-description": "Läkemedelsgenomgång",
+                    "interventions-0-organisation": rosenlund.pk,
+                    "interventions-0-start_date": timezone.localdate().isoformat(),
+                }
+            ),
+            page.locator("main select[name=lead_person]").select_option(index=1),
+        ),
+        button="Spara planen",
+    )
+    sip.refresh_from_db()
+    assert sip.stage == SipProcess.Stage.FOLLOW_UP
+
+    kommun.goto(sip.get_absolute_url())
+    kommun.see("Gunnel", "Läkemedelsgenomgång", "Vardaga vård- och omsorgsboende Hornstull")
+    assert DATE_TIME.search(kommun.text())
+    kommun.shot("sip-overview", readme=True)
+    kommun.check_accessibility("sip-overview")
+    kommun.shot_widths("j2-sip-overview")
+
+    kommun.goto(f"/sips/{sip.pk}/plan/1/utskrift/")
+    kommun.see("Jag vill kunna gå till affären själv.", "Läkemedelsgenomgång")
+    kommun.check_accessibility("plan-print")
+    kommun.page.emulate_media(media="print")
+    kommun.shot("j2-plan-print")
