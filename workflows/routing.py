@@ -10,7 +10,9 @@ anyone with the flow's view permission, so both are replaced here.
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.generic import RedirectView
 from viewflow.utils import viewprop
 from viewflow.workflow import flow
@@ -96,7 +98,15 @@ class _TaskColumns:
     def brief(self, task):
         return task.brief
 
-    brief.short_description = _("Summary")
+    brief.short_description = pgettext_lazy("task list", "Summary")
+
+    def process_brief(self, task):
+        # Our case page, not viewflow's process detail.
+        process = task.process.coerced
+        url = process.get_absolute_url() if hasattr(process, "get_absolute_url") else ""
+        return format_html('<a href="{}">{}</a>', url, process.brief) if url else process.brief
+
+    process_brief.short_description = pgettext_lazy("task list", "Case")
 
     def created(self, task):
         return formats.date_format(timezone.localtime(task.created), "j b Y H:i")

@@ -116,3 +116,12 @@ def test_task_pages_log_the_read_and_the_change(world, case):
     nurse_rows = AccessLog.objects.filter(user=world.nurse, process_id=case.pk)
     assert set(nurse_rows.values_list("action", flat=True)) >= {"READ", "UPDATE"}
     assert all(row.individual_id == case.individual_id for row in nurse_rows)
+
+
+def test_the_queue_speaks_swedish_and_links_to_the_case_page(world, case):
+    page = client_for(world.handlaggare).get(reverse("workflow:queue")).content.decode()
+    for header in ("Uppgift", "Sammanfattning", "Ärende", "Skapad"):
+        assert header in page
+    assert "Process brief" not in page and "Brief" not in page
+    assert f'href="{case.get_absolute_url()}"' in page
+    assert "14 nov 2022" in page
