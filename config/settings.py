@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Listed explicitly (and AUTOREGISTER off) so the middleware stack is visible here.
     "viewflow.middleware.SiteMiddleware",
+    # After the login check: a viewflow page of a case the user may not see is a 404.
+    "config.middleware.CaseAccessMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into its lockout response.
