@@ -308,7 +308,10 @@ def fill(cases: int, deviations: int) -> dict:
                 "ADMISSION_NOTICE",
                 f"SELECT process_id, organisation_id FROM {DischargeUnit._meta.db_table}",
             ),
-            ("SIP_INITIATOR", f"SELECT process_ptr_id, initiating_organisation_id FROM {sip_table}"),
+            (
+                "SIP_INITIATOR",
+                f"SELECT process_ptr_id, initiating_organisation_id FROM {sip_table}",
+            ),
             ("SIP_PARTICIPANT", f"SELECT sipprocess_id, organisation_id FROM {through}"),
             (
                 "SIP_INVITATION",
