@@ -297,6 +297,33 @@ def fill(cases: int, deviations: int) -> dict:
             f"INSERT INTO {Deviation._meta.db_table} ({cols}) SELECT {vals} "
             f"FROM generate_series(1, {deviations}) g"
         )
+        # The parties of each case (coordination.ProcessParty), as the flows record them.
+        from coordination.models import ProcessParty
+
+        parties = ProcessParty._meta.db_table
+        sip_table = SipProcess._meta.db_table
+        for reason, select in (
+            ("WARD", f"SELECT process_ptr_id, ward_id FROM {table}"),
+            (
+                "ADMISSION_NOTICE",
+                f"SELECT process_id, organisation_id FROM {DischargeUnit._meta.db_table}",
+            ),
+            (
+                "SIP_INITIATOR",
+                f"SELECT process_ptr_id, initiating_organisation_id FROM {sip_table}",
+            ),
+            ("SIP_PARTICIPANT", f"SELECT sipprocess_id, organisation_id FROM {through}"),
+            (
+                "SIP_INVITATION",
+                f"SELECT m.sip_id, i.organisation_id FROM {Invitation._meta.db_table} i "
+                f"JOIN {Meeting._meta.db_table} m ON m.id = i.meeting_id",
+            ),
+        ):
+            cursor.execute(
+                f"INSERT INTO {parties} (process_id, organisation_id, reason, since_at) "
+                f"SELECT x.p, x.o, '{reason}', now() FROM ({select}) x(p, o) "
+                "WHERE x.o IS NOT NULL ON CONFLICT DO NOTHING"
+            )
         cursor.execute("ANALYZE")
     return {"fill_seconds": time.perf_counter() - started}
 

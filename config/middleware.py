@@ -45,3 +45,30 @@ class SwedishFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class CaseAccessMiddleware:
+    """Every viewflow page of one case (process detail, chart, cancel, each task action:
+    any URL of the ``workflow`` namespace with a ``process_pk``) answers 404 unless the
+    one access rule lets the user see that case. viewflow's own checks (who may take or
+    execute a task) then run as usual, on cases the user may see."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.http import Http404
+
+        from coordination import access
+
+        match = request.resolver_match
+        if match is None or "process_pk" not in view_kwargs:
+            return None
+        if not match.namespaces or match.namespaces[0] != "workflow":
+            return None
+        if not access.process_is_visible(user=request.user, process_id=view_kwargs["process_pk"]):
+            raise Http404
+        return None

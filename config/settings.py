@@ -58,11 +58,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a login; a logged-out visitor is sent to LOGIN_URL with ?next=.
+    # Public exceptions carry @login_not_required: the login page, the language
+    # switch and the signed one-click acknowledgement link (config/urls.py).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "config.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Listed explicitly (and AUTOREGISTER off) so the middleware stack is visible here.
     "viewflow.middleware.SiteMiddleware",
+    # After the login check: a viewflow page of a case the user may not see is a 404.
+    "config.middleware.CaseAccessMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into its lockout response.
@@ -111,7 +117,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "coordination.backends.OrganisationMembershipBackend",
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "/konto/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 

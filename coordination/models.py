@@ -186,6 +186,7 @@ class Membership(models.Model):
         LAKARE = "LAKARE", _("Physician")
         KSA = "KSA", _("KSA coordinator")
         MAS = "MAS", _("Medically responsible nurse (MAS)")
+        CHEFLAKARE = "CHEFLAKARE", _("Chief medical officer (chefläkare)")
         ADMIN = "ADMIN", _("Administrator")
 
     user = models.ForeignKey(
@@ -216,6 +217,56 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} – {self.organisation}"
+
+
+class ProcessParty(models.Model):
+    """An organisation that was sent something in a process: the party table of the one
+    access rule (``coordination.access``).
+
+    Written by ``coordination.services.process_party_add`` whenever a flow sends
+    something to an organisation (the ward registering the admission, the units of the
+    admission notice, the SIP's initiator, participants and invited units, the parties
+    of a deviation). Never removed while the process exists: what was sent stays read.
+    """
+
+    class Reason(models.TextChoices):
+        WARD = "WARD", _("Ward of the admission")
+        ADMISSION_NOTICE = "ADMISSION_NOTICE", _("Received the admission notice")
+        SIP_INITIATOR = "SIP_INITIATOR", _("Called the SIP")
+        SIP_PARTICIPANT = "SIP_PARTICIPANT", _("Participant of the SIP")
+        SIP_INVITATION = "SIP_INVITATION", _("Invited to a SIP meeting")
+        DEVIATION = "DEVIATION", _("Party of a deviation")
+
+    process = models.ForeignKey(
+        "viewflow.Process",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="parties",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="process_parties",
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    since_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        ordering = ["process", "since_at", "pk"]
+        verbose_name = _("party of a case")
+        verbose_name_plural = _("parties of cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "organisation", "reason"], name="process_party_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "process"], name="process_party_org_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.get_reason_display()})"
 
 
 class Individual(models.Model):

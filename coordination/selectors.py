@@ -46,12 +46,10 @@ def organisation_contacts(*, organisation: Organisation) -> QuerySet[Membership]
 
 
 def user_organisations(*, user) -> QuerySet[Organisation]:
-    """The organisations a user acts for (active memberships only)."""
-    if not user.is_authenticated:
-        return Organisation.objects.none()
-    return Organisation.objects.filter(
-        memberships__user=user, memberships__is_active=True
-    ).distinct()
+    """The organisations a user acts for (active membership, active organisation)."""
+    from .access import acting_organisations
+
+    return acting_organisations(user=user)
 
 
 def kommun_organisations(*, kommun: Area) -> QuerySet[Organisation]:
@@ -65,7 +63,7 @@ def mas_kommuner(*, user) -> list[Area]:
         return []
     kommuner = []
     for membership in Membership.objects.filter(
-        user=user, role=Membership.Role.MAS, is_active=True
+        user=user, role=Membership.Role.MAS, is_active=True, organisation__is_active=True
     ).select_related("organisation__area__parent"):
         kommun = membership.organisation.area.kommun
         if kommun is not None and kommun not in kommuner:
@@ -74,23 +72,13 @@ def mas_kommuner(*, user) -> list[Area]:
 
 
 def is_registry_admin(*, user) -> bool:
-    return user.is_authenticated and (
-        user.is_staff
-        or Membership.objects.filter(user=user, role=Membership.Role.ADMIN, is_active=True).exists()
-    )
+    from .access import is_administrator
+
+    return is_administrator(user=user)
 
 
 def access_log_visible_to(*, user):
-    """Access-log rows a reviewer may read: administrators all; a MAS those of users
-    acting for an organisation in their kommun, and those about cases involving it."""
-    from .models import AccessLog
+    """The access-log rows a reviewer may read (``coordination.access``)."""
+    from .access import access_log_visible_to as rule
 
-    if is_registry_admin(user=user):
-        return AccessLog.objects.all()
-    kommuner = mas_kommuner(user=user)
-    if not kommuner:
-        return AccessLog.objects.none()
-    orgs = Organisation.objects.none()
-    for kommun in kommuner:
-        orgs = orgs | kommun_organisations(kommun=kommun)
-    return AccessLog.objects.filter(organisation__in=orgs)
+    return rule(user=user)

@@ -298,12 +298,43 @@ def access_log_record(
 
 
 def _acting_organisation(*, user, process):
-    from .selectors import user_organisations
+    from .access import acting_organisations, user_parties_of
 
-    participating = getattr(process, "participating_organisations", None) if process else None
-    mine = set(user_organisations(user=user))
-    if participating is not None:
-        shared = [org for org in participating() if org in mine]
-        if len(shared) == 1:
-            return shared[0]
-    return next(iter(mine)) if len(mine) == 1 else None
+    shared = user_parties_of(user=user, process=process)
+    if len(shared) == 1:
+        return shared[0]
+    mine = list(acting_organisations(user=user)[:2])
+    return mine[0] if len(mine) == 1 else None
+
+
+# --- Parties of a process (the access rule's table) -------------------------------------
+
+
+@transaction.atomic
+def process_party_add(*, process, organisations, reason: str, at=None) -> int:
+    """Record that ``organisations`` were sent something in ``process`` (see
+    ``coordination.access``). Idempotent: an organisation already a party for the same
+    reason keeps its first ``since_at``. Returns how many parties were new."""
+    from django.utils import timezone
+
+    from .models import ProcessParty
+
+    if process is None or process.pk is None:
+        return 0
+    at = at or timezone.now()
+    rows = [
+        ProcessParty(
+            process_id=process.pk, organisation_id=organisation.pk, reason=reason, since_at=at
+        )
+        for organisation in {o.pk: o for o in organisations if o is not None}.values()
+    ]
+    existing = set(
+        ProcessParty.objects.filter(
+            process_id=process.pk,
+            reason=reason,
+            organisation_id__in=[r.organisation_id for r in rows],
+        ).values_list("organisation_id", flat=True)
+    )
+    new = [row for row in rows if row.organisation_id not in existing]
+    ProcessParty.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from coordination import access
 from coordination.models import Membership
-from coordination.selectors import user_organisations
 
 from .models import NotificationPreference, OutboundEmail
 
@@ -51,7 +51,7 @@ def outbox_visible_to(*, user, status: str = "", recipient: str = "") -> QuerySe
     user or to one of their organisations."""
     qs = OutboundEmail.objects.select_related("organisation", "deadline")
     if not user_is_outbox_admin(user=user):
-        mine = Q(organisation__in=user_organisations(user=user))
+        mine = Q(organisation__in=access.acting_organisations(user=user))
         if user.email:
             mine |= Q(to__iexact=user.email)
         qs = qs.filter(mine)
@@ -94,7 +94,8 @@ def digest_for_user(*, user, now: dt.datetime | None = None) -> dict:
     open_deadlines = (
         Deadline.objects.filter(status=Deadline.Status.OPEN, due_at__lte=end_of_today)
         .filter(
-            Q(responsible_organisation__in=user_organisations(user=user)) | Q(responsible_user=user)
+            Q(responsible_organisation__in=access.acting_organisations(user=user))
+            | Q(responsible_user=user)
         )
         .select_related("process", "responsible_organisation")
         .order_by("due_at", "pk")

@@ -8,7 +8,7 @@ anyone with the flow's view permission, so both are replaced here.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,7 @@ from viewflow.workflow.flow.viewset import WorkflowAppViewset
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from coordination import access
 from coordination.backends import ACT_FOR_ORGANISATION, OrganisationMembershipBackend
 from coordination.models import Organisation
 from coordination.selectors import user_organisations
@@ -31,11 +32,13 @@ from coordination.selectors import user_organisations
 class OrganisationScopedFlow(flow.Flow):
     """Base of our flows: a process is visible only to the organisations taking part.
 
-    Subclasses implement ``visible_processes(*, user)`` with their selector.
+    ``visible_processes`` is the one access rule (``coordination.access``) over the
+    flow's process class. A case the user may not see is "not found" (404), never a
+    hint that it exists.
     """
 
     def visible_processes(self, *, user):
-        return self.process_class._default_manager.none()
+        return access.processes_visible_to(user=user, model=self.process_class)
 
     def has_view_permission(self, user, obj=None):
         if not user.is_authenticated:
@@ -44,7 +47,9 @@ class OrganisationScopedFlow(flow.Flow):
             # May open the flow's pages at all; every list is filtered by the selector.
             return True
         process = getattr(obj, "process", obj)
-        return self.visible_processes(user=user).filter(pk=process.pk).exists()
+        if not self.visible_processes(user=user).filter(pk=process.pk).exists():
+            raise Http404
+        return True
 
     def has_manage_permission(self, user, obj=None):
         """Cancelling, undoing and reviving steps or whole cases through viewflow's
@@ -187,7 +192,7 @@ class _ScopedChartView(flow_views.FlowChartView):
             .filter(pk=process_pk)
             .exists()
         ):
-            raise PermissionDenied
+            raise Http404
         return super().dispatch(request, *args, **kwargs)
 
 

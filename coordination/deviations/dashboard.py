@@ -14,7 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coordination.models import Area, DashboardSnapshot, Deviation, Organisation
+from coordination import access
+from coordination.models import Area, DashboardSnapshot, Deviation, Organisation, ProcessParty
 from coordination.selectors import kommun_organisations
 from workflows import deadlines as deadline_time
 from workflows.escalation import kind_label
@@ -128,53 +129,34 @@ class Scope:
     # -- rows in scope
 
     def organisations(self):
+        """The kommun's side of the chosen organisation, area or whole kommun: the MAS
+        answers for the organisations whose effective huvudman is the kommun, not for
+        every unit that lies in it (``coordination.access``)."""
         if self.organisation is not None:
-            return Organisation.objects.filter(pk=self.organisation.pk) & kommun_organisations(
+            orgs = Organisation.objects.filter(pk=self.organisation.pk) & kommun_organisations(
                 kommun=self.kommun
             )
-        if self.area is not None:
-            return Organisation.objects.filter(area=self.area)
-        return kommun_organisations(kommun=self.kommun)
+        elif self.area is not None:
+            orgs = Organisation.objects.filter(area=self.area)
+        else:
+            orgs = kommun_organisations(kommun=self.kommun)
+        return orgs.filter(access.KOMMUN_SIDE)
 
     def case_organisations(self):
-        """Whose cases the case figures count: the chosen organisation, else the
-        kommun-side organisations of the area or kommun (the MAS answers for the
-        kommun's patients, not for every patient of a hospital that lies in it)."""
-        if self.organisation is not None:
-            return self.organisations()
-        return self.organisations().filter(
-            Q(huvudman="KOMMUN") | Q(huvudman="PRIVATE", acting_for="KOMMUN")
-        )
+        """Whose cases the case figures count: the organisations in scope."""
+        return self.organisations()
 
     def process_ids(self) -> list[int]:
-        """The cases that involve an organisation in scope: a deadline of theirs, the
-        ward or a notified unit of a discharge, the initiator or a participant of a SIP.
-
-        Read once per page and handed to every query as one array parameter: cheaper
-        than re-evaluating the five-way union inside each query.
-        """
+        """The cases with a party in scope (``coordination.ProcessParty``, the table of
+        the one access rule). Read once per page and handed to every query as one array
+        parameter."""
         if self._process_ids is None:
-            from workflows.discharge.models import DischargeProcess, DischargeUnit
-            from workflows.sip.models import SipProcess
-
-            orgs = self.case_organisations().values("pk")
-            participants = SipProcess.participants.through
-            parts = [
-                Deadline.objects.filter(responsible_organisation__in=orgs).values_list(
-                    "process_id", flat=True
-                ),
-                DischargeProcess.objects.filter(ward__in=orgs).values_list("pk", flat=True),
-                DischargeUnit.objects.filter(organisation__in=orgs).values_list(
-                    "process_id", flat=True
-                ),
-                SipProcess.objects.filter(initiating_organisation__in=orgs).values_list(
-                    "pk", flat=True
-                ),
-                participants.objects.filter(organisation__in=orgs).values_list(
-                    participants._meta.get_field("sipprocess").attname, flat=True
-                ),
-            ]
-            self._process_ids = list(parts[0].order_by().union(*(p.order_by() for p in parts[1:])))
+            self._process_ids = list(
+                ProcessParty.objects.filter(organisation__in=self.case_organisations().values("pk"))
+                .order_by()
+                .values_list("process_id", flat=True)
+                .distinct()
+            )
         return self._process_ids
 
     def in_scope(self, field: str = "process_id") -> "AnyOf":

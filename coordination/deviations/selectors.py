@@ -6,32 +6,16 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from viewflow.workflow.models import Process
 
+from coordination import access
 from coordination.models import Deviation, Organisation
-from coordination.selectors import mas_kommuner, user_organisations
+from coordination.selectors import user_organisations
 
 NOT_SENT = [Deviation.Status.DRAFT, Deviation.Status.DISMISSED]
 
 
-def _kommun_q(kommuner, prefix: str) -> Q:
-    ids = [kommun.pk for kommun in kommuner]
-    return Q(**{f"{prefix}__area_id__in": ids}) | Q(**{f"{prefix}__area__parent_id__in": ids})
-
-
 def deviations_visible_to(*, user) -> QuerySet[Deviation]:
-    """The reporting side (members of the reporting organisation and the MAS of its
-    kommun) sees every state; the receiving side (members of the receiving
-    organisation and the MAS of its kommun) sees a deviation once it has been sent.
-    Nobody else, staff included."""
-    if not user.is_authenticated or not user.is_active:
-        return Deviation.objects.none()
-    org_ids = list(user_organisations(user=user).values_list("pk", flat=True))
-    reporter = Q(reporting_organisation_id__in=org_ids)
-    receiver = Q(receiving_organisation_id__in=org_ids)
-    kommuner = mas_kommuner(user=user)
-    if kommuner:
-        reporter |= _kommun_q(kommuner, "reporting_organisation")
-        receiver |= _kommun_q(kommuner, "receiving_organisation")
-    return Deviation.objects.filter(reporter | (receiver & ~Q(status__in=NOT_SENT)))
+    """The deviations a user may read: the one access rule (``coordination.access``)."""
+    return access.deviations_visible_to(user=user)
 
 
 def deviations_search(
@@ -127,7 +111,7 @@ def process_participants(process) -> list[Organisation]:
 
 def process_for_user(*, user, process_id) -> tuple[Process | None, list[Organisation]]:
     """The case and the user's organisations among its participants, if any."""
-    process = Process.objects.filter(pk=process_id).first()
+    process = access.processes_visible_to(user=user).filter(pk=process_id).first()
     if process is None:
         return None, []
     mine = set(user_organisations(user=user).values_list("pk", flat=True))

@@ -6,3 +6,8 @@ class DischargeConfig(AppConfig):
     name = "workflows.discharge"
     label = "discharge"
     verbose_name = _("Discharge from inpatient care (LUS)")
+
+    def ready(self):
+        from workflows.discharge import parties
+
+        parties.connect()

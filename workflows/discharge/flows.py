@@ -314,6 +314,3 @@ class DischargeFlow(OrganisationScopedFlow):
         .Else(this.issue_ready_notice)
     )
     end = flow.End()
-
-    def visible_processes(self, *, user):
-        return selectors.discharges_visible_to(user=user)

@@ -1,5 +1,5 @@
-"""Reads of discharges. ``discharges_visible_to`` is the one access rule, used by the
-case pages, the flow's lists and viewflow's own pages (through the flow)."""
+"""Reads of discharges. ``discharges_visible_to`` applies the one access rule
+(``coordination.access``) for the case pages, the flow's lists and viewflow's pages."""
 
 from dataclasses import dataclass, field
 
@@ -7,7 +7,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coordination.models import Membership, Organisation
+from coordination import access
+from coordination.models import Organisation
 from coordination.selectors import user_organisations
 from workflows import deadlines
 from workflows.models import Deadline
@@ -26,34 +27,9 @@ def user_wards(*, user) -> QuerySet[Organisation]:
     return user_organisations(user=user).filter(kind__in=WARD_KINDS, is_active=True)
 
 
-def _mas_kommun_area_ids(user) -> list[int]:
-    """The kommun areas a user is MAS for (Area.kommun of each MAS membership)."""
-    ids = []
-    memberships = Membership.objects.filter(
-        user=user, role=Membership.Role.MAS, is_active=True
-    ).select_related("organisation__area__parent")
-    for membership in memberships:
-        kommun = membership.organisation.area.kommun
-        if kommun is not None:
-            ids.append(kommun.pk)
-    return ids
-
-
 def discharges_visible_to(*, user) -> QuerySet[DischargeProcess]:
-    """The discharges a user may see: those their organisations take part in (the
-    ward or a unit the admission notice went to), and for a MAS those that involve
-    any organisation of their kommun. Nobody else, staff included (DESIGN: access)."""
-    if not user.is_authenticated or not user.is_active:
-        return DischargeProcess.objects.none()
-    org_ids = list(user_organisations(user=user).values_list("pk", flat=True))
-    condition = Q(ward_id__in=org_ids) | Q(unit_rows__organisation_id__in=org_ids)
-    kommun_ids = _mas_kommun_area_ids(user)
-    if kommun_ids:
-        in_kommun = Q(area_id__in=kommun_ids) | Q(area__parent_id__in=kommun_ids)
-        kommun_orgs = Organisation.objects.filter(in_kommun).values("pk")
-        condition |= Q(ward_id__in=kommun_orgs) | Q(unit_rows__organisation_id__in=kommun_orgs)
-    visible_ids = DischargeProcess.objects.filter(condition).values("pk")
-    return DischargeProcess.objects.filter(pk__in=visible_ids)
+    """The discharges a user may read: the one access rule (``coordination.access``)."""
+    return access.processes_visible_to(user=user, model=DischargeProcess)
 
 
 def discharges_search(*, user, query: str = "", stage: str = "") -> QuerySet[DischargeProcess]:

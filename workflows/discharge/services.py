@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from coordination.models import Membership
+from coordination import access
 from workflows import deadlines
 from workflows.services import deadline_cancel, deadline_meet, deadline_open
 
@@ -51,9 +51,7 @@ UNIT_ANSWER_HOURS = 24
 def is_member(user, organisation) -> bool:
     if user is None or organisation is None or not user.is_authenticated:
         return False
-    return Membership.objects.filter(
-        user=user, organisation=organisation, is_active=True, organisation__is_active=True
-    ).exists()
+    return access.acting_organisations(user=user).filter(pk=organisation.pk).exists()
 
 
 def _require_member(user, organisation) -> None:

@@ -6,3 +6,8 @@ class SipConfig(AppConfig):
     name = "workflows.sip"
     label = "sip"
     verbose_name = _("Coordinated individual plan (SIP)")
+
+    def ready(self):
+        from workflows.sip import parties
+
+        parties.connect()

@@ -14,7 +14,7 @@ from workflows.routing import OrganisationScopedFlow, OrganisationTask
 
 from . import services, views
 from .models import SipProcess
-from .selectors import sips_visible_to, user_can_initiate_sip
+from .selectors import user_can_initiate_sip
 
 
 def _initiator(process):
@@ -97,6 +97,3 @@ class SipFlow(OrganisationScopedFlow):
 
     def fill_from_discharge(self, activation, *, discharge_process, by):
         return services._fill_from_discharge(activation, discharge_process=discharge_process, by=by)
-
-    def visible_processes(self, *, user):
-        return sips_visible_to(user=user)

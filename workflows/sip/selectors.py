@@ -2,48 +2,15 @@
 
 from django.db.models import Q, QuerySet
 
-from coordination.models import Area, Membership, Organisation
-from coordination.selectors import user_organisations
+from coordination import access
+from coordination.models import Membership, Organisation
 
 from .models import Invitation, SipProcess
 
 
-def _mas_kommun_areas(*, user) -> list[Area]:
-    areas = []
-    memberships = Membership.objects.filter(
-        user=user, role=Membership.Role.MAS, is_active=True, organisation__is_active=True
-    ).select_related("organisation__area__parent")
-    for membership in memberships:
-        kommun = membership.organisation.area.kommun
-        if kommun is not None and kommun not in areas:
-            areas.append(kommun)
-    return areas
-
-
 def sips_visible_to(*, user) -> QuerySet[SipProcess]:
-    """SIPs in which one of the user's organisations takes part (initiating or invited).
-
-    A MAS also sees the SIPs that involve any organisation of their kommun (including
-    its stadsdelsområden). Nobody else, not even staff users, sees a SIP.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return SipProcess.objects.none()
-    organisations = user_organisations(user=user)
-    condition = (
-        Q(initiating_organisation__in=organisations)
-        | Q(participants__in=organisations)
-        | Q(meetings__invitations__organisation__in=organisations)
-    )
-    kommuner = _mas_kommun_areas(user=user)
-    if kommuner:
-        in_kommun = Organisation.objects.filter(Q(area__in=kommuner) | Q(area__parent__in=kommuner))
-        condition |= (
-            Q(initiating_organisation__in=in_kommun)
-            | Q(participants__in=in_kommun)
-            | Q(meetings__invitations__organisation__in=in_kommun)
-        )
-    visible_pks = SipProcess.objects.filter(condition).values("pk")
-    return SipProcess.objects.filter(pk__in=visible_pks).select_related(
+    """The SIPs a user may read: the one access rule (``coordination.access``)."""
+    return access.processes_visible_to(user=user, model=SipProcess).select_related(
         "individual", "initiating_organisation"
     )
 

@@ -1,5 +1,6 @@
 """Public URLs (outside the Site, no login): the invitation acknowledgement link."""
 
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from . import views
@@ -7,5 +8,5 @@ from . import views
 app_name = "sip_public"
 
 urlpatterns = [
-    path("<str:token>/", views.AcknowledgeView.as_view(), name="acknowledge"),
+    path("<str:token>/", login_not_required(views.AcknowledgeView.as_view()), name="acknowledge"),
 ]

@@ -38,13 +38,13 @@ def test_outsider_sees_nothing(world, case, outsider):
     client = client_for(outsider)
     flow = DischargeFlow.instance
     assert client.get(case.get_absolute_url()).status_code == 404
-    assert client.get(flow.reverse("process_detail", args=[case.pk])).status_code == 403
-    assert client.get(flow.reverse("process_chart", args=[case.pk])).status_code == 403
+    assert client.get(flow.reverse("process_detail", args=[case.pk])).status_code == 404
+    assert client.get(flow.reverse("process_chart", args=[case.pk])).status_code == 404
     task = open_task(case, DischargeFlow.ack_socialtjanst)
     node = DischargeFlow.ack_socialtjanst
-    assert client.get(node.reverse("detail", args=[case.pk, task.pk])).status_code == 403
-    assert client.post(node.reverse("assign", args=[case.pk, task.pk])).status_code == 403
-    assert client.post(node.reverse("execute", args=[case.pk, task.pk]), {}).status_code == 403
+    assert client.get(node.reverse("detail", args=[case.pk, task.pk])).status_code == 404
+    assert client.post(node.reverse("assign", args=[case.pk, task.pk])).status_code == 404
+    assert client.post(node.reverse("execute", args=[case.pk, task.pk]), {}).status_code == 404
     for url in (
         reverse("workflow:queue"),
         flow.reverse("process_list"),
@@ -125,3 +125,47 @@ def test_the_queue_speaks_swedish_and_links_to_the_case_page(world, case):
     assert "Process brief" not in page and "Brief" not in page
     assert f'href="{case.get_absolute_url()}"' in page
     assert "14 nov 2022" in page
+
+
+def test_kommun_mas_does_not_see_a_region_admission_never_sent_to_the_kommun(world):
+    """Issue 12: a region ward lying in the kommun's geography is not a party of the
+    kommun. Until the admission notice goes to one of the kommun's units, its MAS
+    gets 404 and never the name or personnummer; a notice to the region's own
+    vårdcentral does not change that."""
+    mas = member(OrganisationFactory(area=world.kommun, name="Teststad socialförvaltning"), "MAS")
+    mas_client = client_for(mas)
+    pnr = world.individual.personal_identity_number
+    with time_machine.travel(local(2022, 11, 14, 9, 0), tick=False):
+        process = register(world, admitted=local(2022, 11, 14, 8, 0))
+        response = mas_client.get(process.get_absolute_url())
+        assert response.status_code == 404
+        assert pnr not in response.content.decode()
+        assert "Testsson" not in response.content.decode()
+        listing = mas_client.get(reverse("utskrivning:case_list")).content.decode()
+        assert pnr not in listing and "Testsson" not in listing
+        detail = DischargeFlow.instance.reverse("process_detail", args=[process.pk])
+        assert mas_client.get(detail).status_code in (403, 404)
+        do(
+            client_for(world.nurse),
+            process,
+            DischargeFlow.send_admission_notice,
+            {"vardcentral": world.vc.pk, "estimated_discharge_date": "2022-11-18"},
+        )
+        assert mas_client.get(process.get_absolute_url()).status_code == 404
+    assert not AccessLog.objects.filter(user=mas, process_id=process.pk).exists()
+
+
+def test_kommun_mas_sees_the_admission_once_sent_to_a_kommun_unit(world, case):
+    mas = member(OrganisationFactory(area=world.kommun, name="Teststad socialförvaltning"), "MAS")
+    page = client_for(mas).get(case.get_absolute_url())
+    assert page.status_code == 200
+    assert world.individual.personal_identity_number in page.content.decode()
+
+
+def test_logged_out_visitor_is_sent_to_the_login_page(case):
+    from django.test import Client
+
+    url = case.get_absolute_url()
+    response = Client().get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/konto/login/?next={url}"
