@@ -12,7 +12,13 @@ from coordination.selectors import user_organisations
 from workflows import deadlines
 from workflows.models import Deadline
 
-from .models import DischargeProcess, PaymentAgreement, PaymentDayRate
+from .models import (
+    OPEN_STAGES,
+    DischargeEvent,
+    DischargeProcess,
+    PaymentAgreement,
+    PaymentDayRate,
+)
 
 WARD_KINDS = (
     Organisation.Kind.SJUKHUSAVDELNING,
@@ -54,6 +60,52 @@ def discharges_visible_to(*, user) -> QuerySet[DischargeProcess]:
         condition |= Q(ward_id__in=kommun_orgs) | Q(unit_rows__organisation_id__in=kommun_orgs)
     visible_ids = DischargeProcess.objects.filter(condition).values("pk")
     return DischargeProcess.objects.filter(pk__in=visible_ids)
+
+
+def open_discharge_of(*, individual) -> DischargeProcess | None:
+    """The person's discharge that is still open (admitted, planning or ready), if any."""
+    return (
+        DischargeProcess.objects.filter(individual=individual, stage__in=OPEN_STAGES)
+        .order_by("-admitted_at", "-pk")
+        .first()
+    )
+
+
+def registering_organisation(*, process) -> Organisation:
+    """The ward that registered the admission (the ward may have changed since)."""
+    event = (
+        DischargeEvent.objects.filter(process=process, kind=DischargeEvent.Kind.REGISTERED)
+        .select_related("organisation")
+        .first()
+    )
+    if event is not None and event.organisation is not None:
+        return event.organisation
+    return process.ward
+
+
+def is_administrator(user) -> bool:
+    return bool(
+        user.is_authenticated
+        and (
+            user.is_superuser
+            or Membership.objects.filter(
+                user=user, role=Membership.Role.ADMIN, is_active=True
+            ).exists()
+        )
+    )
+
+
+def discharge_may_withdraw(*, user, process) -> bool:
+    """Makulering: the registering ward's active members, or an administrator who may
+    see the case (issue #12)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    organisation = registering_organisation(process=process)
+    if user_organisations(user=user).filter(pk=organisation.pk).exists():
+        return True
+    return (
+        is_administrator(user) and discharges_visible_to(user=user).filter(pk=process.pk).exists()
+    )
 
 
 def discharges_search(*, user, query: str = "", stage: str = "") -> QuerySet[DischargeProcess]:

@@ -48,6 +48,20 @@ def sips_visible_to(*, user) -> QuerySet[SipProcess]:
     )
 
 
+def sip_may_withdraw(*, user, sip) -> bool:
+    """Makulering: the initiating organisation's active members, or an administrator
+    who may see the SIP (issue #12)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user_organisations(user=user).filter(pk=sip.initiating_organisation_id).exists():
+        return True
+    is_admin = (
+        user.is_superuser
+        or Membership.objects.filter(user=user, role=Membership.Role.ADMIN, is_active=True).exists()
+    )
+    return is_admin and sips_visible_to(user=user).filter(pk=sip.pk).exists()
+
+
 def sip_search(*, user, query: str = "", stage: str = "") -> QuerySet[SipProcess]:
     """The user's SIP list: free text over the case number, organisation and reason."""
     qs = sips_visible_to(user=user)
