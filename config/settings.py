@@ -203,6 +203,10 @@ CELERY_BEAT_SCHEDULE = {
 # Process parameters (DOMAIN.md): none of them is set by law, so they are configuration.
 SIP_INVITATION_RESPONSE_HOURS = env.int("SIP_INVITATION_RESPONSE_HOURS", default=48)
 SIP_ACK_LINK_DAYS = env.int("SIP_ACK_LINK_DAYS", default=14)
+# Plausible admission times: not later than now plus a small clock skew, and not more
+# than this many days back without a recorded reason for the late registration.
+DISCHARGE_ADMISSION_MAX_AGE_DAYS = env.int("DISCHARGE_ADMISSION_MAX_AGE_DAYS", default=7)
+DISCHARGE_CLOCK_SKEW_MINUTES = env.int("DISCHARGE_CLOCK_SKEW_MINUTES", default=5)
 # Answer time for a reported deviation: Göteborg's 60 days by default; Stockholm has none
 # (set DEVIATION_ANSWER_DAYS=0 for no answer deadline).
 DEVIATION_ANSWER_DAYS = env.int("DEVIATION_ANSWER_DAYS", default=60) or None

@@ -204,6 +204,16 @@ def user_parties_of(*, user, process) -> list[Organisation]:
     )
 
 
+def may_withdraw(*, user, process_id, registering_organisation_id) -> bool:
+    """Makulering of a process registered in error: an active member of the organisation
+    that registered it, or an administrator who may read the process (issue #12)."""
+    if not _is_signed_in(user):
+        return False
+    if acting_organisations(user=user).filter(pk=registering_organisation_id).exists():
+        return True
+    return is_administrator(user=user) and process_is_visible(user=user, process_id=process_id)
+
+
 # --- Deviations, access log -----------------------------------------------------------
 
 

@@ -364,6 +364,15 @@ class Consent(models.Model):
         GIVEN = "GIVEN", _("Given")
         DECLINED = "DECLINED", _("Declined")
 
+    class GiverRole(models.TextChoices):
+        INDIVIDUAL = "INDIVIDUAL", _("The individual")
+        GUARDIAN = "GUARDIAN", _("Guardian (vårdnadshavare)")
+        GOD_MAN = "GOD_MAN", _("Trustee or administrator (god man, förvaltare)")
+
+    class Method(models.TextChoices):
+        WRITTEN = "WRITTEN", _("In writing")
+        ORAL = "ORAL", _("Orally")
+
     individual = models.ForeignKey(
         Individual, verbose_name=_("individual"), on_delete=models.PROTECT, related_name="consents"
     )
@@ -373,6 +382,11 @@ class Consent(models.Model):
     given_by = models.ManyToManyField(
         RelatedPerson, verbose_name=_("given by"), blank=True, related_name="consents"
     )
+    # Who decided and how; blank only on consents recorded before these were asked.
+    given_by_role = models.CharField(
+        _("decided by"), max_length=12, choices=GiverRole.choices, blank=True
+    )
+    method = models.CharField(_("given how"), max_length=10, choices=Method.choices, blank=True)
     scope_note = models.TextField(_("what the consent covers and does not cover"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -8,6 +8,7 @@ anyone with the flow's view permission, so both are replaced here.
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -39,6 +40,14 @@ class OrganisationScopedFlow(flow.Flow):
 
     def visible_processes(self, *, user):
         return access.processes_visible_to(user=user, model=self.process_class)
+
+    def may_withdraw(self, *, user, process) -> bool:
+        """Whether ``user`` may withdraw (makulera) ``process``; subclasses decide."""
+        return False
+
+    def withdraw_url(self, process) -> str:
+        """Our withdrawal page, which asks for the reason and cancels the flow."""
+        return ""
 
     def has_view_permission(self, user, obj=None):
         if not user.is_authenticated:
@@ -196,6 +205,39 @@ class _ScopedChartView(flow_views.FlowChartView):
         return super().dispatch(request, *args, **kwargs)
 
 
+class _ScopedProcessDetailView(flow_views.DetailProcessView):
+    """viewflow's process page, with its Cancel button shown only to those who may
+    withdraw the case, and pointing to the withdrawal page."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        flow = self.flow_class.instance
+        process = self.object.coerced
+        context["may_withdraw"] = flow.may_withdraw(user=self.request.user, process=process)
+        context["withdraw_url"] = flow.withdraw_url(process) if context["may_withdraw"] else ""
+        return context
+
+
+class _WithdrawInsteadOfCancel(RedirectView):
+    """viewflow's generic "cancel process" goes to our withdrawal (makulering), which
+    asks for a reason, tells the parties and then calls ``Flow.cancel``. A case the
+    user may not see is a 404; one they may see but not withdraw is a 403."""
+
+    flow_class = None
+    viewset = None
+
+    def get_redirect_url(self, *args, **kwargs):
+        flow = self.flow_class.instance
+        process = (
+            flow.visible_processes(user=self.request.user).filter(pk=kwargs["process_pk"]).first()
+        )
+        if process is None:
+            raise Http404
+        if not flow.may_withdraw(user=self.request.user, process=process):
+            raise PermissionDenied
+        return flow.withdraw_url(process)
+
+
 class _CaseListRedirect(RedirectView):
     """viewflow's kanban board lists the tasks of every process of the flow; send the
     user to the flow's own scoped list instead."""
@@ -214,6 +256,8 @@ class OrganisationScopedFlowViewset(FlowViewset):
     """
 
     process_list_view_class = _ScopedProcessListView
+    process_detail_view_class = _ScopedProcessDetailView
+    process_cancel_view_class = _WithdrawInsteadOfCancel
     task_list_view_class = _ScopedTaskListView
     chart_view_class = _ScopedChartView
     dashboard_view_class = _CaseListRedirect

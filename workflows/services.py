@@ -20,9 +20,16 @@ def deadline_open(
     responsible_user=None,
     by=None,
     note="",
+    late_registration=False,
 ) -> Deadline:
     """Record a new obligation. An open one for the same obligation is replaced
-    (cancelled) so its clock restarts, as when utskrivningsklar is reissued."""
+    (cancelled) so its clock restarts, as when utskrivningsklar is reissued.
+
+    ``late_registration``: the facts are registered after the time they happened. An
+    obligation whose breach is already past is then recorded as breached at
+    registration, without a ladder of reminders, escalations and breach notices about
+    something that could never have been met in time.
+    """
     if kind not in escalation.KINDS:
         raise ValueError(f"unknown deadline kind {kind!r}")
     now = timezone.now()
@@ -34,6 +41,20 @@ def deadline_open(
         by=by,
         note="replaced",
     )
+    if late_registration:
+        breach_at = due_at + escalation.ladder(kind)[-1].offset
+        if breach_at <= now:
+            return _breached_at_registration(
+                process=process,
+                kind=kind,
+                subject_key=subject_key,
+                responsible_organisation=responsible_organisation,
+                responsible_user=responsible_user,
+                due_at=due_at,
+                by=by,
+                note=note,
+                now=now,
+            )
     level = escalation.first_level(kind, due_at=due_at, now=now)
     deadline = Deadline.objects.create(
         process=process,
@@ -48,6 +69,37 @@ def deadline_open(
         note=note,
     )
     DeadlineEvent.objects.create(deadline=deadline, kind=DeadlineEvent.Kind.OPENED, at=now, by=by)
+    return deadline
+
+
+BREACHED_AT_REGISTRATION = "breached at registration"
+
+
+def _breached_at_registration(
+    *, process, kind, subject_key, responsible_organisation, responsible_user, due_at, by, note, now
+) -> Deadline:
+    deadline = Deadline.objects.create(
+        process=process,
+        kind=kind,
+        subject_key=subject_key,
+        responsible_organisation=responsible_organisation,
+        responsible_user=responsible_user,
+        due_at=due_at,
+        status=Deadline.Status.BREACHED,
+        escalation_level=len(escalation.ladder(kind)),
+        next_action_at=None,
+        created_at=now,
+        breached_at=now,
+        note=note or BREACHED_AT_REGISTRATION,
+    )
+    DeadlineEvent.objects.create(deadline=deadline, kind=DeadlineEvent.Kind.OPENED, at=now, by=by)
+    DeadlineEvent.objects.create(
+        deadline=deadline,
+        kind=DeadlineEvent.Kind.BREACHED,
+        at=now,
+        by=by,
+        note=BREACHED_AT_REGISTRATION,
+    )
     return deadline
 
 
@@ -99,6 +151,26 @@ def deadline_cancel(
         subject_key=subject_key,
         responsible_organisation=responsible_organisation,
         statuses=[Deadline.Status.OPEN, Deadline.Status.BREACHED],
+    ):
+        deadline.status = Deadline.Status.CANCELLED
+        deadline.cancelled_at = now
+        deadline.next_action_at = None
+        deadline.save(update_fields=["status", "cancelled_at", "next_action_at"])
+        DeadlineEvent.objects.create(
+            deadline=deadline, kind=DeadlineEvent.Kind.CANCELLED, at=now, by=by, note=note
+        )
+        cancelled.append(deadline)
+    return cancelled
+
+
+@transaction.atomic
+def deadlines_cancel_open(*, process, by=None, note="") -> list[Deadline]:
+    """Cancel every open obligation of a process (it was withdrawn); breached and
+    met ones stay as the record of what happened."""
+    now = timezone.now()
+    cancelled = []
+    for deadline in Deadline.objects.select_for_update().filter(
+        process=process, status=Deadline.Status.OPEN
     ):
         deadline.status = Deadline.Status.CANCELLED
         deadline.cancelled_at = now

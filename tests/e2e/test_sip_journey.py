@@ -39,7 +39,9 @@ def test_sip_with_an_unreachable_organisation(session, browser, demo):
     kommun.do_task(
         sip,
         SipFlow.consent,
-        lambda page: kommun.fill_form({"decision": "GIVEN", "given_by_individual": True}),
+        lambda page: kommun.fill_form(
+            {"decision": "GIVEN", "given_by_individual": True, "method": "WRITTEN"}
+        ),
     )
     meeting_at = timezone.localtime() + dt.timedelta(days=5)
     kommun.do_task(

@@ -18,7 +18,7 @@ and each ends on its own; the process finishes when the last branch ends.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -314,3 +314,12 @@ class DischargeFlow(OrganisationScopedFlow):
         .Else(this.issue_ready_notice)
     )
     end = flow.End()
+
+    def may_withdraw(self, *, user, process):
+        return selectors.discharge_may_withdraw(user=user, process=process)
+
+    def withdraw_url(self, process):
+        return reverse("utskrivning:withdraw", args=[process.pk])
+
+    def visible_processes(self, *, user):
+        return selectors.discharges_visible_to(user=user)

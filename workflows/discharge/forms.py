@@ -2,8 +2,10 @@
 the checks that need the database and raise ``ValidationError``."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -32,9 +34,17 @@ class RegisterAdmissionForm(forms.Form):
         label=_("LPT/LRV care that will continue as ÖPT/ÖRV"), required=False
     )
     judgement = forms.ChoiceField(label=_("Judgement of needs"), choices=Judgement.choices)
+    late_registration_reason = forms.CharField(
+        label=_("Reason for late registration"),
+        max_length=300,
+        required=False,
+        help_text=_("Needed only when the admission was more than %(days)s days ago.")
+        % {"days": settings.DISCHARGE_ADMISSION_MAX_AGE_DAYS},
+    )
 
     def __init__(self, *args, user, process=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["ward"].queryset = selectors.user_wards(user=user)
         self.fields["admitted_at"].initial = _now_local()
         wards = list(self.fields["ward"].queryset[:2])
@@ -48,7 +58,53 @@ class RegisterAdmissionForm(forms.Form):
         if individual is None:
             raise forms.ValidationError(_("No person with this number is in the register."))
         self.individual = individual
+        self._refuse_second_admission(individual)
         return formatted
+
+    def _refuse_second_admission(self, individual):
+        """Same person with an open discharge: say so, with a link when the user may
+        see it. A move between wards is a change of ward on that discharge."""
+        existing = selectors.open_discharge_of(individual=individual)
+        if existing is None:
+            return
+        visible = selectors.discharges_visible_to(user=self.user).filter(pk=existing.pk).exists()
+        if visible:
+            raise forms.ValidationError(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _(
+                        "This person already has an open discharge. A move between wards "
+                        "is recorded as a change of ward on that discharge, not as a new "
+                        "admission."
+                    ),
+                    existing.get_absolute_url(),
+                    _("Open discharge #%(pk)s") % {"pk": existing.pk},
+                ),
+                code="already_open",
+            )
+        raise forms.ValidationError(
+            _(
+                "This person already has an open discharge at another ward. A move between "
+                "wards is recorded by that ward as a change of ward, not as a new admission."
+            ),
+            code="already_open",
+        )
+
+    def clean(self):
+        data = super().clean()
+        admitted_at = data.get("admitted_at")
+        if admitted_at is not None:
+            try:
+                services.check_admission_time(
+                    admitted_at,
+                    late_registration_reason=data.get("late_registration_reason", ""),
+                )
+            except forms.ValidationError as exc:
+                field = (
+                    "late_registration_reason" if exc.code == "admission_late" else "admitted_at"
+                )
+                self.add_error(field, exc)
+        return data
 
     def save(self, *, process, by):
         data = self.cleaned_data
@@ -60,8 +116,40 @@ class RegisterAdmissionForm(forms.Form):
             care_type=data["care_type"],
             leaves_for_open_compulsory_care=data["leaves_for_open_compulsory_care"],
             judgement=data["judgement"],
+            late_registration_reason=data["late_registration_reason"],
             by=by,
         )
+
+
+class WithdrawForm(forms.Form):
+    """Makulering: a case registered in error, with the reason the parties are told."""
+
+    reason = forms.CharField(
+        label=_("Reason for the withdrawal"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: wrong person, registered twice, or never admitted."),
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason for the withdrawal."))
+        return reason
+
+
+class ChangeWardForm(forms.Form):
+    ward = forms.ModelChoiceField(label=_("New ward"), queryset=Organisation.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, process=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        wards = Organisation.objects.filter(
+            kind__in=selectors.WARD_KINDS, is_active=True
+        ).select_related("area")
+        if process is not None:
+            wards = wards.exclude(pk=process.ward_id)
+        self.fields["ward"].queryset = wards.order_by("name")
 
 
 class JudgeForm(forms.Form):
@@ -268,8 +356,13 @@ class DischargeForm(forms.Form):
 
     def __init__(self, *args, user=None, process=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.process = process
         self.fields["discharged_at"].initial = _now_local()
         self.fields["information_sent_at"].initial = _now_local()
+
+    def preconditions(self) -> list[str]:
+        """What stops the discharge now, shown before the form is filled in."""
+        return services.discharge_preconditions_unmet(process=self.process)
 
     def clean(self):
         data = super().clean()

@@ -49,6 +49,10 @@ class Stage(models.TextChoices):
     PLANNING = "PLANNING", _("Planning")
     READY = "READY", _("Ready for discharge")
     DISCHARGED = "DISCHARGED", _("Discharged")
+    WITHDRAWN = "WITHDRAWN", _("Withdrawn (registered in error)")
+
+
+OPEN_STAGES = (Stage.ADMITTED, Stage.PLANNING, Stage.READY)
 
 
 class DischargeProcess(FSMModelMixin, Process):
@@ -161,6 +165,22 @@ class DischargeProcess(FSMModelMixin, Process):
     stage = FSMField(
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.ADMITTED, protected=True
     )
+    # An admission registered more than the allowed window after the fact needs a reason,
+    # kept and shown (issue #12: plausible input).
+    late_registration_reason = models.CharField(
+        _("reason for late registration"), max_length=300, blank=True
+    )
+    # Makulering: a case registered in error is withdrawn, never deleted.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-admitted_at", "-pk"]
@@ -177,6 +197,11 @@ class DischargeProcess(FSMModelMixin, Process):
                 condition=models.Q(ready_for_discharge_at__isnull=True)
                 | models.Q(ready_for_discharge_at__gte=models.F("admitted_at")),
                 name="discharge_ready_not_before_admission",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(stage="WITHDRAWN")
+                | (models.Q(withdrawn_at__isnull=False) & ~models.Q(withdrawal_reason="")),
+                name="discharge_withdrawal_has_time_and_reason",
             ),
         ]
 
@@ -252,6 +277,23 @@ class DischargeProcess(FSMModelMixin, Process):
     @transition(field=stage, source=Stage.READY, target=Stage.DISCHARGED)
     def discharge(self):
         """Discharged."""
+
+    @transition(
+        field=stage,
+        source=[s for s in Stage.values if s != Stage.WITHDRAWN],
+        target=Stage.WITHDRAWN,
+    )
+    def withdraw(self):
+        """Registered in error (makulering): the record stays, marked withdrawn."""
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.stage == Stage.WITHDRAWN
+
+    @property
+    def is_open(self) -> bool:
+        """Still in the ward: neither closed, discharged nor withdrawn."""
+        return self.stage in OPEN_STAGES
 
 
 class DischargeUnit(models.Model):
@@ -424,6 +466,8 @@ class DischargeEvent(models.Model):
         SIP_KALLELSE_SENT = "SIP_KALLELSE_SENT", _("Invitation to SIP sent")
         SIP_KALLELSE_SKIPPED = "SIP_KALLELSE_SKIPPED", _("Invitation to SIP not needed")
         DISCHARGED = "DISCHARGED", _("Discharged")
+        WARD_CHANGED = "WARD_CHANGED", _("Moved to another ward")
+        WITHDRAWN = "WITHDRAWN", _("Withdrawn (registered in error)")
 
     process = models.ForeignKey(
         DischargeProcess,

@@ -13,7 +13,13 @@ from coordination.selectors import user_organisations
 from workflows import deadlines
 from workflows.models import Deadline
 
-from .models import DischargeProcess, PaymentAgreement, PaymentDayRate
+from .models import (
+    OPEN_STAGES,
+    DischargeEvent,
+    DischargeProcess,
+    PaymentAgreement,
+    PaymentDayRate,
+)
 
 WARD_KINDS = (
     Organisation.Kind.SJUKHUSAVDELNING,
@@ -30,6 +36,37 @@ def user_wards(*, user) -> QuerySet[Organisation]:
 def discharges_visible_to(*, user) -> QuerySet[DischargeProcess]:
     """The discharges a user may read: the one access rule (``coordination.access``)."""
     return access.processes_visible_to(user=user, model=DischargeProcess)
+
+
+def open_discharge_of(*, individual) -> DischargeProcess | None:
+    """The person's discharge that is still open (admitted, planning or ready), if any."""
+    return (
+        DischargeProcess.objects.filter(individual=individual, stage__in=OPEN_STAGES)
+        .order_by("-admitted_at", "-pk")
+        .first()
+    )
+
+
+def registering_organisation(*, process) -> Organisation:
+    """The ward that registered the admission (the ward may have changed since)."""
+    event = (
+        DischargeEvent.objects.filter(process=process, kind=DischargeEvent.Kind.REGISTERED)
+        .select_related("organisation")
+        .first()
+    )
+    if event is not None and event.organisation is not None:
+        return event.organisation
+    return process.ward
+
+
+def discharge_may_withdraw(*, user, process) -> bool:
+    """Makulering: the registering ward's active members, or an administrator who may
+    see the case (``coordination.access.may_withdraw``)."""
+    return access.may_withdraw(
+        user=user,
+        process_id=process.pk,
+        registering_organisation_id=registering_organisation(process=process).pk,
+    )
 
 
 def discharges_search(*, user, query: str = "", stage: str = "") -> QuerySet[DischargeProcess]:

@@ -9,6 +9,7 @@ for an organisation one is not a member of raises ``PermissionDenied``.
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,8 +17,14 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from coordination import access
+from coordination.models import Individual
 from workflows import deadlines
-from workflows.services import deadline_cancel, deadline_meet, deadline_open
+from workflows.services import (
+    deadline_cancel,
+    deadline_meet,
+    deadline_open,
+    deadlines_cancel_open,
+)
 
 from .models import (
     DischargeEvent,
@@ -29,7 +36,7 @@ from .models import (
     Stage,
     UnitRole,
 )
-from .selectors import WARD_KINDS
+from .selectors import WARD_KINDS, discharge_may_withdraw, open_discharge_of
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +158,38 @@ def _open_admission_notice_deadline(process, *, by):
             admitted_at=process.admitted_at, judged_at=process.judged_at
         ),
         by=by,
+        late_registration=bool(process.late_registration_reason),
     )
+
+
+def admission_max_age() -> dt.timedelta:
+    return dt.timedelta(days=settings.DISCHARGE_ADMISSION_MAX_AGE_DAYS)
+
+
+def admission_is_late(admitted_at, *, now=None) -> bool:
+    """Registered more than the allowed window after the admission."""
+    return admitted_at < (now or timezone.now()) - admission_max_age()
+
+
+def check_admission_time(admitted_at, *, late_registration_reason="", now=None) -> None:
+    """An admission time is plausible: not in the future (a few minutes of clock skew
+    between the ward's clock and ours allowed) and, without a reason for the late
+    registration, not more than ``DISCHARGE_ADMISSION_MAX_AGE_DAYS`` back."""
+    now = now or timezone.now()
+    skew = dt.timedelta(minutes=settings.DISCHARGE_CLOCK_SKEW_MINUTES)
+    if admitted_at > now + skew:
+        raise ValidationError(
+            _("The admission cannot be in the future."), code="admission_in_future"
+        )
+    if admission_is_late(admitted_at, now=now) and not late_registration_reason.strip():
+        raise ValidationError(
+            _(
+                "The admission is more than %(days)s days ago. Check the date, or give the "
+                "reason for the late registration."
+            )
+            % {"days": settings.DISCHARGE_ADMISSION_MAX_AGE_DAYS},
+            code="admission_late",
+        )
 
 
 def _apply_judgement(process, *, judgement, by, at):
@@ -192,17 +230,36 @@ def discharge_register(
     care_type,
     leaves_for_open_compulsory_care=False,
     judgement,
+    late_registration_reason="",
     by,
 ) -> DischargeProcess:
     """Register an admission (step 1) on the new, unsaved process of the start task.
 
     A judgement made at admission counts from the admission; "no interventions
-    needed" closes the case as "no LUS planning" (DOMAIN §1.5).
+    needed" closes the case as "no LUS planning" (DOMAIN §1.5). The admission time
+    must be plausible (``check_admission_time``); a late registration keeps its reason
+    and records deadlines already past their breach as breached at registration. A
+    person with an open discharge is not admitted twice: a move between wards is a
+    change of ward on that discharge (``discharge_change_ward``).
     """
     _require_member(by, ward)
     if ward.kind not in WARD_KINDS:
         raise ValidationError(_("Only an inpatient ward can register an admission."))
-    _not_in_future(admitted_at, _("The admission"))
+    late_registration_reason = late_registration_reason.strip()
+    check_admission_time(admitted_at, late_registration_reason=late_registration_reason)
+    # Serialise registrations of one person so that two wards cannot both open one.
+    Individual.objects.select_for_update().filter(pk=individual.pk).first()
+    if open_discharge_of(individual=individual) is not None:
+        raise ValidationError(
+            _(
+                "This person already has an open discharge. A move between wards is "
+                "recorded as a change of ward on that discharge."
+            ),
+            code="already_open",
+        )
+    if not admission_is_late(admitted_at):
+        late_registration_reason = ""
+    process.late_registration_reason = late_registration_reason[:300]
     process.individual = individual
     process.ward = ward
     process.admitted_at = admitted_at
@@ -217,6 +274,7 @@ def discharge_register(
         by=by,
         organisation=ward,
         to_stage=process.stage,
+        note=late_registration_reason,
     )
     if judgement != Judgement.PENDING:
         _apply_judgement(process, judgement=judgement, by=by, at=admitted_at)
@@ -704,6 +762,24 @@ def _start_sip(process, *, by):
 # --- Step 7: discharge --------------------------------------------------------------
 
 
+def discharge_preconditions_unmet(*, process: DischargeProcess) -> list[str]:
+    """Why the discharge cannot be recorded yet (the checks ``discharge_record``
+    makes), so the task page can say so before the form is filled in."""
+    if process is None or process.pk is None:
+        return []
+    notice = process.current_ready_notice
+    if notice is None:
+        return [_("There is no ready-for-discharge notice in force.")]
+    if _active_vardcentral(process) is not None and notice.acknowledged_at is None:
+        return [
+            _(
+                "The primary care centre has not yet acknowledged the ready-for-discharge "
+                "notice: the discharge can be recorded once it has."
+            )
+        ]
+    return []
+
+
 @transaction.atomic
 def discharge_record(
     *,
@@ -756,4 +832,119 @@ def discharge_record(
         key="discharged",
         context={"discharged_at": discharged_at},
     )
+    return process
+
+
+# --- Withdrawal (makulering) and change of ward ----------------------------------------
+
+
+@transaction.atomic
+def discharge_withdraw(*, process: DischargeProcess, reason: str, by) -> DischargeProcess:
+    """Withdraw a discharge registered in error (makulering).
+
+    Only the registering ward (or an administrator who may see the case) withdraws,
+    with a reason. The flow is cancelled through viewflow's own ``Flow.cancel``, every
+    open deadline is cancelled, and every unit that was sent the admission notice is
+    told. The record stays, marked withdrawn; nothing is deleted. Withdrawing an
+    already withdrawn case changes nothing and sends nothing (a double submission).
+    """
+    from viewflow.workflow.exceptions import FlowRuntimeError
+    from viewflow.workflow.status import PROCESS
+
+    from .flows import DischargeFlow
+
+    process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
+    if not discharge_may_withdraw(user=by, process=process):
+        raise PermissionDenied(_("Only the registering ward can withdraw this discharge."))
+    if process.is_withdrawn:
+        return process
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the withdrawal."))
+    now = timezone.now()
+    source = process.stage
+    process.withdraw()
+    process.withdrawn_at = now
+    process.withdrawn_by = by
+    process.withdrawal_reason = reason[:500]
+    if process.status in (PROCESS.DONE, PROCESS.CANCELED):
+        process.save()
+    else:
+        try:
+            # Cancels every open task and saves the process as CANCELED.
+            DischargeFlow.instance.cancel(process)
+        except FlowRuntimeError as exc:
+            raise ValidationError(
+                _("A step of this case is being saved right now. Try again.")
+            ) from exc
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.WITHDRAWN,
+        by=by,
+        organisation=process.ward,
+        at=now,
+        note=reason,
+        from_stage=source,
+        to_stage=process.stage,
+    )
+    deadlines_cancel_open(process=process, by=by, note="withdrawn")
+    notified = [
+        unit
+        for unit in process.unit_rows.select_related("organisation")
+        if unit.notified_at is not None
+    ]
+    _notify_units(
+        process=process,
+        template="withdrawn",
+        key="withdrawn",
+        context={"withdrawn_at": now},
+        units=notified,
+    )
+    return process
+
+
+@transaction.atomic
+def discharge_change_ward(*, process: DischargeProcess, ward, note="", by) -> DischargeProcess:
+    """A transfer between wards during the stay: the open discharge moves to the new
+    ward, with its open ward steps and deadlines; it is not a new admission."""
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from .flows import DischargeFlow
+
+    with DischargeFlow.lock(process.pk):
+        process = DischargeProcess.objects.select_related("ward").get(pk=process.pk)
+        _require_member(by, process.ward)
+        if not process.is_open:
+            raise ValidationError(_("Only an open discharge can move to another ward."))
+        if ward is None or ward.kind not in WARD_KINDS or not ward.is_active:
+            raise ValidationError(_("Choose an active inpatient ward."))
+        if ward.pk == process.ward_id:
+            raise ValidationError(_("The patient is already at this ward."))
+        old_ward = process.ward
+        process.ward = ward
+        process.save(update_fields=["ward"])
+        _event(
+            process=process,
+            kind=DischargeEvent.Kind.WARD_CHANGED,
+            by=by,
+            organisation=old_ward,
+            note=" – ".join(filter(None, [f"{old_ward} → {ward}", (note or "").strip()])),
+        )
+        # Open ward steps move to the new ward's queue (and out of the old one's).
+        for task in Task.objects.filter(
+            process_id=process.pk,
+            flow_task_type="HUMAN",
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+            owner_permission_obj_pk=str(old_ward.pk),
+        ):
+            task.owner_permission_obj_pk = str(ward.pk)
+            task.owner = None
+            task.status = STATUS.NEW
+            task.save(update_fields=["owner_permission_obj_pk", "owner", "status"])
+        for deadline in process.deadlines.select_for_update().filter(
+            status="OPEN", responsible_organisation=old_ward
+        ):
+            deadline.responsible_organisation = ward
+            deadline.save(update_fields=["responsible_organisation"])
     return process

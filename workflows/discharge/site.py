@@ -24,6 +24,13 @@ class DischargeApp(Application):
         name="estimated_date_change",
     )
 
+    withdraw_path = path(
+        "<int:pk>/makulera/", views.DischargeWithdrawView.as_view(), name="withdraw"
+    )
+    ward_change_path = path(
+        "<int:pk>/byt-avdelning/", views.WardChangeView.as_view(), name="ward_change"
+    )
+
     def has_view_permission(self, user, obj=None):
         # Each view checks login and rows itself (see coordination.site).
         return True

@@ -52,6 +52,8 @@ class _ServiceFormMixin:
         context["process"] = process
         context["task"] = self.request.activation.task
         context["task_title"] = self.request.activation.flow_task.task_title
+        form = context.get("form")
+        context["preconditions"] = form.preconditions() if hasattr(form, "preconditions") else []
         self._log(process, AccessLog.Action.READ)
         return context
 
@@ -216,6 +218,14 @@ class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
                 and services.is_member(self.request.user, process.ward)
             ),
             estimate_form=forms.EstimatedDateForm(),
+            can_withdraw=(
+                not process.is_withdrawn
+                and selectors.discharge_may_withdraw(user=self.request.user, process=process)
+            ),
+            can_change_ward=(
+                process.is_open and services.is_member(self.request.user, process.ward)
+            ),
+            ward_form=forms.ChangeWardForm(process=process),
         )
         return context
 
@@ -267,3 +277,105 @@ class EstimatedDateChangeView(LoginRequiredMixin, generic.FormView):
         )
         messages.error(self.request, _("Give a valid date."))
         return redirect(process.get_absolute_url())
+
+
+class DischargeWithdrawView(LoginRequiredMixin, generic.FormView):
+    """Makulering from the case page: the reason, then the parties are told."""
+
+    form_class = forms.WithdrawForm
+    template_name = "discharge/withdraw.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.process = _visible_or_404(request, kwargs["pk"])
+        if self.process.is_withdrawn:
+            messages.info(request, _("This discharge has already been withdrawn."))
+            return redirect(self.process.get_absolute_url())
+        if not selectors.discharge_may_withdraw(user=request.user, process=self.process):
+            raise PermissionDenied(_("Only the registering ward can withdraw this discharge."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["process"] = self.process
+        context["notified_units"] = [
+            unit
+            for unit in self.process.unit_rows.select_related("organisation")
+            if unit.notified_at is not None
+        ]
+        access_log_record(
+            user=self.request.user,
+            action=AccessLog.Action.READ,
+            purpose="Utskrivningsärende (LUS)",
+            individual=self.process.individual,
+            process=self.process,
+            request=self.request,
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.discharge_withdraw(
+                process=self.process, reason=form.cleaned_data["reason"], by=self.request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        access_log_record(
+            user=self.request.user,
+            action=AccessLog.Action.UPDATE,
+            purpose="Utskrivningsärende (LUS)",
+            individual=self.process.individual,
+            process=self.process,
+            request=self.request,
+        )
+        messages.success(self.request, _("The discharge has been withdrawn."))
+        return redirect(self.process.get_absolute_url())
+
+
+class WardChangeView(LoginRequiredMixin, generic.FormView):
+    """POST only, from the case page: the patient moved to another ward."""
+
+    form_class = forms.ChangeWardForm
+    http_method_names = ["post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.process = _visible_or_404(request, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["process"] = self.process
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            services.discharge_change_ward(
+                process=self.process,
+                ward=form.cleaned_data["ward"],
+                note=form.cleaned_data["note"],
+                by=self.request.user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(self.request, message)
+        except PermissionDenied as exc:
+            messages.error(self.request, str(exc) or _("You cannot change this case."))
+        else:
+            access_log_record(
+                user=self.request.user,
+                action=AccessLog.Action.UPDATE,
+                purpose="Utskrivningsärende (LUS)",
+                individual=self.process.individual,
+                process=self.process,
+                request=self.request,
+            )
+            messages.success(self.request, _("The patient has been moved to the new ward."))
+        return redirect(self.process.get_absolute_url())
+
+    def form_invalid(self, form):
+        messages.error(self.request, _("Choose an active inpatient ward."))
+        return redirect(self.process.get_absolute_url())

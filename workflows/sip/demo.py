@@ -65,7 +65,9 @@ def _do(sip, node, username, action):
 
 def _consent(decision="GIVEN", note=""):
     def action(process, user):
-        services.sip_consent_record(sip=process, decision=decision, scope_note=note, by=user)
+        services.sip_consent_record(
+            sip=process, decision=decision, method="WRITTEN", scope_note=note, by=user
+        )
 
     return action
 

@@ -5,6 +5,7 @@ active member may take it from the queue. At discharge the region's vårdcentral
 initiates (DOMAIN.md §2.2).
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -14,7 +15,7 @@ from workflows.routing import OrganisationScopedFlow, OrganisationTask
 
 from . import services, views
 from .models import SipProcess
-from .selectors import user_can_initiate_sip
+from .selectors import sip_may_withdraw, user_can_initiate_sip
 
 
 def _initiator(process):
@@ -97,3 +98,9 @@ class SipFlow(OrganisationScopedFlow):
 
     def fill_from_discharge(self, activation, *, discharge_process, by):
         return services._fill_from_discharge(activation, discharge_process=discharge_process, by=by)
+
+    def may_withdraw(self, *, user, process):
+        return sip_may_withdraw(user=user, sip=process)
+
+    def withdraw_url(self, process):
+        return reverse("sips:withdraw", args=[process.pk])

@@ -85,6 +85,9 @@ class ConsentForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    method = forms.ChoiceField(
+        label=_("Given how"), choices=Consent.Method.choices, widget=forms.RadioSelect
+    )
     scope_note = forms.CharField(
         label=_("What the consent covers and does not cover, or why it was declined"),
         required=False,
@@ -320,6 +323,23 @@ class SecondChannelForm(forms.Form):
 
 class RevokeConsentForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class SipWithdrawForm(forms.Form):
+    """Makulering: a SIP registered in error, with the reason the parties are told."""
+
+    reason = forms.CharField(
+        label=_("Reason for the withdrawal"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: wrong person, registered twice, or never agreed."),
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason for the withdrawal."))
+        return reason
 
 
 class SipFilterForm(forms.Form):

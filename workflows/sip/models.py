@@ -32,6 +32,7 @@ class SipProcess(Process):
         CLOSED = "CLOSED", _("Closed")
         CONSENT_DECLINED = "CONSENT_DECLINED", _("Consent declined")
         CONSENT_REVOKED = "CONSENT_REVOKED", _("Consent revoked")
+        WITHDRAWN = "WITHDRAWN", _("Withdrawn (registered in error)")
 
     individual = models.ForeignKey(
         Individual, verbose_name=_("individual"), on_delete=models.PROTECT, related_name="sips"
@@ -85,6 +86,17 @@ class SipProcess(Process):
         _("status"), max_length=20, choices=Stage.choices, default=Stage.CONSENT
     )
     closed_reason = models.TextField(_("reason for ending"), blank=True)
+    # Makulering: a SIP registered in error is withdrawn, never deleted.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -98,6 +110,13 @@ class SipProcess(Process):
         ordering = ["-created", "-pk"]
         verbose_name = _("SIP")
         verbose_name_plural = _("SIPs")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(stage="WITHDRAWN")
+                | (models.Q(withdrawn_at__isnull=False) & ~models.Q(withdrawal_reason="")),
+                name="sip_withdrawal_has_time_and_reason",
+            ),
+        ]
 
     def __str__(self):
         return f"SIP #{self.pk}"
@@ -118,11 +137,18 @@ class SipProcess(Process):
         return self.consent is not None and self.consent.is_in_force
 
     @property
+    def is_withdrawn(self) -> bool:
+        return self.stage == self.Stage.WITHDRAWN
+
+    @property
     def sharing_stopped(self) -> bool:
-        """A declined or revoked consent stops every invitation and email at once."""
-        return self.stage in (self.Stage.CONSENT_DECLINED, self.Stage.CONSENT_REVOKED) or (
-            self.consent is not None and not self.consent.is_in_force
-        )
+        """A declined or revoked consent, or a withdrawal, stops every invitation and
+        email at once."""
+        return self.stage in (
+            self.Stage.CONSENT_DECLINED,
+            self.Stage.CONSENT_REVOKED,
+            self.Stage.WITHDRAWN,
+        ) or (self.consent is not None and not self.consent.is_in_force)
 
     @property
     def is_child(self) -> bool:
@@ -146,6 +172,7 @@ class SipEvent(models.Model):
         PLAN_VERSION = "PLAN_VERSION", _("Plan version saved")
         FOLLOW_UP_REVISE = "FOLLOW_UP_REVISE", _("Follow-up: plan to be revised")
         CLOSED = "CLOSED", _("SIP closed")
+        WITHDRAWN = "WITHDRAWN", _("Withdrawn (registered in error)")
 
     sip = models.ForeignKey(
         SipProcess, verbose_name=_("SIP"), on_delete=models.CASCADE, related_name="events"
@@ -216,6 +243,7 @@ class Invitation(FSMModelMixin, models.Model):
         ACCEPTED = "ACCEPTED", _("Accepted")
         DECLINED = "DECLINED", _("Declined")
         UNDELIVERABLE = "UNDELIVERABLE", _("Undeliverable")
+        WITHDRAWN = "WITHDRAWN", _("Withdrawn with the SIP")
 
     class Kind(models.TextChoices):
         ORGANISATION = "ORGANISATION", _("Organisation")
@@ -374,6 +402,14 @@ class Invitation(FSMModelMixin, models.Model):
     def decline(self, reason: str):
         self.answered_at = timezone.now()
         self.decline_reason = reason
+
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.SENT, State.ACKNOWLEDGED, State.ACCEPTED, State.UNDELIVERABLE],
+        target=State.WITHDRAWN,
+    )
+    def withdraw(self):
+        """The SIP was registered in error and withdrawn: the invitation no longer holds."""
 
     @transition(field=state, source=State.SENT, target=State.UNDELIVERABLE)
     def mark_undeliverable(self):

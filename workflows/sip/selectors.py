@@ -15,6 +15,14 @@ def sips_visible_to(*, user) -> QuerySet[SipProcess]:
     )
 
 
+def sip_may_withdraw(*, user, sip) -> bool:
+    """Makulering: the initiating organisation's active members, or an administrator
+    who may see the SIP (``coordination.access.may_withdraw``)."""
+    return access.may_withdraw(
+        user=user, process_id=sip.pk, registering_organisation_id=sip.initiating_organisation_id
+    )
+
+
 def sip_search(*, user, query: str = "", stage: str = "") -> QuerySet[SipProcess]:
     """The user's SIP list: free text over the case number, organisation and reason."""
     qs = sips_visible_to(user=user)

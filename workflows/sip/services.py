@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -14,7 +14,12 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import PROCESS, STATUS
 
 from coordination.models import Consent, Membership
-from workflows.services import deadline_cancel, deadline_meet, deadline_open
+from workflows.services import (
+    deadline_cancel,
+    deadline_meet,
+    deadline_open,
+    deadlines_cancel_open,
+)
 
 from .models import (
     Invitation,
@@ -132,13 +137,20 @@ def custodial_guardians(*, sip: SipProcess):
 
 @transaction.atomic
 def sip_consent_record(
-    *, sip, decision, given_by_individual=True, guardians=(), scope_note="", by
+    *, sip, decision, method, given_by_individual=True, guardians=(), scope_note="", by
 ) -> Consent:
     """Record the consent that the plan needs (SoL 2 kap. 7 §; for a child the
-    vårdnadshavare, both where both have custody, DOMAIN.md §2.6). A declined consent
-    ends the SIP with that reason."""
+    vårdnadshavare, both where both have custody, DOMAIN.md §2.6): who decided (the
+    individual, a guardian, a god man or förvaltare), how (in writing or orally) and
+    who recorded it. A declined consent ends the SIP with that reason."""
     sip = _locked(sip)
+    if decision not in Consent.Decision.values:
+        raise ValidationError(_("Choose a decision."))
+    if method not in Consent.Method.values:
+        raise ValidationError(_("Say how the consent was given or declined."))
     guardians = list(guardians)
+    if any(person.individual_id != sip.individual_id for person in guardians):
+        raise ValidationError(_("Choose only persons related to this individual."))
     if sip.is_child:
         required = set(custodial_guardians(sip=sip))
         if not required:
@@ -151,11 +163,20 @@ def sip_consent_record(
             )
     elif not given_by_individual and not guardians:
         raise ValidationError(_("Say who gave or declined the consent."))
+    by_individual = given_by_individual and not sip.is_child
+    if by_individual:
+        role = Consent.GiverRole.INDIVIDUAL
+    elif any(person.kind in ("GOD_MAN", "FORVALTARE") for person in guardians):
+        role = Consent.GiverRole.GOD_MAN
+    else:
+        role = Consent.GiverRole.GUARDIAN
     consent = Consent.objects.create(
         individual=sip.individual,
         scope=Consent.Scope.SIP,
         decision=decision,
-        given_by_individual=given_by_individual and not sip.is_child,
+        given_by_individual=by_individual,
+        given_by_role=role,
+        method=method,
         scope_note=scope_note,
         recorded_by=by,
     )
@@ -676,3 +697,76 @@ def _draft_participation_deviation(*, sip, meeting, invitation) -> None:
             occurred_at=meeting.starts_at,
             reporting_organisation=sip.initiating_organisation,
         )
+
+
+# --- Withdrawal (makulering) ------------------------------------------------------------
+
+
+@transaction.atomic
+def sip_withdraw(*, sip, reason: str, by) -> SipProcess:
+    """Withdraw a SIP registered in error (makulering).
+
+    Only the initiating organisation (or an administrator who may see the SIP)
+    withdraws, with a reason. The flow is cancelled through viewflow's own
+    ``Flow.cancel``; every open deadline and invitation is cancelled; every participant
+    whose invitation was sent is told (no personal data in the email). The SIP is kept,
+    marked withdrawn. A second withdrawal changes nothing and sends nothing.
+    """
+    from viewflow.workflow.exceptions import FlowRuntimeError
+
+    from .flows import SipFlow
+    from .selectors import sip_may_withdraw
+
+    sip = _locked(sip)
+    if not sip_may_withdraw(user=by, sip=sip):
+        raise PermissionDenied(_("Only the initiating organisation can withdraw this SIP."))
+    if sip.is_withdrawn:
+        return sip
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the withdrawal."))
+    now = timezone.now()
+    sip.stage = SipProcess.Stage.WITHDRAWN
+    sip.withdrawn_at = now
+    sip.withdrawn_by = by
+    sip.withdrawal_reason = reason[:500]
+    if sip.status in (PROCESS.DONE, PROCESS.CANCELED):
+        sip.save()
+    else:
+        try:
+            SipFlow.instance.cancel(sip)
+        except FlowRuntimeError as exc:
+            raise ValidationError(
+                _("A step of this SIP is being saved right now. Try again.")
+            ) from exc
+    _event(sip=sip, kind=SipEvent.Kind.WITHDRAWN, by=by, note=reason, at=now)
+    deadlines_cancel_open(process=sip, by=by, note="withdrawn")
+    for invitation in (
+        Invitation.objects.select_for_update()
+        .filter(meeting__sip=sip)
+        .exclude(state__in=[Invitation.State.DECLINED, Invitation.State.WITHDRAWN])
+    ):
+        was_sent = invitation.sent_at is not None
+        _transition(invitation, "withdraw", by=by, reason=_("SIP withdrawn"))
+        if was_sent and invitation.email:
+            _enqueue_withdrawal_email(invitation, withdrawn_at=now)
+    return sip
+
+
+def _enqueue_withdrawal_email(invitation: Invitation, *, withdrawn_at) -> None:
+    from notifications.services import email_enqueue
+
+    sip = invitation.meeting.sip
+    email_enqueue(
+        idempotency_key=f"sips:invitation:{invitation.pk}:withdrawn",
+        to=invitation.email,
+        template="sip/emails/withdrawn",
+        context={
+            "case_reference": f"SIP #{sip.pk}",
+            "initiator": str(sip.initiating_organisation),
+            "meeting_at": _local(invitation.meeting.starts_at),
+            "withdrawn_at": _local(withdrawn_at),
+        },
+        process=sip,
+        organisation=invitation.organisation,
+    )

@@ -39,6 +39,8 @@ class SipApp(Application):
         "<int:pk>/samtycke/aterkalla/", views.RevokeConsentView.as_view(), name="revoke_consent"
     )
 
+    withdraw_path = path("<int:pk>/makulera/", views.SipWithdrawView.as_view(), name="withdraw")
+
     def has_view_permission(self, user, obj=None):
         # Each view checks login and rows itself (login redirect instead of a bare 403).
         return True

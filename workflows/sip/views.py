@@ -31,6 +31,7 @@ from .forms import (
     RevokeConsentForm,
     SecondChannelForm,
     SipFilterForm,
+    SipWithdrawForm,
 )
 from .models import Invitation, InvitationEvent, PlanVersion, SipProcess
 
@@ -126,6 +127,7 @@ class ConsentView(SipTaskView):
             decision=data["decision"],
             given_by_individual=data["given_by_individual"],
             guardians=data["guardians"],
+            method=data["method"],
             scope_note=data["scope_note"],
             by=self.request.user,
         )
@@ -366,6 +368,7 @@ class SipDetailView(VisibleSipMixin, DetailView):
             revoke_form=RevokeConsentForm(),
             open_tasks=self._open_tasks(sip),
             participating=sip.participating_organisations(),
+            can_withdraw=(not sip.is_withdrawn and selectors.sip_may_withdraw(user=user, sip=sip)),
         )
         return context
 
@@ -486,6 +489,45 @@ class RevokeConsentView(VisibleSipMixin, View):
             messages.warning(
                 request, _("The consent was revoked. Nothing more is shared in this SIP.")
             )
+        return redirect(sip.get_absolute_url())
+
+
+class SipWithdrawView(VisibleSipMixin, FormView):
+    """Makulering from the SIP page: the reason, then the invited are told."""
+
+    form_class = SipWithdrawForm
+    template_name = "sip/withdraw.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        sip = self.get_sip()
+        if sip.is_withdrawn:
+            messages.info(request, _("This SIP has already been withdrawn."))
+            return redirect(sip.get_absolute_url())
+        if not selectors.sip_may_withdraw(user=request.user, sip=sip):
+            raise PermissionDenied(_("Only the initiating organisation can withdraw this SIP."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        sip = self.get_sip()
+        _log(self.request, sip, AccessLog.Action.READ)
+        notified = [
+            invitation
+            for invitation in selectors.sip_invitations(sip=sip)
+            if invitation.sent_at is not None and invitation.email
+        ]
+        return super().get_context_data(sip=sip, notified=notified, **kwargs)
+
+    def form_valid(self, form):
+        sip = self.get_sip()
+        try:
+            services.sip_withdraw(sip=sip, reason=form.cleaned_data["reason"], by=self.request.user)
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+            return self.form_invalid(form)
+        _log(self.request, sip, AccessLog.Action.UPDATE)
+        messages.success(self.request, _("The SIP has been withdrawn."))
         return redirect(sip.get_absolute_url())
 
 

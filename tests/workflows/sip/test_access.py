@@ -28,7 +28,7 @@ def running(client, world):
         world.handlaggare,
         sip,
         SipFlow.consent,
-        {"decision": "GIVEN", "given_by_individual": "on"},
+        {"decision": "GIVEN", "given_by_individual": "on", "method": "ORAL"},
     )
     do_task(
         client,

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def invitation(world):
     sip = SipProcessFactory(individual=world.individual, initiating_organisation=world.bistand)
-    services.sip_consent_record(sip=sip, decision="GIVEN", by=world.handlaggare)
+    services.sip_consent_record(sip=sip, decision="GIVEN", method="ORAL", by=world.handlaggare)
     meeting = MeetingFactory(
         sip=sip, starts_at=timezone.now() + dt.timedelta(days=20), place="Ringvägen 101"
     )

@@ -42,7 +42,12 @@ def test_declined_consent_ends_the_sip_with_the_reason(client, world):
         world.handlaggare,
         sip,
         SipFlow.consent,
-        {"decision": "DECLINED", "given_by_individual": "on", "scope_note": "Vill inte ha möte nu"},
+        {
+            "decision": "DECLINED",
+            "given_by_individual": "on",
+            "method": "ORAL",
+            "scope_note": "Vill inte ha möte nu",
+        },
     )
     assert response.status_code == 302
     sip.refresh_from_db()
@@ -63,7 +68,7 @@ def test_revoked_consent_stops_sharing_at_once(client, world):
         world.handlaggare,
         sip,
         SipFlow.consent,
-        {"decision": "GIVEN", "given_by_individual": "on"},
+        {"decision": "GIVEN", "given_by_individual": "on", "method": "ORAL"},
     )
     assert _invite(client, world, sip).status_code == 302
     draft = Invitation.objects.get(organisation=world.hemtjanst)
@@ -114,7 +119,7 @@ def test_child_needs_both_custodial_guardians(client, world):
         world.handlaggare,
         sip,
         SipFlow.consent,
-        {"decision": "GIVEN", "guardians": [petra.pk]},
+        {"decision": "GIVEN", "guardians": [petra.pk], "method": "WRITTEN"},
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -128,7 +133,7 @@ def test_child_needs_both_custodial_guardians(client, world):
         world.handlaggare,
         sip,
         SipFlow.consent,
-        {"decision": "GIVEN", "guardians": [petra.pk, jonas.pk]},
+        {"decision": "GIVEN", "guardians": [petra.pk, jonas.pk], "method": "WRITTEN"},
     )
     assert response.status_code == 302
     sip.refresh_from_db()
@@ -144,6 +149,6 @@ def test_child_with_one_custodial_guardian(world):
 
     sip = SipProcessFactory(individual=world.child, initiating_organisation=world.bistand)
     consent = services.sip_consent_record(
-        sip=sip, decision="GIVEN", guardians=[guardian], by=world.handlaggare
+        sip=sip, decision="GIVEN", method="ORAL", guardians=[guardian], by=world.handlaggare
     )
     assert consent.is_in_force

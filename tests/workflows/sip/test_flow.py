@@ -54,7 +54,12 @@ def test_sip_from_initiation_to_follow_up(client, world):
         world.colleague,
         sip,
         SipFlow.consent,
-        {"decision": "GIVEN", "given_by_individual": "on", "scope_note": "Ej journaluppgifter"},
+        {
+            "decision": "GIVEN",
+            "given_by_individual": "on",
+            "method": "ORAL",
+            "scope_note": "Ej journaluppgifter",
+        },
     )
     assert response.status_code == 302
     sip.refresh_from_db()
@@ -222,7 +227,7 @@ def test_invalid_plan_shows_errors_and_writes_nothing(client, world):
         world.handlaggare,
         sip,
         SipFlow.consent,
-        {"decision": "GIVEN", "given_by_individual": "on"},
+        {"decision": "GIVEN", "given_by_individual": "on", "method": "ORAL"},
     )
     response = do_task(
         client,

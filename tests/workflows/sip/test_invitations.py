@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sip(world):
     sip = SipProcessFactory(individual=world.individual, initiating_organisation=world.bistand)
-    services.sip_consent_record(sip=sip, decision="GIVEN", by=world.handlaggare)
+    services.sip_consent_record(sip=sip, decision="GIVEN", method="ORAL", by=world.handlaggare)
     return sip
 
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def sip(world):
     sip = SipProcessFactory(individual=world.individual, initiating_organisation=world.bistand)
     sip.participants.add(world.vc)
-    services.sip_consent_record(sip=sip, decision="GIVEN", by=world.handlaggare)
+    services.sip_consent_record(sip=sip, decision="GIVEN", method="ORAL", by=world.handlaggare)
     return sip
 
 
