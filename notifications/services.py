@@ -314,7 +314,7 @@ def _claim(*, now, ids=None, limit=None) -> list[OutboundEmail]:
         )
         if ids is not None:
             qs = qs.filter(pk__in=ids)
-        rows = list(qs[: limit or settings.NOTIFICATIONS_BATCH_SIZE])
+        rows = list(qs[: settings.NOTIFICATIONS_BATCH_SIZE if limit is None else limit])
         claimed = [
             row
             for row in rows
@@ -458,6 +458,14 @@ class _BatchReport:
             )
 
 
+class BatchStopped(SoftTimeLimitExceeded):
+    """Celery's soft time limit ended a batch cleanly; ``sent`` messages went out."""
+
+    def __init__(self, sent: int):
+        super().__init__(f"stopped by the time limit after {sent} sent")
+        self.sent = sent
+
+
 def _send_claimed(rows: list[OutboundEmail]) -> int:
     """Send claimed rows over one SMTP connection; record each outcome at once.
 
@@ -530,8 +538,11 @@ def _send_claimed(rows: list[OutboundEmail]) -> int:
                     _mark_sent(in_flight, rendered)
                     sent += 1
                 else:
-                    _mark_failed(in_flight, stop)
-                    report.fail(stop)
+                    # No 250 yet: sent again after the backoff (the one possible
+                    # duplicate, if the server accepted just as we stopped).
+                    reason = f"stopped mid-send by {stop.__class__.__name__}"
+                    _mark_failed(in_flight, reason)
+                    report.fail(reason)
             except Exception:
                 logger.warning("could not record email %s", in_flight.pk, exc_info=True)
         released = 0
@@ -540,6 +551,8 @@ def _send_claimed(rows: list[OutboundEmail]) -> int:
         except Exception:  # the lease runs out instead
             logger.warning("could not release %s emails", len(remaining), exc_info=True)
         report.log(released=released, stopped=stop.__class__.__name__)
+        if isinstance(stop, SoftTimeLimitExceeded):
+            raise BatchStopped(sent) from stop
         raise
     finally:
         try:
@@ -561,9 +574,9 @@ def outbox_deliver_pending(
 ) -> int:
     """Deliver due rows (PENDING, or SENDING with an expired lease); the count sent.
 
-    Bounded: at most ``limit`` rows (``NOTIFICATIONS_DELIVER_MAX_ROWS``) and about
-    ``seconds`` (``NOTIFICATIONS_DELIVER_MAX_SECONDS``, under Celery's soft time limit);
-    what is left waits for the next run, which is queued at once when the bound was hit.
+    Bounded: at most ``limit`` rows (``NOTIFICATIONS_DELIVER_MAX_ROWS``); no new batch
+    is claimed after ``seconds`` (``NOTIFICATIONS_DELIVER_MAX_SECONDS``, well under
+    Celery's soft time limit). What is left is handed to a fresh task, queued at once.
     Celery's soft time limit ends it cleanly (see ``_send_claimed``).
 
     What the periodic Celery task runs; also handy in tests, followed by a look at
@@ -576,15 +589,16 @@ def outbox_deliver_pending(
     sent = 0
     handled = 0
     try:
-        while handled < limit:
-            if time.monotonic() - started > seconds:
-                break
+        while True:
             rows = _claim(now=now, limit=min(settings.NOTIFICATIONS_BATCH_SIZE, limit - handled))
             if not rows:
                 return sent
             handled += len(rows)
             sent += _send_claimed(rows)
-    except SoftTimeLimitExceeded:
+            if handled >= limit or time.monotonic() - started > seconds:
+                break
+    except SoftTimeLimitExceeded as stop:
+        sent += getattr(stop, "sent", 0)
         logger.warning("outbox delivery stopped by the time limit after %s sent", sent)
         return sent
     # A bound was hit: more may be due; carry on in a fresh task, not in this one.
