@@ -249,7 +249,8 @@ def time_delivery(count: int, smtp_port: int, now: dt.datetime) -> dict:
             except OSError:
                 time.sleep(0.1)
         started = time.perf_counter()
-        sent = outbox_deliver_pending(now=now)
+        # Unbounded here: the benchmark measures one pass over the whole backlog.
+        sent = outbox_deliver_pending(now=now, limit=pending, seconds=float("inf"))
         seconds = time.perf_counter() - started
     finally:
         server.terminate()

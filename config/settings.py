@@ -140,9 +140,6 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kardborre <noreply@kardb
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
 # A hung SMTP server must not hold a worker (and an outbox claim) forever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
-# Outbox delivery (notifications.services): a claimed row whose sender died is taken
-# over after the lease, which must exceed EMAIL_TIMEOUT and the task time limit.
-NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=600)
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.int("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60)
 NOTIFICATIONS_MESSAGE_ID_DOMAIN = env("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="kardborre.local")
@@ -165,13 +162,15 @@ else:
     # Redis: a task in flight on a killed worker is redelivered after this timeout;
     # it must exceed the hard time limit so a slow task is never run twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    if CELERY_BROKER_URL.startswith("redis://"):
+        # kombu's Redis transport with the fix that keeps a worker alive when Redis goes
+        # away mid-task (config/broker.py).
+        CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -199,6 +198,33 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=30),  # Europe/Stockholm (CELERY_TIMEZONE)
     },
 }
+
+# --- Reliability: leases, time limits, heartbeats, health and metrics (README) --------
+# Outbox delivery (notifications.services): a claimed row whose sender died is taken
+# over after the lease; a live sender renews it every third of it, so it only has to
+# exceed EMAIL_TIMEOUT (one message). Recovery after a crash: lease + one beat period.
+NOTIFICATIONS_SENDING_LEASE_SECONDS = env.int("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=60)
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=100)
+# One delivery task stops after this many rows or seconds and queues the next one.
+NOTIFICATIONS_DELIVER_MAX_ROWS = env.int("NOTIFICATIONS_DELIVER_MAX_ROWS", default=2000)
+NOTIFICATIONS_DELIVER_MAX_SECONDS = env.float("NOTIFICATIONS_DELIVER_MAX_SECONDS", default=120)
+# The soft limit ends a task cleanly (SoftTimeLimitExceeded); the hard one kills it.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+# Beat writes a heartbeat row every KARDBORRE_BEAT_HEARTBEAT_SECONDS; /health/ready fails
+# when it is older than KARDBORRE_BEAT_MAX_AGE_SECONDS; beat logs an ERROR line when the
+# last finished sweep is older than KARDBORRE_SWEEP_MAX_AGE_SECONDS.
+KARDBORRE_BEAT_HEARTBEAT_SECONDS = env.float("KARDBORRE_BEAT_HEARTBEAT_SECONDS", default=30)
+KARDBORRE_BEAT_MAX_AGE_SECONDS = env.int("KARDBORRE_BEAT_MAX_AGE_SECONDS", default=180)
+KARDBORRE_SWEEP_MAX_AGE_SECONDS = env.int("KARDBORRE_SWEEP_MAX_AGE_SECONDS", default=180)
+CELERY_BEAT_SCHEDULER = "workflows.beat.HeartbeatScheduler"
+# /metrics (Prometheus) answers a request carrying "Authorization: Bearer <METRICS_TOKEN>"
+# or coming from one of METRICS_ALLOWED_NETWORKS (CIDR list); with neither set, nobody.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+MIDDLEWARE.insert(0, "config.metrics.RequestLatencyMiddleware")
+# Bad input never 500s: axes stores the username in a 255-character column.
+AXES_USERNAME_CALLABLE = "config.forms.axes_username"
 
 # Process parameters (DOMAIN.md): none of them is set by law, so they are configuration.
 SIP_INVITATION_RESPONSE_HOURS = env.int("SIP_INVITATION_RESPONSE_HOURS", default=48)

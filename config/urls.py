@@ -5,14 +5,23 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from . import health, metrics
+from .forms import AdminLoginForm, LoginForm
 from .site import site
 
+admin.site.login_form = AdminLoginForm
+
 urlpatterns = [
-    path("konto/login/", auth_views.LoginView.as_view(), name="login"),
+    path("konto/login/", auth_views.LoginView.as_view(form_class=LoginForm), name="login"),
     path("konto/logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
     path("admin/", admin.site.urls),
-    # Public (no login): the login page (Django marks it), logout, the language switch
-    # and the signed acknowledgement link; every other page needs a login.
+    # Public (no login): the login page (Django marks it), logout, the language switch,
+    # the signed acknowledgement link, and for load balancers and Prometheus the health
+    # and metrics endpoints (no personal data; README, Operations). Every other page
+    # needs a login.
+    path("health/live", login_not_required(health.live), name="health_live"),
+    path("health/ready", login_not_required(health.ready), name="health_ready"),
+    path("metrics", login_not_required(metrics.metrics), name="metrics"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("kallelse/", include("workflows.sip.urls")),
     path("", RedirectView.as_view(pattern_name="coordination:organisation_list"), name="home"),

@@ -7,7 +7,17 @@ from .models import NotificationPreference, OutboundEmail
 class OutboundEmailAdmin(admin.ModelAdmin):
     """Read-only: rows are written by services and changed only by delivery."""
 
-    list_display = ["pk", "to", "template", "status", "attempts", "created_at", "sent_at"]
+    list_display = [
+        "pk",
+        "to",
+        "template",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "sent_at",
+    ]
     list_filter = ["status", "template"]
     search_fields = ["to", "idempotency_key"]
     date_hierarchy = "created_at"

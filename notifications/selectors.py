@@ -121,3 +121,28 @@ def digest_for_user(*, user, now: dt.datetime | None = None) -> dict:
         "due_today": items(today_qs),
         "due_today_count": today_qs.count(),
     }
+
+
+def outbox_backlog(*, now=None) -> dict:
+    """Counts per status, rows not yet sent (``backlog``), rows retrying after a failed
+    attempt, and the age in seconds of the oldest unsent row (None: nothing waits).
+
+    Served by the (status, created_at) index; read by /health/ready and /metrics.
+    """
+    from django.db.models import Count, Min
+
+    now = now or timezone.now()
+    waiting = [OutboundEmail.Status.PENDING, OutboundEmail.Status.SENDING]
+    by_status = dict.fromkeys(OutboundEmail.Status.values, 0)
+    for row in OutboundEmail.objects.values("status").annotate(n=Count("pk")).order_by():
+        by_status[row["status"]] = row["n"]
+    oldest = OutboundEmail.objects.filter(status__in=waiting).aggregate(m=Min("created_at"))["m"]
+    return {
+        "by_status": by_status,
+        "backlog": sum(by_status[status] for status in waiting),
+        "failed": by_status[OutboundEmail.Status.FAILED],
+        "retrying": OutboundEmail.objects.filter(
+            status=OutboundEmail.Status.PENDING, attempts__gt=0
+        ).count(),
+        "oldest_pending_age": None if oldest is None else max((now - oldest).total_seconds(), 0),
+    }

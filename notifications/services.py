@@ -24,7 +24,9 @@ import hashlib
 import json
 import logging
 import smtplib
+import time
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import mail
 from django.core.serializers.json import DjangoJSONEncoder
@@ -39,8 +41,6 @@ from .bulk import execute_with_arrays
 from .models import NotificationPreference, OutboundEmail
 
 logger = logging.getLogger(__name__)
-
-BATCH_SIZE = 100
 
 
 def _lease() -> dt.timedelta:
@@ -299,7 +299,7 @@ def email_resend(*, email: OutboundEmail, by) -> OutboundEmail:
 # --- Delivery -----------------------------------------------------------------------
 
 
-def _claim(*, now, ids=None, limit=BATCH_SIZE) -> list[OutboundEmail]:
+def _claim(*, now, ids=None, limit=None) -> list[OutboundEmail]:
     """Take due rows for this sender (committed at once, see the module docstring)."""
     max_attempts = _max_attempts()
     with transaction.atomic():
@@ -314,7 +314,7 @@ def _claim(*, now, ids=None, limit=BATCH_SIZE) -> list[OutboundEmail]:
         )
         if ids is not None:
             qs = qs.filter(pk__in=ids)
-        rows = list(qs[:limit])
+        rows = list(qs[: settings.NOTIFICATIONS_BATCH_SIZE if limit is None else limit])
         claimed = [
             row
             for row in rows
@@ -386,7 +386,7 @@ def _mark_sent(email: OutboundEmail, rendered: dict) -> None:
 
 
 def _mark_failed(
-    email: OutboundEmail, error: Exception | str, rendered: dict | None = None
+    email: OutboundEmail, error: BaseException | str, rendered: dict | None = None
 ) -> None:
     now = timezone.now()
     text = (str(error) or error.__class__.__name__)[:500]
@@ -398,27 +398,117 @@ def _mark_failed(
         email, status=status, last_error=text, next_attempt_at=next_attempt_at, **(rendered or {})
     )
     email.status, email.last_error = status, text
-    logger.warning("email %s attempt %s failed: %s", email.pk, email.attempts, text)
+    # One line per row at INFO; the batch writes one WARNING summary (_BatchReport).
+    logger.info("email %s attempt %s failed: %s", email.pk, email.attempts, text)
+
+
+def _release(rows: list[OutboundEmail]) -> int:
+    """Give back claimed rows this sender has not tried: due again at once, the attempt
+    not counted. Only rows whose claim is still this sender's are touched."""
+    if not rows:
+        return 0
+    now = timezone.now()
+    released = 0
+    with transaction.atomic():
+        for row in rows:
+            released += OutboundEmail.objects.filter(
+                pk=row.pk, status=OutboundEmail.Status.SENDING, claimed_at=row.claimed_at
+            ).update(
+                status=OutboundEmail.Status.PENDING,
+                attempts=F("attempts") - 1,
+                next_attempt_at=now,
+                claimed_at=None,
+            )
+    return released
+
+
+def _renew(rows: list[OutboundEmail]) -> None:
+    """Extend the lease of the rows this sender still holds (a long batch)."""
+    if not rows:
+        return
+    with transaction.atomic():
+        for row in rows:
+            OutboundEmail.objects.filter(
+                pk=row.pk, status=OutboundEmail.Status.SENDING, claimed_at=row.claimed_at
+            ).update(next_attempt_at=timezone.now() + _lease())
+
+
+class _BatchReport:
+    """Counts a batch's failures for one summary line instead of one WARNING per row."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.failed = 0
+        self.first_error = ""
+
+    def fail(self, error: BaseException | str) -> None:
+        self.failed += 1
+        if not self.first_error:
+            self.first_error = (str(error) or error.__class__.__name__)[:200]
+
+    def log(self, *, released: int = 0, stopped: str = "") -> None:
+        if self.failed or released or stopped:
+            logger.warning(
+                "outbox batch: %s of %s failed, %s released untried%s; first error: %s",
+                self.failed,
+                self.size,
+                released,
+                f", stopped by {stopped}" if stopped else "",
+                self.first_error or "-",
+            )
+
+
+class BatchStopped(SoftTimeLimitExceeded):
+    """Celery's soft time limit ended a batch cleanly; ``sent`` messages went out."""
+
+    def __init__(self, sent: int):
+        super().__init__(f"stopped by the time limit after {sent} sent")
+        self.sent = sent
 
 
 def _send_claimed(rows: list[OutboundEmail]) -> int:
-    """Send claimed rows over one SMTP connection; record each outcome at once."""
+    """Send claimed rows over one SMTP connection; record each outcome at once.
+
+    Whatever stops the batch (an exception, Celery's soft time limit, a shutdown) ends it
+    cleanly: the message in flight is recorded as sent if the server had accepted it
+    (``send()`` returned: the final 250) and as a failed attempt otherwise; the rows not
+    yet tried are released for the next sender at once. The lease of the rows still held
+    is renewed as the batch goes, so a long batch keeps them and a dead one loses them
+    within one lease.
+    """
     sent = 0
+    report = _BatchReport(len(rows))
+    renew_every = settings.NOTIFICATIONS_SENDING_LEASE_SECONDS / 3
+    renewed = time.monotonic()
     smtp = mail.get_connection()
     try:
         smtp.open()
     except (OSError, smtplib.SMTPException) as error:
         for row in rows:
             _mark_failed(row, error)
+            report.fail(error)
+        report.log()
         return 0
+    remaining = list(rows)
+    in_flight = None
+    accepted = False
+    rendered = {}
     try:
-        for row in rows:
-            rendered = {}
+        while remaining:
+            if time.monotonic() - renewed > renew_every:
+                _renew(remaining)
+                renewed = time.monotonic()
+            row = remaining[0]
+            in_flight, accepted, rendered = row, False, {}
             try:
                 rendered = _ensure_rendered(row)
                 _message(row, smtp).send()
+                accepted = True
             except (OSError, smtplib.SMTPException) as error:
+                remaining.pop(0)
+                in_flight = None
                 _mark_failed(row, error, rendered)
+                report.fail(error)
                 # The connection may be broken; open a fresh one for the rest.
                 smtp.close()
                 try:
@@ -427,16 +517,49 @@ def _send_claimed(rows: list[OutboundEmail]) -> int:
                     continue
                 continue
             except Exception as error:  # a template error must not stop the batch
+                if isinstance(error, SoftTimeLimitExceeded):
+                    raise
+                remaining.pop(0)
+                in_flight = None
                 logger.exception("email %s could not be built", row.pk)
                 _mark_failed(row, error)
+                report.fail(error)
                 continue
             _mark_sent(row, rendered)
+            remaining.pop(0)
+            in_flight = None
             sent += 1
+    except BaseException as stop:
+        # Stopped from outside: time limit, shutdown, a lost database connection.
+        if in_flight is not None:
+            remaining.remove(in_flight)
+            try:
+                if accepted:
+                    _mark_sent(in_flight, rendered)
+                    sent += 1
+                else:
+                    # No 250 yet: sent again after the backoff (the one possible
+                    # duplicate, if the server accepted just as we stopped).
+                    reason = f"stopped mid-send by {stop.__class__.__name__}"
+                    _mark_failed(in_flight, reason)
+                    report.fail(reason)
+            except Exception:
+                logger.warning("could not record email %s", in_flight.pk, exc_info=True)
+        released = 0
+        try:
+            released = _release(remaining)
+        except Exception:  # the lease runs out instead
+            logger.warning("could not release %s emails", len(remaining), exc_info=True)
+        report.log(released=released, stopped=stop.__class__.__name__)
+        if isinstance(stop, SoftTimeLimitExceeded):
+            raise BatchStopped(sent) from stop
+        raise
     finally:
         try:
             smtp.close()
         except (OSError, smtplib.SMTPException):
             logger.info("closing the SMTP connection failed", exc_info=True)
+    report.log()
     return sent
 
 
@@ -446,22 +569,40 @@ def email_deliver(*, email_id: int, now=None) -> bool:
     return bool(rows) and _send_claimed(rows) == 1
 
 
-def outbox_deliver_pending(*, now=None, limit: int | None = None) -> int:
-    """Deliver every due row (PENDING, or SENDING with an expired lease); the count sent.
+def outbox_deliver_pending(
+    *, now=None, limit: int | None = None, seconds: float | None = None
+) -> int:
+    """Deliver due rows (PENDING, or SENDING with an expired lease); the count sent.
+
+    Bounded: at most ``limit`` rows (``NOTIFICATIONS_DELIVER_MAX_ROWS``); no new batch
+    is claimed after ``seconds`` (``NOTIFICATIONS_DELIVER_MAX_SECONDS``, well under
+    Celery's soft time limit). What is left is handed to a fresh task, queued at once.
+    Celery's soft time limit ends it cleanly (see ``_send_claimed``).
 
     What the periodic Celery task runs; also handy in tests, followed by a look at
     ``django.core.mail.outbox``.
     """
     now = now or timezone.now()
+    limit = settings.NOTIFICATIONS_DELIVER_MAX_ROWS if limit is None else limit
+    seconds = settings.NOTIFICATIONS_DELIVER_MAX_SECONDS if seconds is None else seconds
+    started = time.monotonic()
     sent = 0
     handled = 0
-    while limit is None or handled < limit:
-        size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - handled)
-        rows = _claim(now=now, limit=size)
-        if not rows:
-            break
-        handled += len(rows)
-        sent += _send_claimed(rows)
+    try:
+        while True:
+            rows = _claim(now=now, limit=min(settings.NOTIFICATIONS_BATCH_SIZE, limit - handled))
+            if not rows:
+                return sent
+            handled += len(rows)
+            sent += _send_claimed(rows)
+            if handled >= limit or time.monotonic() - started > seconds:
+                break
+    except SoftTimeLimitExceeded as stop:
+        sent += getattr(stop, "sent", 0)
+        logger.warning("outbox delivery stopped by the time limit after %s sent", sent)
+        return sent
+    # A bound was hit: more may be due; carry on in a fresh task, not in this one.
+    outbox_schedule_delivery()
     return sent
 
 

@@ -162,3 +162,29 @@ class DeadlineEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a periodic part: beat's tick, the last finished sweep.
+
+    One row per name, overwritten in place. Read by ``/health/ready``, ``/metrics`` and
+    by beat itself, which logs an ERROR line when the sweep is late (a worker that died
+    or a queue nobody consumes): the sweep must not depend on one worker staying alive
+    unnoticed.
+    """
+
+    class Name(models.TextChoices):
+        BEAT = "BEAT", _("Celery beat")
+        SWEEP = "SWEEP", _("Deadline sweep")
+
+    name = models.CharField(_("name"), max_length=20, choices=Name.choices, primary_key=True)
+    at = models.DateTimeField(_("last seen"))
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    duration_seconds = models.FloatField(_("duration (s)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -200,3 +200,18 @@ def deadlines_fast_forward(*, hours: float, deadlines) -> int:
         deadline.save(update_fields=["due_at", "created_at", "next_action_at"])
         count += 1
     return count
+
+
+def heartbeat_record(
+    *, name: str, at: dt.datetime, started_at: dt.datetime | None = None, duration_seconds=None
+) -> None:
+    """Overwrite the heartbeat row ``name`` (beat's tick, the last finished sweep).
+
+    One statement (an upsert), so two beats or two sweeps writing at once never fail.
+    """
+    from .models import Heartbeat
+
+    Heartbeat.objects.update_or_create(
+        name=name,
+        defaults={"at": at, "started_at": started_at, "duration_seconds": duration_seconds},
+    )

@@ -14,6 +14,7 @@ rows and written with a handful of set-based statements (see bench/RESULTS.md).
 import dataclasses
 import datetime as dt
 import logging
+import time
 
 from celery import shared_task
 from django.db import connection, transaction
@@ -313,4 +314,17 @@ def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
 
 @shared_task(name="workflows.tasks.sweep_deadlines", ignore_result=True)
 def sweep_deadlines() -> dict:
-    return dataclasses.asdict(deadlines_sweep())
+    """The sweep, then its "last finished at" row (read by health, metrics and beat)."""
+    from .models import Heartbeat
+    from .services import heartbeat_record
+
+    started_at = timezone.now()
+    started = time.monotonic()
+    result = deadlines_sweep(now=started_at)
+    heartbeat_record(
+        name=Heartbeat.Name.SWEEP,
+        at=timezone.now(),
+        started_at=started_at,
+        duration_seconds=time.monotonic() - started,
+    )
+    return dataclasses.asdict(result)

@@ -12,7 +12,7 @@ class DateInput(forms.DateInput):
 
 
 class DeviationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", "—"), *Deviation.Status.choices]
     )

@@ -29,6 +29,10 @@ PUBLIC = {
     "logout": "konto/logout/",
     "set_language": "i18n/setlang/",
     "sip_public:acknowledge": "kallelse/<str:token>/",
+    # For load balancers and Prometheus: no personal data (tests/config/test_health_and_metrics.py).
+    "health_live": "health/live",
+    "health_ready": "health/ready",
+    "metrics": "metrics",
 }
 LOGIN = {
     "home",
@@ -616,6 +620,12 @@ class Matrix(DemoWorld, TestCase):
         # The public page names no individual.
         assert not any(m in page.content.decode() for m in self.markers["a"])
         assert not re.search(r"\d{8}-\d{4}", page.content.decode())
+        # Health answers without login and names nothing; metrics are off unless configured.
+        assert client.get(reverse("health_live")).status_code == 200
+        ready = client.get(reverse("health_ready"))
+        assert ready.status_code in (200, 503)
+        assert not any(m in ready.content.decode() for m in self.markers["a"])
+        assert client.get(reverse("metrics")).status_code == 404
 
 
 pytestmark = pytest.mark.django_db

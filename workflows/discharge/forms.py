@@ -18,6 +18,9 @@ from .models import CareType, DischargeUnit, Judgement, Stage
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# Free text is bounded (bad input never reaches the database unchecked).
+TEXT_MAX_LENGTH = 5000
+
 
 def _now_local():
     return timezone.localtime().replace(second=0, microsecond=0)
@@ -265,7 +268,10 @@ class PlanForm(forms.Form):
         widget=forms.RadioSelect,
     )
     planned_interventions = forms.CharField(
-        label=_("Planned interventions"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=_("Planned interventions"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
     )
 
     def __init__(self, *args, user=None, process=None, role=None, **kwargs):
@@ -395,7 +401,7 @@ class EstimatedDateForm(forms.Form):
 
 
 class DischargeFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or personal identity number"), required=False)
+    q = forms.CharField(label=_("Name or personal identity number"), required=False, max_length=200)
     stage = forms.ChoiceField(
         label=_("Stage"), choices=[("", _("All"))] + list(Stage.choices), required=False
     )

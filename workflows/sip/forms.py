@@ -12,6 +12,9 @@ from .models import LEAD_CHOICES, Invitation, SipProcess
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# Free text is bounded (bad input never reaches the database unchecked).
+TEXT_MAX_LENGTH = 5000
+
 
 def _active_organisations():
     return Organisation.objects.filter(is_active=True).select_related("area").order_by("name")
@@ -43,7 +46,9 @@ class InitiateForm(forms.Form):
         label=_("Initiating organisation"), queryset=Organisation.objects.none()
     )
     reason = forms.CharField(
-        label=_("Reason and questions for the meeting"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Reason and questions for the meeting"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     participants = OrganisationMultipleChoiceField(
         label=_("Organisations to take part"),
@@ -91,6 +96,7 @@ class ConsentForm(forms.Form):
     scope_note = forms.CharField(
         label=_("What the consent covers and does not cover, or why it was declined"),
         required=False,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -112,6 +118,7 @@ class InviteForm(forms.Form):
     meeting_link = forms.URLField(
         label=_("Secure digital meeting link"),
         required=False,
+        max_length=200,  # the model's URLField
         assume_scheme="https",
         help_text=_("Only a meeting service with strong e-identification."),
     )
@@ -187,7 +194,10 @@ class InviteForm(forms.Form):
 
 class MeetingForm(forms.Form):
     notes = forms.CharField(
-        label=_("Notes from the meeting"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Notes from the meeting"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, invitations, **kwargs):
@@ -227,11 +237,13 @@ class PlanForm(forms.Form):
     )
     own_goals = forms.CharField(
         label=_("The individual's own goals, in their own words"),
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     others_actions = forms.CharField(
         label=_("Actions by others than the principals (e.g. next of kin)"),
         required=False,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     follow_up_date = forms.DateField(label=_("Follow-up date"), widget=DATE_WIDGET)
@@ -291,6 +303,7 @@ class FollowUpForm(forms.Form):
     note = forms.CharField(
         label=_("Notes from the follow-up"),
         required=False,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -343,7 +356,7 @@ class SipWithdrawForm(forms.Form):
 
 
 class SipFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
     stage = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + SipProcess.Stage.choices
     )
