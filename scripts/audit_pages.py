@@ -1,7 +1,7 @@
 """Lighthouse over Kardborre's pages, and docs/audit.md (called by scripts/audit.sh).
 
     audit_pages.py BASE_URL OUT_DIR              run Lighthouse, write OUT_DIR/lighthouse.json
-    audit_pages.py --pip-audit STATUS OUT_DIR    write docs/audit.md from OUT_DIR
+    audit_pages.py --report OUT_DIR              write docs/audit.md from OUT_DIR
 
 Logged-in pages are audited with the session cookie of a demo user, got through the login
 form as a browser gets it.
@@ -132,7 +132,39 @@ def summarise(name, user, path, data):
     }
 
 
-def write_report(status, out):
+def dependency_audit(out):
+    """pip-audit's verdict in words, and the table of what it found (markdown lines)."""
+    report = out / "pip-audit.json"
+    error = (out / "pip-audit.err").read_text().strip() if (out / "pip-audit.err").exists() else ""
+    if not report.exists() or not report.read_text().strip():
+        print(f"pip-audit did not run: {error.splitlines()[-1] if error else 'no output'}")
+        return "not run: pip-audit could not reach an advisory database", []
+    dependencies = json.loads(report.read_text())["dependencies"]
+    skipped = [d for d in dependencies if "skip_reason" in d]
+    audited = [d for d in dependencies if "skip_reason" not in d]
+    if not audited:
+        print("pip-audit: the advisory database is not reachable; no package was audited.")
+        return (
+            f"not run: the advisory database is not reachable from this machine (all "
+            f"{len(skipped)} locked packages skipped: {skipped[0]['skip_reason']})",
+            [],
+        )
+    vulnerable = [(d, v) for d in audited for v in d["vulns"]]
+    lines = []
+    if vulnerable:
+        lines += ["| package | version | advisory | fixed in |", "|---|---|---|---|"]
+        lines += [
+            f"| {d['name']} | {d['version']} | {v['id']} | {', '.join(v['fix_versions'])} |"
+            for d, v in vulnerable
+        ]
+    status = f"{len(audited)} packages audited, {len(vulnerable)} known vulnerabilities" + (
+        f", {len(skipped)} skipped ({', '.join(d['name'] for d in skipped)})" if skipped else ""
+    )
+    return status, lines
+
+
+def write_report(out):
+    status, table = dependency_audit(out)
     results = json.loads((out / "lighthouse.json").read_text())
     lines = [
         "# Audit",
@@ -178,15 +210,14 @@ def write_report(status, out):
         lines += ["", "Audits that did not pass (accessibility, best practices):", ""]
         lines += [f"- {key}: {title}" for key, title in findings]
     lines += ["", "## Dependencies (pip-audit against uv.lock)", "", f"Result: {status}.", ""]
-    table = (out / "pip-audit.md").read_text().strip() if (out / "pip-audit.md").exists() else ""
     if table:
-        lines += [table, ""]
+        lines += [*table, ""]
     (ROOT / "docs" / "audit.md").write_text("\n".join(lines) + "\n")
 
 
 def main():
-    if sys.argv[1] == "--pip-audit":
-        write_report(sys.argv[2], Path(sys.argv[3]))
+    if sys.argv[1] == "--report":
+        write_report(Path(sys.argv[2]))
     else:
         run_lighthouse(sys.argv[1].rstrip("/"), Path(sys.argv[2]))
 
