@@ -1,6 +1,7 @@
 # Kardborre: two commands do all the set-up.
 #   make demo   embedded default (SQLite + filesystem broker), demo data, web + worker + beat
 #   make test   the whole suite on throwaway PostgreSQL and Redis (installed if missing)
+#   make audit  Lighthouse on the pages and pip-audit on the lock file -> docs/audit.md
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ UV := $(TOOLS)/bin/uv
 UV_VERSION := 0.13.9
 PORT ?= 8000
 
-.PHONY: demo test venv lint bench clean messages
+.PHONY: demo test audit venv lint bench clean messages
 
 # uv lives in its own small venv; it creates .venv from uv.lock with the same Python.
 $(UV):
@@ -30,6 +31,9 @@ demo: venv
 
 test: venv
 	bash scripts/test.sh
+
+audit: venv
+	bash scripts/audit.sh
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

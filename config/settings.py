@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,13 +23,29 @@ env = environ.Env(
 )
 
 DEBUG = env("DEBUG")
-# The fallback key only exists so the embedded demo starts with nothing configured;
-# production refuses to start without SECRET_KEY (see the check below).
-SECRET_KEY = env("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG and env.bool("KARDBORRE_REQUIRE_SECRET_KEY", default=False):
-        raise environ.ImproperlyConfigured("SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-embedded-default-only-for-demo-and-tests"  # noqa: S105
+
+
+def secret(name, *, demo_value=None):
+    """The secret ``name`` from the environment; fails closed.
+
+    Without the variable, only a development run (``DEBUG=true``) gets ``demo_value``;
+    anything else refuses to start with a message naming the variable, so that a
+    deployment can never run on a key that is public in this repository.
+    """
+    value = env.str(name, default="")
+    if value:
+        return value
+    if DEBUG and demo_value is not None:
+        return demo_value
+    hint = (
+        "only a development run with DEBUG=true may start without it"
+        if demo_value is not None
+        else "there is no default"
+    )
+    raise ImproperlyConfigured(f"{name} is not set: set {name} in the environment ({hint}).")
+
+
+SECRET_KEY = secret("SECRET_KEY", demo_value="insecure-demo-key-only-with-debug")  # noqa: S106
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -244,7 +261,8 @@ OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
 if OIDC_RP_CLIENT_ID:
     INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS.insert(1, "coordination.oidc.SithsOIDCBackend")
-    OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
+    # No demo value: an OIDC client secret is never guessable, not even with DEBUG=true.
+    OIDC_RP_CLIENT_SECRET = secret("OIDC_RP_CLIENT_SECRET")
     OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
     OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
     OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")

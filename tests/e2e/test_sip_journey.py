@@ -17,7 +17,7 @@ from .conftest import DATE_TIME, check_accessibility, submit
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_sip_with_an_unreachable_organisation(session, browser, demo):
+def test_sip_with_an_unreachable_organisation(session, browser, demo, html_pages):
     gunnel = Individual.objects.get(given_name="Gunnel", family_name="Persson")
     rosenlund = Organisation.objects.get(name="Rosenlunds vårdcentral")
     vardaga = Organisation.objects.get(name="Vardaga vård- och omsorgsboende Hornstull")
@@ -78,6 +78,7 @@ def test_sip_with_an_unreachable_organisation(session, browser, demo):
     _, link = invitation_recipient(invitation_id=to_rosenlund.pk)
     assert "/kallelse/" in link
     outside = browser.new_context(viewport={"width": 768, "height": 1024}, locale="sv-SE")
+    html_pages.watch(outside)
     try:
         page = outside.new_page()
         page.goto(link if link.startswith("http") else demo.url + link)
