@@ -250,6 +250,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
+# --- Behind a proxy -----------------------------------------------------------------
+# How many proxies of our own stand between the client and gunicorn (TLS terminator, load
+# balancer, ...). The client address is taken that many hops back in X-Forwarded-For, so a
+# forged header cannot change what the access log and the lockout see (coordination/client_ip.py).
+KARDBORRE_TRUSTED_PROXIES = env.int("KARDBORRE_TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "coordination.client_ip.client_ip"
+
 # Content Security Policy (django-csp): only our own origin; inline style attributes are
 # used by the viewflow Material frontend, inline scripts are not allowed.
 CONTENT_SECURITY_POLICY = {
