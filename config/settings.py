@@ -202,21 +202,31 @@ SIP_ACK_LINK_DAYS = env.int("SIP_ACK_LINK_DAYS", default=14)
 DEVIATION_ANSWER_DAYS = env.int("DEVIATION_ANSWER_DAYS", default=60) or None
 DEVIATION_DASHBOARD_MAX_AGE_SECONDS = env.int("DEVIATION_DASHBOARD_MAX_AGE_SECONDS", default=900)
 
-# Production sign-in: OpenID Connect against the regional IdP (SITHS identities), enabled
-# when OIDC_RP_CLIENT_ID is set. Django's own login stays for the demo and tests.
+# --- Sign-in with SITHS (OpenID Connect) --------------------------------------------
+# Production sign-in through the regional IdP, enabled when OIDC_RP_CLIENT_ID is set
+# (coordination/oidc.py). Django's own login stays for the demo and tests.
 OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid profile email")
+OIDC_HSA_ID_CLAIM = env("OIDC_HSA_ID_CLAIM", default="hsa_id")
+OIDC_UNIT_HSA_ID_CLAIM = env("OIDC_UNIT_HSA_ID_CLAIM", default="")
+OIDC_ACCEPTED_ACR = env.list("OIDC_ACCEPTED_ACR", default=[])
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the IdP
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_CREATE_USER = True  # a user row without memberships: an administrator grants access
+OIDC_AUTHENTICATE_CLASS = "coordination.oidc.SithsAuthenticationRequestView"
+OIDC_CALLBACK_CLASS = "coordination.oidc.SithsCallbackView"
+LOGIN_REDIRECT_URL_FAILURE = "/konto/login/"
 if OIDC_RP_CLIENT_ID:
-    INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS.insert(1, "coordination.oidc.SithsOIDCBackend")
-    OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
-    OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
-    OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
-    OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
-    OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
-    OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
-    OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid profile email")
-    OIDC_HSA_ID_CLAIM = env("OIDC_HSA_ID_CLAIM", default="hsa_id")
-    LOGIN_REDIRECT_URL_FAILURE = "/konto/login/"
 
 LOGGING = {
     "version": 1,

@@ -29,6 +29,9 @@ PUBLIC = {
     "logout": "konto/logout/",
     "set_language": "i18n/setlang/",
     "sip_public:acknowledge": "kallelse/<str:token>/",
+    # SITHS sign-in: 404 unless configured; tests/config/test_oidc.py drives the journey.
+    "oidc_authentication_init": "oidc/authenticate/",
+    "oidc_authentication_callback": "oidc/callback/",
 }
 LOGIN = {
     "home",
