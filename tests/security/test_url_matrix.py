@@ -87,6 +87,7 @@ OBJECT = {
     "sips:second_channel": ("invitation", True),
     "sips:revoke_consent": ("sip", True),
     "utskrivning:case_detail": ("discharge", False),
+    "utskrivning:case_summary": ("discharge", False),
     "utskrivning:estimated_date_change": ("discharge", True),
     "workflow:flows:sip:process_detail": ("sip", False),
     "workflow:flows:sip:process_cancel": ("sip", True),
