@@ -12,6 +12,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from config.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("KARDBORRE_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_guid",
     "django_filters",
     "axes",
     "viewflow",
@@ -52,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (config/logging.py).
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files from gunicorn itself (compressed, hashed names, cached for ever).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -60,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.logging.RequestUserMiddleware",
     "config.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -241,13 +247,18 @@ LOGIN_REDIRECT_URL_FAILURE = "/konto/login/"
 if OIDC_RP_CLIENT_ID:
     AUTHENTICATION_BACKENDS.insert(1, "coordination.oidc.SithsOIDCBackend")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+# --- Logs ---------------------------------------------------------------------------
+# JSON lines with request id and user id (config/logging.py); LOG_FORMAT=plain for reading
+# by eye. Personnummer never belong in a log line; a filter masks any that slip through.
+LOGGING = logging_config(
+    level=env("LOG_LEVEL", default="INFO"),
+    json=env("LOG_FORMAT", default="plain" if DEBUG else "json") == "json",
+)
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",  # what nginx and most load balancers send
+    "VALIDATE_GUID": True,  # a made-up header is replaced, not logged
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
 }
 
 # --- Security -----------------------------------------------------------------------
