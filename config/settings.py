@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("KARDBORRE_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_guid",
     "django_filters",
     "axes",
     "viewflow",
@@ -69,7 +72,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (config/logging.py).
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from gunicorn itself (compressed, hashed names, cached for ever).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.SwedishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,6 +86,7 @@ MIDDLEWARE = [
     # Public exceptions carry @login_not_required: the login page, the language
     # switch and the signed one-click acknowledgement link (config/urls.py).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "config.logging.RequestUserMiddleware",
     "config.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -147,8 +155,19 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when missing
+# Production: whitenoise serves what `collectstatic` wrote, compressed and under hashed
+# names. The demo (DEBUG) and the tests (tests/conftest.py) use the files as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -255,30 +274,46 @@ DISCHARGE_CLOCK_SKEW_MINUTES = env.int("DISCHARGE_CLOCK_SKEW_MINUTES", default=5
 DEVIATION_ANSWER_DAYS = env.int("DEVIATION_ANSWER_DAYS", default=60) or None
 DEVIATION_DASHBOARD_MAX_AGE_SECONDS = env.int("DEVIATION_DASHBOARD_MAX_AGE_SECONDS", default=900)
 
-# Production sign-in: OpenID Connect against the regional IdP (SITHS identities), enabled
-# when OIDC_RP_CLIENT_ID is set. Django's own login stays for the demo and tests.
+# --- Sign-in with SITHS (OpenID Connect) --------------------------------------------
+# Production sign-in through the regional IdP, enabled when OIDC_RP_CLIENT_ID is set
+# (coordination/oidc.py). Django's own login stays for the demo and tests.
 OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid profile email")
+OIDC_HSA_ID_CLAIM = env("OIDC_HSA_ID_CLAIM", default="hsa_id")
+OIDC_UNIT_HSA_ID_CLAIM = env("OIDC_UNIT_HSA_ID_CLAIM", default="")
+OIDC_ACCEPTED_ACR = env.list("OIDC_ACCEPTED_ACR", default=[])
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the IdP
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_CREATE_USER = True  # a user row without memberships: an administrator grants access
+OIDC_AUTHENTICATE_CLASS = "coordination.oidc.SithsAuthenticationRequestView"
+OIDC_CALLBACK_CLASS = "coordination.oidc.SithsCallbackView"
+LOGIN_REDIRECT_URL_FAILURE = "/konto/login/"
 if OIDC_RP_CLIENT_ID:
-    INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS.insert(1, "coordination.oidc.SithsOIDCBackend")
     # No demo value: an OIDC client secret is never guessable, not even with DEBUG=true.
     OIDC_RP_CLIENT_SECRET = secret("OIDC_RP_CLIENT_SECRET")
-    OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
-    OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
-    OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
-    OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
-    OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
-    OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid profile email")
-    OIDC_HSA_ID_CLAIM = env("OIDC_HSA_ID_CLAIM", default="hsa_id")
-    LOGIN_REDIRECT_URL_FAILURE = "/konto/login/"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+# --- Logs ---------------------------------------------------------------------------
+# JSON lines with request id and user id (config/logging.py); LOG_FORMAT=plain for reading
+# by eye. Personnummer never belong in a log line; a filter masks any that slip through.
+LOGGING = logging_config(
+    level=env("LOG_LEVEL", default="INFO"),
+    json=env("LOG_FORMAT", default="plain" if DEBUG else "json") == "json",
+)
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",  # what nginx and most load balancers send
+    "VALIDATE_GUID": True,  # a made-up header is replaced, not logged
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
 }
 
 # --- Security -----------------------------------------------------------------------
@@ -303,6 +338,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# --- Behind a proxy -----------------------------------------------------------------
+# How many proxies of our own stand between the client and gunicorn (TLS terminator, load
+# balancer, ...). The client address is taken that many hops back in X-Forwarded-For, so a
+# forged header cannot change what the access log and the lockout see (coordination/client_ip.py).
+KARDBORRE_TRUSTED_PROXIES = env.int("KARDBORRE_TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "coordination.client_ip.client_ip"
 
 # Content Security Policy (django-csp): only our own origin; inline style attributes are
 # used by the viewflow Material frontend, inline scripts are not allowed.

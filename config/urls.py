@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
+
+from coordination import oidc
 
 from . import health, metrics
 from .forms import AdminLoginForm, LoginForm
@@ -12,8 +13,19 @@ from .site import site
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
-    path("konto/login/", auth_views.LoginView.as_view(form_class=LoginForm), name="login"),
-    path("konto/logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
+    path("konto/login/", oidc.LoginView.as_view(form_class=LoginForm), name="login"),
+    path("konto/logout/", login_not_required(oidc.LogoutView.as_view()), name="logout"),
+    # SITHS sign-in (404 unless OIDC_RP_CLIENT_ID is set); logout is konto/logout/.
+    path(
+        "oidc/authenticate/",
+        login_not_required(oidc.SithsAuthenticationRequestView.as_view()),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "oidc/callback/",
+        login_not_required(oidc.SithsCallbackView.as_view()),
+        name="oidc_authentication_callback",
+    ),
     path("admin/", admin.site.urls),
     # Public (no login): the login page (Django marks it), logout, the language switch,
     # the signed acknowledgement link, and for load balancers and Prometheus the health

@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .client_ip import client_ip
 from .models import Area, Huvudman, Organisation
 
 IMPORT_COLUMNS = [
@@ -258,12 +259,6 @@ def organisations_import_csv(*, data: bytes | str) -> ImportResult:
     return result
 
 
-def _client_ip(request) -> str | None:
-    # Behind the proxy the address comes from the trusted X-Forwarded-For set by it.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
-
-
 def access_log_record(
     *,
     user,
@@ -293,7 +288,7 @@ def access_log_record(
         action=action,
         purpose=purpose[:200],
         path=(request.get_full_path()[:300] if request is not None else ""),
-        ip_address=_client_ip(request) if request is not None else None,
+        ip_address=client_ip(request) if request is not None else None,
     )
 
 

@@ -1,14 +1,12 @@
-import csv
-
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
 from workflows import deadlines
 
 from . import selectors, services
+from .exports import export_response, requested_format
 from .forms import AccessLogFilterForm, OrganisationFilterForm
 from .models import AccessLog, Individual, Organisation
 
@@ -93,43 +91,41 @@ class AccessLogView(LoginRequiredMixin, ListView):
         return qs
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "csv":
-            return self._csv()
+        export_format = requested_format(request)
+        if export_format:
+            return self._export(export_format)
         return super().get(request, *args, **kwargs)
 
-    def _csv(self):
+    def _export(self, export_format):
         qs = self.get_queryset()
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="atkomstlogg.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 with a BOM
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(
+        header = [
+            "tid",
+            "användare",
+            "organisation",
+            "personnummer",
+            "ärende",
+            "åtgärd",
+            "ändamål",
+            "sida",
+            "adress",
+        ]
+        rows = (
             [
-                "tid",
-                "användare",
-                "organisation",
-                "personnummer",
-                "ärende",
-                "åtgärd",
-                "ändamål",
-                "sida",
-                "adress",
+                timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.username,
+                entry.organisation.name if entry.organisation else "",
+                entry.individual.personal_identity_number if entry.individual else "",
+                entry.process_id or "",
+                entry.get_action_display(),
+                entry.purpose,
+                entry.path,
+                entry.ip_address or "",
             ]
+            for entry in qs.iterator(chunk_size=2000)
         )
-        for entry in qs.iterator(chunk_size=2000):
-            writer.writerow(
-                [
-                    timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
-                    entry.username,
-                    entry.organisation.name if entry.organisation else "",
-                    entry.individual.personal_identity_number if entry.individual else "",
-                    entry.process_id or "",
-                    entry.get_action_display(),
-                    entry.purpose,
-                    entry.path,
-                    entry.ip_address or "",
-                ]
-            )
+        response = export_response(
+            export_format=export_format, basename="atkomstlogg", header=header, rows=rows
+        )
         services.access_log_record(
             user=self.request.user,
             action=AccessLog.Action.EXPORT,

@@ -19,6 +19,12 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Production's hashed static names need `collectstatic`; tests use the files as they
+    # are (scripts/smoke.sh checks the production storage under gunicorn).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     # Lockout needs the request at authenticate(); Django's test client login() passes
     # none. The lockout tests switch it back on and log in through the login page.
     settings.AXES_ENABLED = False

@@ -2,14 +2,12 @@
 ``selectors.deviations_visible_to`` or the dashboard's kommun scope; every write
 through one service."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch
 from django.utils import timezone
@@ -18,6 +16,7 @@ from django.views import View
 from django.views.generic import ListView
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from coordination.exports import export_response, requested_format
 from coordination.models import AccessLog, Deviation, Organisation
 from coordination.services import access_log_record
 
@@ -31,17 +30,6 @@ from .forms import (
     DraftForm,
     ReasonForm,
 )
-
-
-def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel opens UTF-8 with a BOM
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(row)
-    return response
 
 
 def _local(at) -> str:
@@ -91,11 +79,12 @@ class DeviationListView(LoginRequiredMixin, ListView):
             return []
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "csv":
-            return self._csv()
+        export_format = requested_format(request)
+        if export_format:
+            return self._export(export_format)
         return super().get(request, *args, **kwargs)
 
-    def _csv(self):
+    def _export(self, export_format):
         rows = (
             [
                 d.pk,
@@ -116,9 +105,10 @@ class DeviationListView(LoginRequiredMixin, ListView):
             ]
             for d in self.get_queryset().iterator(chunk_size=2000)
         )
-        return csv_response(
-            "avvikelser.csv",
-            [
+        return export_response(
+            export_format=export_format,
+            basename="avvikelser",
+            header=[
                 "nummer",
                 "status",
                 "kategori",
@@ -135,7 +125,7 @@ class DeviationListView(LoginRequiredMixin, ListView):
                 "besvarad",
                 "avslutad",
             ],
-            rows,
+            rows=rows,
         )
 
     def get_context_data(self, **kwargs):
@@ -435,7 +425,12 @@ class DashboardView(LoginRequiredMixin, View):
             if table is None:
                 raise Http404
             header, rows = table(scope)
-            return csv_response(f"{export}.csv", header, rows)
+            return export_response(
+                export_format=requested_format(request) or "csv",
+                basename=export,
+                header=header,
+                rows=rows,
+            )
         context = dashboard.build(scope)
         query = request.GET.copy()
         query.pop("export", None)
@@ -454,8 +449,14 @@ class DashboardCasesView(LoginRequiredMixin, View):
         if figure is None:
             raise Http404
         title, header, rows = dashboard.figure_rows(scope, figure)
-        if request.GET.get("format") == "csv":
-            return csv_response("underlag.csv", header, (row[:-1] for row in rows))
+        export_format = requested_format(request)
+        if export_format:
+            return export_response(
+                export_format=export_format,
+                basename="underlag",
+                header=header,
+                rows=(row[:-1] for row in rows),
+            )
         query = request.GET.copy()
         query.pop("format", None)
         return render(

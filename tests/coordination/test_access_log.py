@@ -138,7 +138,7 @@ def test_bad_filter_input_gives_a_clear_error(client, world):
 def test_csv_export_is_scoped_and_logged(client, world):
     client.force_login(world["mas_soder"])
     response = client.get(URL, {"format": "csv"})
-    body = response.content.decode("utf-8-sig")
+    body = response.getvalue().decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
     assert world["astrid"].personal_identity_number in body
     assert world["kjell"].personal_identity_number not in body

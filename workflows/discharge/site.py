@@ -18,6 +18,9 @@ class DischargeApp(Application):
 
     case_list_path = path("", views.DischargeListView.as_view(), name="case_list")
     case_detail_path = path("<int:pk>/", views.DischargeDetailView.as_view(), name="case_detail")
+    case_summary_path = path(
+        "<int:pk>/sammanfattning/", views.DischargeSummaryView.as_view(), name="case_summary"
+    )
     estimated_date_path = path(
         "<int:pk>/berakat-utskrivningsdatum/",
         views.EstimatedDateChangeView.as_view(),

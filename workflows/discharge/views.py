@@ -17,6 +17,7 @@ from django.views import generic
 from viewflow.workflow.flow.views import mixins as flow_mixins
 
 from coordination.models import AccessLog
+from coordination.printing import pdf_response
 from coordination.services import access_log_record
 
 from . import forms, selectors, services
@@ -243,6 +244,42 @@ class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
             }
             for task in tasks
         ]
+
+
+class DischargeSummaryView(LoginRequiredMixin, generic.TemplateView):
+    """A discharge summary to print, or with ``?format=pdf`` the same page as a PDF."""
+
+    template_name = "discharge/discharge_print.html"
+
+    def get(self, request, *args, **kwargs):
+        process = _visible_or_404(request, kwargs["pk"])
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.PRINT,
+            purpose="Utskrivningsärende (LUS), sammanfattning",
+            individual=process.individual,
+            process=process,
+            request=request,
+        )
+        deadlines = [
+            d for d in selectors.discharge_deadlines(process=process) if d.status != "CANCELLED"
+        ]
+        for deadline in deadlines:
+            deadline.state_label = STATE_LABELS[deadline.display_state]
+        context = self.get_context_data(
+            process=process,
+            units=process.unit_rows.select_related("organisation"),
+            deadlines=deadlines,
+            **kwargs,
+        )
+        if request.GET.get("format") == "pdf":
+            return pdf_response(
+                request=request,
+                template_name=self.template_name,
+                context=context,
+                filename=f"utskrivning-{process.pk}.pdf",
+            )
+        return self.render_to_response(context)
 
 
 class EstimatedDateChangeView(LoginRequiredMixin, generic.FormView):

@@ -14,6 +14,7 @@ from django_fsm import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
 from coordination.models import AccessLog, Membership
+from coordination.printing import pdf_response
 from coordination.selectors import user_organisations
 from coordination.services import access_log_record
 
@@ -532,7 +533,20 @@ class SipWithdrawView(VisibleSipMixin, FormView):
 
 
 class PlanPrintView(VisibleSipMixin, TemplateView):
+    """The plan to print, or with ``?format=pdf`` the same page as a PDF."""
+
     template_name = "sip/plan_print.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "pdf":
+            context = self.get_context_data(**kwargs)
+            return pdf_response(
+                request=request,
+                template_name=self.template_name,
+                context=context,
+                filename=f"sip-{context['sip'].pk}-plan-{context['plan'].number}.pdf",
+            )
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         sip = self.get_sip()

@@ -76,7 +76,7 @@ def test_csv_export_of_the_register_is_row_scoped(w, two, login):
     soder, huddinge, _draft = two
     response = login(w.mas).get(LIST + "?format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    body = response.content.decode("utf-8-sig")
+    body = response.getvalue().decode("utf-8-sig")
     lines = body.strip().splitlines()
     assert lines[0].startswith("nummer;status;kategori")
     numbers = {line.split(";")[0] for line in lines[1:]}
@@ -104,9 +104,9 @@ def test_dashboard_is_for_a_mas_of_their_own_kommun_only(w, two, login):
 def test_dashboard_exports_and_figure_links_stay_in_the_kommun(w, two, login):
     soder, huddinge, _draft = two
     mas = login(w.mas)
-    body = mas.get(DASHBOARD, {"export": "oppna"}).content.decode("utf-8-sig")
+    body = mas.get(DASHBOARD, {"export": "oppna"}).getvalue().decode("utf-8-sig")
     assert "Läkemedelslista saknas" in body and "Hjälpmedel" not in body
-    body = mas.get(DASHBOARD, {"export": "forsenade-svar"}).content.decode("utf-8-sig")
+    body = mas.get(DASHBOARD, {"export": "forsenade-svar"}).getvalue().decode("utf-8-sig")
     assert "Södersjukhuset avd 53 medicin;1;2020-01-01" in body
     assert "Karolinska" not in body
     # A figure link with the other kommun's organisation as a filter finds nothing.
@@ -125,13 +125,17 @@ def test_breached_deadlines_of_another_kommuns_cases_are_not_counted(w, login):
     deadline_for(case_with(w.bistand, w.ward), w.ward, due_at=due)
     deadline_for(case_with(w.h_bistand, w.h_ward), w.h_ward, due_at=due)
     body = (
-        login(w.mas).get(DASHBOARD, {"export": "passerade-tidsfrister"}).content.decode("utf-8-sig")
+        login(w.mas)
+        .get(DASHBOARD, {"export": "passerade-tidsfrister"})
+        .getvalue()
+        .decode("utf-8-sig")
     )
     assert "Södersjukhuset avd 53 medicin;1" in body
     assert "Karolinska" not in body
     body = (
         login(w.h_mas)
         .get(DASHBOARD, {"export": "passerade-tidsfrister"})
-        .content.decode("utf-8-sig")
+        .getvalue()
+        .decode("utf-8-sig")
     )
     assert "Karolinska Huddinge avd M44;1" in body and "Södersjukhuset" not in body

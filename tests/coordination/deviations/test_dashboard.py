@@ -75,7 +75,7 @@ def test_dashboard_shows_real_numbers_and_links_to_the_cases(w, data, login):
         assert f'href="{reverse("sips:sip_detail", args=[data["sip"].pk])}"' in sips
         csv = mas.get(link, {"figure": "discharges", "month": "2026-11", "format": "csv"})
         assert csv["Content-Type"].startswith("text/csv")
-        monthly = mas.get(DASHBOARD, {"export": "manad"}).content.decode("utf-8-sig")
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).getvalue().decode("utf-8-sig")
         assert "2026-11;1;2;50;0;0;;1;4;4;1;2" in monthly
 
 
@@ -89,7 +89,7 @@ def test_filters_narrow_to_an_organisation_and_period(w, data, login):
         assert '<th scope="row">okt 2026</th>' in page
         assert '<th scope="row">nov 2026</th>' not in page
         body = mas.get(DASHBOARD, {"organisation": w.vardcentral.pk, "export": "oppna"})
-        assert "Kallad part uteblev från SIP" in body.content.decode("utf-8-sig")
+        assert "Kallad part uteblev från SIP" in body.getvalue().decode("utf-8-sig")
         assert (
             mas.get(DASHBOARD, {"month_from": "2026-11", "month_to": "2026-10"}).status_code == 403
         )
@@ -105,11 +105,11 @@ def test_case_figures_come_from_a_snapshot_refreshed_by_the_task(w, data, login,
         # A new breach after the snapshot shows once the snapshot is older than allowed.
         deadline_for(data["process"], w.ward, due_at=at(11, 4))
         mas = login(w.mas)
-        monthly = mas.get(DASHBOARD, {"export": "manad"}).content.decode("utf-8-sig")
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).getvalue().decode("utf-8-sig")
         assert "2026-11;1;2;50;" in monthly
     settings.DEVIATION_DASHBOARD_MAX_AGE_SECONDS = 60
     with time_machine.travel(NOW + dt.timedelta(minutes=2), tick=False):
-        monthly = mas.get(DASHBOARD, {"export": "manad"}).content.decode("utf-8-sig")
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).getvalue().decode("utf-8-sig")
         assert "2026-11;1;3;33,3;" in monthly
 
 
@@ -120,6 +120,6 @@ def test_a_snapshot_of_another_shape_is_recounted(w, data, login):
         mas = login(w.mas)
         assert mas.get(DASHBOARD).status_code == 200
         DashboardSnapshot.objects.update(data={"deadlines": []})  # an older format
-        monthly = mas.get(DASHBOARD, {"export": "manad"}).content.decode("utf-8-sig")
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).getvalue().decode("utf-8-sig")
         assert "2026-11;1;2;50;" in monthly
         assert DashboardSnapshot.objects.get().data["version"] == 2

@@ -71,3 +71,31 @@ def test_print_view(client, world, sip):
     assert client.get(f"/sips/{sip.pk}/plan/3/utskrift/").status_code == 404
     overview = client.get(sip.get_absolute_url()).content.decode()
     assert "Gå till parken" in overview and "Tidigare versioner" in overview
+
+
+def test_plan_as_pdf_from_the_print_template(client, world, sip):
+    import io
+
+    from pypdf import PdfReader
+
+    from coordination.models import AccessLog
+
+    _save(world, sip, "Gå utan rollator")
+    client.force_login(world.vardkontakt)
+    page = client.get(f"/sips/{sip.pk}/plan/1/utskrift/").content.decode()
+    assert "javascript:" not in page  # the print button works under the CSP
+    assert "data-kb-print" in page and "kardborre/print.js" in page
+    assert 'href="?format=pdf"' in page
+    printed_before = AccessLog.objects.filter(action="PRINT", process=sip).count()
+    response = client.get(f"/sips/{sip.pk}/plan/1/utskrift/", {"format": "pdf"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Samordnad individuell plan (SIP)" in text
+    assert "Gå utan rollator" in text and "Fysioterapi" in text
+    assert "Skriv ut" not in text  # the buttons are not in the document
+    assert AccessLog.objects.filter(action="PRINT", process=sip).count() == printed_before + 1
+    # Someone outside the SIP gets no PDF either.
+    client.force_login(world.outsider)
+    assert client.get(f"/sips/{sip.pk}/plan/1/utskrift/", {"format": "pdf"}).status_code == 404
