@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "workflows.discharge",
     "workflows.sip",
     "notifications",
+    "oversight",
 ]
 
 MIDDLEWARE = [

@@ -6,3 +6,10 @@ class DischargeConfig(AppConfig):
     name = "workflows.discharge"
     label = "discharge"
     verbose_name = _("Discharge from inpatient care (LUS)")
+
+    def ready(self):
+        from django.core import checks
+
+        from .checks import payment_rates_check
+
+        checks.register(payment_rates_check)
