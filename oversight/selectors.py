@@ -85,12 +85,15 @@ def is_region_side(*, user) -> bool:
     """Who resolves disputes: registry administrators and inpatient ward staff."""
     if not user.is_authenticated:
         return False
-    return is_registry_admin(user=user) or Membership.objects.filter(
-        user=user,
-        is_active=True,
-        organisation__kind__in=WARD_KINDS,
-        organisation__huvudman=Huvudman.REGION,
-    ).exists()
+    return (
+        is_registry_admin(user=user)
+        or Membership.objects.filter(
+            user=user,
+            is_active=True,
+            organisation__kind__in=WARD_KINDS,
+            organisation__huvudman=Huvudman.REGION,
+        ).exists()
+    )
 
 
 def is_kommun_side_of(*, user, kommun) -> bool:
@@ -131,7 +134,9 @@ class Episode:
     @property
     def counts(self) -> bool:
         """In the invoice basis: preconditions met and not removed by a dispute."""
-        accepted = self.dispute is not None and self.dispute.status == PaymentDispute.Status.ACCEPTED
+        accepted = (
+            self.dispute is not None and self.dispute.status == PaymentDispute.Status.ACCEPTED
+        )
         return not self.unmet and not accepted
 
     @property
@@ -182,7 +187,9 @@ def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[E
     ).select_related("organisation__area__parent"):
         units[unit.process_id].append(unit)
     admission_due = dict(
-        Deadline.objects.filter(process_id__in=processes.values("pk"), kind="INSKRIVNINGSMEDDELANDE")
+        Deadline.objects.filter(
+            process_id__in=processes.values("pk"), kind="INSKRIVNINGSMEDDELANDE"
+        )
         .exclude(status=Deadline.Status.CANCELLED)
         .order_by("created_at")
         .values_list("process_id", "due_at")

@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.models import Area
+from coordination.selectors import is_registry_admin
 from workflows import deadlines
 
 from .models import KommunPopulation, PaymentDispute
-from coordination.selectors import is_registry_admin
-
 from .selectors import episodes, is_kommun_side_of, is_region_side, month_bounds
 
 logger = logging.getLogger(__name__)
@@ -37,14 +36,20 @@ def payment_dispute_open(*, process, kommun: Area, reason: str, by) -> PaymentDi
         e.process_id == process.pk for e in episodes(start=start, end=end, kommun_ids={kommun.pk})
     ):
         raise ValidationError(_("The episode is not in the invoice basis of the municipality."))
-    if PaymentDispute.objects.select_for_update().filter(
-        process=process, status=PaymentDispute.Status.OPEN
-    ).exists():
+    if (
+        PaymentDispute.objects.select_for_update()
+        .filter(process=process, status=PaymentDispute.Status.OPEN)
+        .exists()
+    ):
         raise ValidationError(_("The episode is already disputed."))
     try:
         with transaction.atomic():
             dispute = PaymentDispute.objects.create(
-                process=process, kommun=kommun, reason=reason, opened_at=timezone.now(), opened_by=by
+                process=process,
+                kommun=kommun,
+                reason=reason,
+                opened_at=timezone.now(),
+                opened_by=by,
             )
     except IntegrityError as error:  # a concurrent dispute of the same episode
         raise ValidationError(_("The episode is already disputed.")) from error

@@ -53,7 +53,12 @@ def _scope(request, form_class=ScopeForm):
     form = form_class(data, kommuner=kommuner)
     if not form.is_valid():
         return form, None, None, kommuner
-    return form, form.cleaned_data["kommun"], form.cleaned_data["month"] or _default_month(), kommuner
+    return (
+        form,
+        form.cleaned_data["kommun"],
+        form.cleaned_data["month"] or _default_month(),
+        kommuner,
+    )
 
 
 def _money(value) -> str:
@@ -79,7 +84,8 @@ def _basis_rows(basis):
                 section.amount_sek
                 if section.amount_sek is not None
                 else ", ".join(
-                    _("amount missing for %(year)s") % {"year": y} for y in section.missing_rate_years
+                    _("amount missing for %(year)s") % {"year": y}
+                    for y in section.missing_rate_years
                 ),
             ]
         )
@@ -398,7 +404,10 @@ class IndicatorsView(LoginRequiredMixin, View):
                     series=[
                         (
                             _("SKR mean (≥ 1 day)"),
-                            [float(r.skr_mean) if r.skr_mean is not None else None for r in of_type],
+                            [
+                                float(r.skr_mean) if r.skr_mean is not None else None
+                                for r in of_type
+                            ],
                         ),
                         (
                             _("Agreement mean (day 0 included)"),

@@ -177,7 +177,9 @@ def days_ready(
     if not working_days:
         return (last - day_zero).days
     return sum(
-        1 for n in range(1, (last - day_zero).days + 1) if is_working_day(day_zero + dt.timedelta(n))
+        1
+        for n in range(1, (last - day_zero).days + 1)
+        if is_working_day(day_zero + dt.timedelta(n))
     )
 
 

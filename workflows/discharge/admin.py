@@ -86,7 +86,18 @@ class LevelInline(admin.TabularInline):
 class PaymentAgreementForm(forms.ModelForm):
     class Meta:
         model = PaymentAgreement
-        fields = "__all__"
+        fields = [
+            "name",
+            "version",
+            "valid_from_year",
+            "valid_to_year",
+            "model",
+            "day_count",
+            "settlement_months",
+            "cutoff_time",
+            "is_statutory_default",
+            "source",
+        ]
 
     def clean(self):
         data = super().clean()

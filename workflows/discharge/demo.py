@@ -17,7 +17,6 @@ from . import services
 from .flows import DischargeFlow
 from .models import DischargeProcess, UnitRole
 
-
 # The demo's history is written at load time with earlier times typed in; in the demo
 # the notices count as sent at those times (``_as_sent_at_issue``).
 DEMO_BACKDATE = "Demo: registrerat i efterhand"

@@ -195,8 +195,7 @@ class ReadyNoticeForm(forms.Form):
         label=_("Ready for discharge since"),
         widget=DATETIME_WIDGET,
         help_text=_(
-            "Payment is counted from when the system sends the notice (now), not from "
-            "this time."
+            "Payment is counted from when the system sends the notice (now), not from this time."
         ),
     )
     backdate_reason = forms.CharField(

@@ -635,7 +635,9 @@ class PaymentDayRate(models.Model):
         verbose_name = _("payment per day")
         verbose_name_plural = _("payments per day")
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_sek__gt=0), name="payment_rate_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount_sek__gt=0), name="payment_rate_positive"
+            ),
         ]
 
     def __str__(self):
