@@ -13,6 +13,7 @@ import io
 from decimal import Decimal
 
 from django.http import HttpResponse
+from django.utils.functional import Promise
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -24,6 +25,8 @@ def escape_cell(value):
     >>> escape_cell("=HYPERLINK(\\"x\\")"), escape_cell("-3"), escape_cell(-3)
     ('\\'=HYPERLINK("x")', "'-3", -3)
     """
+    if isinstance(value, Promise):  # a lazy translation
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value

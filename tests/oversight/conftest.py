@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from coordination.models import Area
-from tests.factories import AreaFactory, IndividualFactory, MembershipFactory
+from tests.factories import AreaFactory, IndividualFactory, UserFactory
 from tests.workflows.discharge.factories import (
     SocialtjanstFactory,
     VardcentralFactory,
@@ -43,7 +43,7 @@ def world(db):
     w.handlaggare = member(w.social, "HANDLAGGARE")
     w.mas = member(w.social, "MAS")
     w.other_handlaggare = member(w.other_social, "HANDLAGGARE")
-    w.admin = MembershipFactory(organisation=w.ward, role="ADMIN").user
+    w.admin = UserFactory(is_staff=True)  # an administrator outside every case
     w.outsider = member(VardcentralFactory(area=w.other_kommun), "FAST_VARDKONTAKT")
     w.individual = IndividualFactory(given_name="Astrid", family_name="Testsson")
     return w

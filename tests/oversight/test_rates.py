@@ -160,3 +160,34 @@ def test_admin_refuses_overlapping_levels(world, client):
     assert response.status_code == 200  # the form again, with the error
     assert "överlappar" in response.content.decode() or "overlaps" in response.content.decode()
     assert agreement.levels.count() == len(levels)
+
+
+def test_the_restore_helper_matches_the_migrations(db):
+    """``payment_defaults`` (used where the tables are flushed) holds what the
+    migrations leave in a fresh database."""
+    from django.apps import apps
+
+    from workflows.discharge import payment_defaults
+
+    def snapshot():
+        return sorted(
+            (
+                a.name,
+                a.model,
+                a.day_count,
+                str(a.cutoff_time),
+                a.is_statutory_default,
+                a.source,
+                tuple(
+                    (lv.care_type, lv.valid_from_date, lv.valid_to_date, int(lv.level))
+                    for lv in a.levels.order_by("care_type", "valid_from_date")
+                ),
+            )
+            for a in PaymentAgreement.objects.all()
+        ), sorted(PaymentDayRate.objects.values_list("year", "amount_sek", "source", "confirmed"))
+
+    migrated = snapshot()
+    PaymentAgreement.objects.all().delete()
+    PaymentDayRate.objects.all().delete()
+    payment_defaults.load(apps)
+    assert snapshot() == migrated

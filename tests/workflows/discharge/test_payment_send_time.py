@@ -79,7 +79,10 @@ def test_case_page_without_agreement_or_amount_does_not_crash(world):
         do(ward, process, DischargeFlow.issue_ready_notice, {"issued_at": "2022-11-16T10:00"})
         page = ward.get(process.get_absolute_url())
         assert page.status_code == 200
-        assert "Inget betalningsavtal" in page.content.decode()
+        assert (
+            "Ingen överenskommelse eller nivå om betalningsansvar gäller 2022"
+            in page.content.decode()
+        )
 
 
 def test_case_page_shows_a_missing_amount(world):
