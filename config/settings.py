@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "workflows.discharge",
     "workflows.sip",
     "notifications",
+    "oversight",
 ]
 
 MIDDLEWARE = [

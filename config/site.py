@@ -6,6 +6,7 @@ from viewflow.urls import Site
 from coordination.deviations.site import DeviationsApp
 from coordination.site import CoordinationApp
 from notifications.site import NotificationsApp
+from oversight.site import OversightApp
 from workflows.discharge.flows import DischargeFlow
 from workflows.discharge.site import DischargeApp
 from workflows.routing import OrganisationScopedFlowViewset, OrganisationWorkflowAppViewset
@@ -28,6 +29,7 @@ site = Site(
         NotificationsApp(),
         SipApp(),
         DischargeApp(),
+        OversightApp(),
         OrganisationWorkflowAppViewset(flow_viewsets=FLOW_VIEWSETS, title=_("Work")),
     ],
 )

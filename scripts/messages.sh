@@ -8,12 +8,12 @@ root=$PWD
 unset DJANGO_SETTINGS_MODULE  # without settings each catalogue stays in its own dir
 admin="$root/.venv/bin/django-admin"
 dirs=("$@")
-[ ${#dirs[@]} -gt 0 ] || dirs=(. coordination workflows workflows/discharge workflows/sip notifications)
+[ ${#dirs[@]} -gt 0 ] || dirs=(. coordination workflows workflows/discharge workflows/sip notifications oversight)
 for dir in "${dirs[@]}"; do
   mkdir -p "$dir/locale"
   ignore=(-i .venv -i .tools -i var -i tests -i bench -i 'locale')
   case "$dir" in
-    .) ignore+=(-i coordination -i workflows -i notifications) ;;
+    .) ignore+=(-i coordination -i workflows -i notifications -i oversight) ;;
     workflows) ignore+=(-i discharge -i sip) ;;
   esac
   (cd "$dir" && "$admin" makemessages -l sv --no-obsolete "${ignore[@]}" >/dev/null)

@@ -35,6 +35,18 @@ if ! command -v java >/dev/null; then
     exit 2
   fi
 fi
+# The printable invoice basis (WeasyPrint) needs Pango.
+if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
+  echo "Installing Pango (PDF) ..."
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null
+  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null
+  else
+    echo "error: make test needs Pango (libpango-1.0-0, libpangoft2-1.0-0) for the PDF export and cannot install it here (no apt-get/root)." >&2
+    exit 2
+  fi
+fi
 if [ -n "${KARDBORRE_ONLY_PYTEST:-}" ]; then
   "$BIN/python" -m pytest "$@"
   exit

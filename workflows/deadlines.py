@@ -12,9 +12,14 @@ across the DST changes and the year end. Results are aware datetimes in UTC.
 """
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+import holidays
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+_SWEDISH_HOLIDAYS = holidays.country_holidays("SE")
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
@@ -82,16 +87,49 @@ def payment_day_zero(notice_at: dt.datetime, *, cutoff: dt.time | None) -> dt.da
     return day
 
 
-def payment_start_date(notice_at: dt.datetime, *, free_days: int, cutoff: dt.time | None):
-    """The first calendar day the kommun pays for.
+def is_working_day(day: dt.date) -> bool:
+    """Monday to Friday and not a Swedish public holiday (Sundays and every helgdag of
+    lag 1989:253, through the ``holidays`` package); the eves (midsommarafton,
+    julafton, nyårsafton) count as working days, as in the old betalningsansvarslag's
+    "vardagar"."""
+    return day.weekday() < 5 and day not in _SWEDISH_HOLIDAYS
 
-    Free days are counted in calendar days from day 0 and include it: with the
-    Stockholm agreement's 2 free days for somatic care, days 0, 1 and 2 are free and
-    day 3 is the first paid day (DOMAIN §1.4: "two calendar days including day 0 (days
-    0, 1 and 2)"); psychiatric heldygnsvård has 5. The law's default (LUS 5 kap. 3 §,
-    no agreement) is 3 calendar days after the notice.
+
+def _next_working_day(day: dt.date) -> dt.date:
+    day += dt.timedelta(days=1)
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def payment_start_date(
+    notice_at: dt.datetime,
+    *,
+    free_days: int,
+    cutoff: dt.time | None,
+    working_days: bool = False,
+):
+    """The first calendar day the kommun pays for (per-patient model).
+
+    Free days are counted from day 0 and include it: with the Stockholm routine's 2 free
+    days for somatic care, days 0, 1 and 2 are free and day 3 is the first paid day
+    (DOMAIN §1.4: "two calendar days including day 0 (days 0, 1 and 2)"); psychiatric
+    heldygnsvård has 5. The law's default (LUS 5 kap. 3 §, no agreement) is 3 calendar
+    days after the notice. An agreement that counts working days (as Stockholm did
+    before 2020, research P5) moves over ``free_days`` working days after day 0; the
+    day after the last free working day is the first paid day.
+
+    >>> import datetime as dt
+    >>> friday = dt.datetime(2026, 1, 9, 9, 0, tzinfo=STOCKHOLM)
+    >>> payment_start_date(friday, free_days=2, cutoff=None, working_days=True)
+    datetime.date(2026, 1, 14)
     """
-    return payment_day_zero(notice_at, cutoff=cutoff) + dt.timedelta(days=free_days + 1)
+    day = payment_day_zero(notice_at, cutoff=cutoff)
+    if not working_days:
+        return day + dt.timedelta(days=free_days + 1)
+    for _n in range(free_days):
+        day = _next_working_day(day)
+    return day + dt.timedelta(days=1)
 
 
 def payable_dates(
@@ -100,14 +138,87 @@ def payable_dates(
     until: dt.datetime,
     free_days: int,
     cutoff: dt.time | None,
+    working_days: bool = False,
 ) -> list[dt.date]:
     """The calendar days the kommun pays for: from the first paid day up to and
     including the day of ``until`` (the discharge, or now for a patient still in
     hospital). Once the free days have passed the kommun is responsible for every day
     the patient is still in the ward, the day of discharge included."""
-    first = payment_start_date(notice_at, free_days=free_days, cutoff=cutoff)
+    first = payment_start_date(
+        notice_at, free_days=free_days, cutoff=cutoff, working_days=working_days
+    )
     count = (local_date(until) - first).days + 1
     return [first + dt.timedelta(days=n) for n in range(max(count, 0))]
+
+
+def days_ready(
+    notice_at: dt.datetime,
+    discharged_at: dt.datetime,
+    *,
+    cutoff: dt.time | None,
+    working_days: bool = False,
+) -> int:
+    """Days utskrivningsklar of one episode as the agreement counts them: from day 0 to
+    the day of discharge, so a discharge on day 0 counts 0 days (Stockholm agreement
+    from 2020: the average counts *all* discharged patients, day 0 included; research
+    P5). With ``cutoff=None`` day 0 is the notice's own day, which is the SKR
+    definition of days as utskrivningsklar (vantetider.se, research P18).
+
+    >>> import datetime as dt
+    >>> sent = dt.datetime(2026, 1, 12, 13, 0, tzinfo=STOCKHOLM)
+    >>> out = dt.datetime(2026, 1, 15, 10, 0, tzinfo=STOCKHOLM)
+    >>> days_ready(sent, out, cutoff=dt.time(12)), days_ready(sent, out, cutoff=None)
+    (2, 3)
+    """
+    day_zero = payment_day_zero(notice_at, cutoff=cutoff)
+    last = local_date(discharged_at)
+    if last <= day_zero:
+        return 0
+    if not working_days:
+        return (last - day_zero).days
+    return sum(
+        1
+        for n in range(1, (last - day_zero).days + 1)
+        if is_working_day(day_zero + dt.timedelta(n))
+    )
+
+
+@dataclass(frozen=True)
+class AverageSettlement:
+    """One kommun's settlement under the average model for one period and care type."""
+
+    episodes: int
+    days: int
+    level: Decimal
+    mean: Decimal | None
+    days_above: Decimal
+
+    def amount(self, rate_sek: int | None) -> int | None:
+        """Days above the level × the amount per vårddygn, in whole kronor (rounded
+        half up); None when the year has no amount, never 0."""
+        if rate_sek is None:
+            return None
+        return int((self.days_above * rate_sek).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def average_settlement(days: list[int], *, level) -> AverageSettlement:
+    """The average model (genomsnittliga fristdagar; Stockholm agreement from 2020,
+    research P5): the mean of the days of *all* episodes ended in the period, day-0
+    discharges included, is compared with the agreed level; the kommun pays for the
+    days above it, i.e. the total minus level × episodes, when that is positive.
+
+    >>> s = average_settlement([0, 0, 3, 7], level=2)
+    >>> s.mean, s.days_above
+    (Decimal('2.50'), Decimal('2'))
+    """
+    level = Decimal(str(level))
+    total = sum(days)
+    count = len(days)
+    if count == 0:
+        return AverageSettlement(0, 0, level, None, Decimal(0))
+    mean = (Decimal(total) / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    above = Decimal(total) - level * count
+    return AverageSettlement(count, total, level, mean, max(above, Decimal(0)).normalize())
 
 
 def payment_amount(dates: list[dt.date], *, rate_for_year) -> int | None:

@@ -4,7 +4,6 @@ The live server runs in a thread of the test process; the database is flushed af
 test (transactional semantics), so every journey loads the demo registry and users itself.
 """
 
-import importlib
 import json
 import os
 import re
@@ -169,10 +168,9 @@ def demo(transactional_db, live_server, settings):
     settings.SITE_URL = live_server.url
     # The flush between transactional tests also empties the tables a data migration
     # filled: put the payment agreements back as a fresh database has them.
-    payment_agreements = importlib.import_module(
-        "workflows.discharge.migrations.0002_payment_agreements"
-    )
-    payment_agreements.load(django_apps, None)
+    from workflows.discharge import payment_defaults
+
+    payment_defaults.load(django_apps)
     coordination_demo.load_registry()
     coordination_demo.load_individuals()
     coordination_demo.load_users()

@@ -51,6 +51,15 @@ LOGIN = {
     "deviations:dashboard_cases",
     "notifications:index",
     "notifications:outbox_list",
+    # Payment and indicators: filtered by payment_kommuner_visible_to; the episodes by
+    # discharges_visible_to; the dispute endpoints are POST only (GET 405).
+    "oversight:index",
+    "oversight:invoice_basis",
+    "oversight:invoice_episodes",
+    "oversight:dispute_open",
+    "oversight:dispute_resolve",
+    "oversight:rates",
+    "oversight:indicators",
     "notifications:preferences",
     "sips:index",
     "sips:sip_list",

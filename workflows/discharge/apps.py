@@ -8,6 +8,11 @@ class DischargeConfig(AppConfig):
     verbose_name = _("Discharge from inpatient care (LUS)")
 
     def ready(self):
+        from django.core import checks
+
         from workflows.discharge import parties
 
+        from .checks import payment_rates_check
+
         parties.connect()
+        checks.register(payment_rates_check)

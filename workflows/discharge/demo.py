@@ -17,6 +17,21 @@ from . import services
 from .flows import DischargeFlow
 from .models import DischargeProcess, UnitRole
 
+# The demo's history is written at load time with earlier times typed in; in the demo
+# the notices count as sent at those times (``_as_sent_at_issue``).
+DEMO_BACKDATE = "Demo: registrerat i efterhand"
+
+
+def _as_sent_at_issue(process):
+    """Demo data only: treat the notices of ``process`` as sent when they were issued,
+    so that the payment figures of the demo have history."""
+    from .models import ReadyForDischargeNotice
+
+    for notice in ReadyForDischargeNotice.objects.filter(process=process):
+        ReadyForDischargeNotice.objects.filter(pk=notice.pk).update(
+            recorded_at=notice.issued_at, backdate_reason=""
+        )
+
 
 def _user(username):
     return get_user_model().objects.get(username=username)
@@ -158,7 +173,9 @@ def load() -> None:
         sos,
         services.ready_notice_issue,
         issued_at=now - dt.timedelta(days=4, hours=3),
+        backdate_reason=DEMO_BACKDATE,
     )
+    _as_sent_at_issue(mb)
     _do(mb, DischargeFlow.ack_ready, vk, services.ready_notice_acknowledge)
 
     # Ready, revoked, ready again.
@@ -172,6 +189,7 @@ def load() -> None:
         sos,
         services.ready_notice_issue,
         issued_at=now - dt.timedelta(hours=30),
+        backdate_reason=DEMO_BACKDATE,
     )
     hassan = _do(
         hassan,
@@ -243,7 +261,9 @@ def load() -> None:
         m44,
         services.ready_notice_issue,
         issued_at=now - dt.timedelta(days=6),
+        backdate_reason=DEMO_BACKDATE,
     )
+    _as_sent_at_issue(kjell)
     _do(kjell, DischargeFlow.ack_ready, vkf, services.ready_notice_acknowledge)
     _do(kjell, DischargeFlow.sip_kallelse, vkf, services.sip_kallelse_record, sent=True)
     _do(

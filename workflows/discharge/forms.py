@@ -288,7 +288,15 @@ class ReadyNoticeForm(forms.Form):
     issued_at = forms.DateTimeField(
         label=_("Ready for discharge since"),
         widget=DATETIME_WIDGET,
-        help_text=_("The time the notice is sent. It decides day 0 for payment."),
+        help_text=_(
+            "Payment is counted from when the system sends the notice (now), not from this time."
+        ),
+    )
+    backdate_reason = forms.CharField(
+        label=_("Reason for an earlier time"),
+        max_length=300,
+        required=False,
+        help_text=_("Needed when the time above is earlier than now; shown on the case."),
     )
 
     def __init__(self, *args, user=None, process=None, **kwargs):
@@ -297,7 +305,10 @@ class ReadyNoticeForm(forms.Form):
 
     def save(self, *, process, by):
         return services.ready_notice_issue(
-            process=process, issued_at=self.cleaned_data["issued_at"], by=by
+            process=process,
+            issued_at=self.cleaned_data["issued_at"],
+            backdate_reason=self.cleaned_data["backdate_reason"],
+            by=by,
         )
 
 

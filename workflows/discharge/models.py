@@ -9,6 +9,8 @@ the timeline. Glossary (DOMAIN §6): ``ready_for_discharge_at`` ↔ "utskrivning
 vårdkontakt", ``sip_kallelse`` ↔ "kallelse till SIP".
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -389,6 +391,11 @@ class EstimatedDischargeDate(models.Model):
         return f"{self.estimated_date:%Y-%m-%d}"
 
 
+# A notice typed more than this before it was recorded counts as backdated and needs a
+# reason (the time it takes to fill in the form is not a backdating).
+BACKDATE_TOLERANCE = dt.timedelta(minutes=15)
+
+
 class ReadyForDischargeNotice(models.Model):
     """One utskrivningsklar notice. A revocation is recorded, never an edit
     (DOMAIN §1.3 step 5); a reissue is a new row and restarts the clocks."""
@@ -417,6 +424,9 @@ class ReadyForDischargeNotice(models.Model):
         related_name="+",
     )
     revocation_reason = models.CharField(_("reason for revocation"), max_length=300, blank=True)
+    backdate_reason = models.CharField(
+        _("reason the time is earlier than it was sent"), max_length=300, blank=True
+    )
     acknowledged_at = models.DateTimeField(_("acknowledged by the primary care centre"), null=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -440,6 +450,17 @@ class ReadyForDischargeNotice(models.Model):
 
     def __str__(self):
         return f"{self.issued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def sent_at(self):
+        """When the system sent the notice to the units: the basis of day 0 for payment
+        (Stockholm routine: the send time "är utgångspunkt för beräkningen", research
+        P4). ``issued_at`` is the time the ward typed, which may be earlier."""
+        return self.recorded_at
+
+    @property
+    def is_backdated(self) -> bool:
+        return self.issued_at < self.recorded_at - BACKDATE_TOLERANCE
 
 
 class DischargeEvent(models.Model):
@@ -504,17 +525,49 @@ class DischargeEvent(models.Model):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
+class PaymentModel(models.TextChoices):
+    """How an agreement turns days utskrivningsklar into payable days (research §2.5)."""
+
+    PER_PATIENT = "PER_PATIENT", _("Per patient: free days for each patient")
+    AVERAGE = "AVERAGE", _("Average: mean days per municipality and period")
+
+
+class DayCount(models.TextChoices):
+    CALENDAR = "CALENDAR", _("Calendar days")
+    WORKING = "WORKING", _("Working days")
+
+
 class PaymentAgreement(models.Model):
-    """The parameters of payment responsibility (betalningsansvar), per agreement
-    version and years of validity. The law's default (LUS 5 kap.) is a row of its own
-    with ``is_statutory_default`` set, used for years no agreement covers."""
+    """One version of the rules of payment responsibility (betalningsansvar, LUS 5 kap.).
+
+    The model (per patient or average), the cut-off time, calendar or working days and
+    the settlement period are fields; the free days (per-patient model) or the agreed
+    average level (average model) per care type and period are ``PaymentAgreementLevel``
+    rows, so a level that steps down over time is a new row, not an edit. The law's
+    default without an agreement (LUS 5 kap. 3 §: per patient, 3 days after the notice)
+    is a row of its own with ``is_statutory_default`` set, used for years no regional
+    agreement covers.
+    """
 
     name = models.CharField(_("name"), max_length=200)
     version = models.CharField(_("version"), max_length=40)
     valid_from_year = models.PositiveSmallIntegerField(_("valid from year"))
     valid_to_year = models.PositiveSmallIntegerField(_("valid to year"), null=True, blank=True)
-    free_days_somatic = models.PositiveSmallIntegerField(_("free days, somatic care"))
-    free_days_psychiatric = models.PositiveSmallIntegerField(_("free days, psychiatric care"))
+    model = models.CharField(
+        _("payment model"),
+        max_length=12,
+        choices=PaymentModel.choices,
+        default=PaymentModel.PER_PATIENT,
+    )
+    day_count = models.CharField(
+        _("days counted as"), max_length=10, choices=DayCount.choices, default=DayCount.CALENDAR
+    )
+    settlement_months = models.PositiveSmallIntegerField(
+        _("settlement period (months)"),
+        default=1,
+        choices=[(1, _("Month")), (3, _("Quarter")), (6, _("Half year")), (12, _("Year"))],
+        help_text=_("The average model compares the mean over this period with the level."),
+    )
     cutoff_time = models.TimeField(
         _("cut-off time"),
         null=True,
@@ -530,28 +583,106 @@ class PaymentAgreement(models.Model):
         verbose_name_plural = _("payment agreements")
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="payment_agreement_version"),
+            models.CheckConstraint(
+                condition=models.Q(valid_to_year__isnull=True)
+                | models.Q(valid_to_year__gte=models.F("valid_from_year")),
+                name="payment_agreement_years_ordered",
+            ),
         ]
 
     def __str__(self):
         return f"{self.name} {self.version}"
 
-    def free_days(self, care_type: str) -> int:
-        if care_type == CareType.PSYCHIATRIC:
-            return self.free_days_psychiatric
-        return self.free_days_somatic
+    @property
+    def working_days(self) -> bool:
+        return self.day_count == DayCount.WORKING
+
+    def level_on(self, care_type: str, day):
+        """The ``PaymentAgreementLevel`` in force for ``care_type`` on ``day``, or None."""
+        return (
+            self.levels.filter(care_type=care_type, valid_from_date__lte=day)
+            .filter(models.Q(valid_to_date__isnull=True) | models.Q(valid_to_date__gte=day))
+            .order_by("-valid_from_date")
+            .first()
+        )
+
+
+class PaymentAgreementLevel(models.Model):
+    """Free days (per-patient model) or the agreed mean (average model) for one care
+    type from one date: the Stockholm agreement lowers its levels in stages (research
+    P5), each stage a row. Periods of one agreement and care type must not overlap
+    (``workflows.discharge.services.payment_agreement_level_add``)."""
+
+    agreement = models.ForeignKey(
+        PaymentAgreement,
+        verbose_name=_("payment agreement"),
+        on_delete=models.CASCADE,
+        related_name="levels",
+    )
+    care_type = models.CharField(_("care type"), max_length=12, choices=CareType.choices)
+    valid_from_date = models.DateField(_("valid from"))
+    valid_to_date = models.DateField(_("valid to"), null=True, blank=True)
+    level = models.DecimalField(
+        _("free days or average level"),
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("Per-patient model: free days after day 0. Average model: agreed mean."),
+    )
+
+    class Meta:
+        ordering = ["agreement", "care_type", "valid_from_date"]
+        verbose_name = _("level of payment agreement")
+        verbose_name_plural = _("levels of payment agreement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "care_type", "valid_from_date"],
+                name="payment_level_one_per_start",
+            ),
+            models.CheckConstraint(condition=models.Q(level__gte=0), name="payment_level_positive"),
+            models.CheckConstraint(
+                condition=models.Q(valid_to_date__isnull=True)
+                | models.Q(valid_to_date__gte=models.F("valid_from_date")),
+                name="payment_level_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_care_type_display()} {self.valid_from_date:%Y-%m-%d}: {self.level}"
 
 
 class PaymentDayRate(models.Model):
-    """Socialstyrelsen's amount per day for a year (HSLF-FS), in whole kronor."""
+    """Socialstyrelsen's amount per vårddygn for a year, in whole kronor: one national
+    amount for somatic and psychiatric care, set each year in HSLF-FS under förordning
+    (2017:617) (research P1, P2). Entered by an administrator from the föreskrift; a
+    year without a row has no amount, which is shown, never taken as 0."""
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     amount_sek = models.PositiveIntegerField(_("amount per day (SEK)"))
     source = models.CharField(_("source"), max_length=300, blank=True)
+    confirmed = models.BooleanField(
+        _("confirmed against the regulation"),
+        default=True,
+        help_text=_("Unconfirmed amounts are shown as such on every figure."),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["year"]
         verbose_name = _("payment per day")
         verbose_name_plural = _("payments per day")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_sek__gt=0), name="payment_rate_positive"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.year}: {self.amount_sek} kr"

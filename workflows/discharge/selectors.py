@@ -19,6 +19,8 @@ from .models import (
     DischargeProcess,
     PaymentAgreement,
     PaymentDayRate,
+    PaymentModel,
+    ReadyForDischargeNotice,
 )
 
 WARD_KINDS = (
@@ -112,37 +114,69 @@ UNMET_LABELS = {
 @dataclass
 class PaymentAssessment:
     agreement: PaymentAgreement | None
-    free_days: int | None = None
+    free_days: object = None
+    level: object = None
+    notice: object = None
     notice_at: object = None
     day_zero: object = None
     start_date: object = None
     days: int = 0
+    episode_days: int | None = None
     amount_sek: int | None = None
+    missing_rate_years: list = field(default_factory=list)
+    unconfirmed_rate_years: list = field(default_factory=list)
     unmet: list = field(default_factory=list)
     ongoing: bool = False
     not_applicable_reason: str = ""
+    no_agreement: bool = False
 
     @property
     def applies(self) -> bool:
-        return not self.unmet and not self.not_applicable_reason
+        return not self.unmet and not self.not_applicable_reason and not self.no_agreement
+
+    @property
+    def is_average_model(self) -> bool:
+        return self.agreement is not None and self.agreement.model == PaymentModel.AVERAGE
 
 
 def agreement_for_year(year: int) -> PaymentAgreement | None:
-    """The regional agreement valid in ``year``, else the law's default."""
+    """The regional agreement valid in ``year``, else the law's default (LUS 5 kap.),
+    else None when no row covers the year (shown as such, never a crash)."""
     agreements = PaymentAgreement.objects.filter(valid_from_year__lte=year).filter(
         Q(valid_to_year__isnull=True) | Q(valid_to_year__gte=year)
     )
     return (
         agreements.filter(is_statutory_default=False).order_by("-valid_from_year").first()
         or agreements.filter(is_statutory_default=True).order_by("-valid_from_year").first()
-        or PaymentAgreement.objects.filter(is_statutory_default=True).first()
     )
+
+
+def payment_rates() -> dict[int, PaymentDayRate]:
+    return {rate.year: rate for rate in PaymentDayRate.objects.all()}
+
+
+def payment_years_missing_rate() -> list[int]:
+    """Years in which an utskrivningsklar notice was sent (so cases may pay) that have
+    no amount per vårddygn: shown to administrators and raised by the system check."""
+    from django.db.models.functions import ExtractYear
+
+    years = set(
+        ReadyForDischargeNotice.objects.annotate(
+            year=ExtractYear("recorded_at", tzinfo=deadlines.STOCKHOLM)
+        )
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    have = set(PaymentDayRate.objects.values_list("year", flat=True))
+    return sorted(year for year in years if year is not None and year not in have)
 
 
 def discharge_payment(*, process, now=None) -> PaymentAssessment:
     """Days and amount of the kommun's payment responsibility for this stay (LUS 5 kap.,
-    Stockholm agreement ch. 12), counted from the notice in force, with the
-    preconditions that are not met."""
+    Stockholm agreement ch. 12), counted from when the notice in force was *sent*
+    (after a revocation, the reissue: the clock restarts), with the preconditions that
+    are not met. Under the average model a single stay has no amount of its own: its
+    days count towards the kommun's mean for the period (the invoice basis)."""
     now = now or timezone.now()
     notice = process.current_ready_notice
     if process.leaves_for_open_compulsory_care:
@@ -161,29 +195,58 @@ def discharge_payment(*, process, now=None) -> PaymentAssessment:
     unmet = deadlines.payment_preconditions_unmet(
         admission_notice_due_at=admission_deadline.due_at if admission_deadline else None,
         admission_notice_sent_at=process.admission_notice_sent_at,
-        ready_notice_at=notice.issued_at if notice else None,
+        ready_notice_at=notice.sent_at if notice else None,
         individual_declined=process.individual_declined_interventions,
     )
+    unmet_labels = [UNMET_LABELS[code] for code in unmet]
     if notice is None:
-        return PaymentAssessment(agreement=None, unmet=[UNMET_LABELS[code] for code in unmet])
-    agreement = agreement_for_year(deadlines.local_date(notice.issued_at).year)
-    free_days = agreement.free_days(process.care_type)
+        return PaymentAssessment(agreement=None, unmet=unmet_labels)
+    sent_at = notice.sent_at
+    agreement = agreement_for_year(deadlines.local_date(sent_at).year)
+    if agreement is None:
+        return PaymentAssessment(
+            agreement=None, notice=notice, notice_at=sent_at, unmet=unmet_labels, no_agreement=True
+        )
     cutoff = agreement.cutoff_time
+    day_zero = deadlines.payment_day_zero(sent_at, cutoff=cutoff)
+    level_row = agreement.level_on(process.care_type, day_zero)
     until = process.discharged_at or now
-    dates = deadlines.payable_dates(
-        notice.issued_at, until=until, free_days=free_days, cutoff=cutoff
-    )
-    rates = dict(PaymentDayRate.objects.values_list("year", "amount_sek"))
-    return PaymentAssessment(
+    assessment = PaymentAssessment(
         agreement=agreement,
-        free_days=free_days,
-        notice_at=notice.issued_at,
-        day_zero=deadlines.payment_day_zero(notice.issued_at, cutoff=cutoff),
-        start_date=deadlines.payment_start_date(
-            notice.issued_at, free_days=free_days, cutoff=cutoff
-        ),
-        days=len(dates),
-        amount_sek=deadlines.payment_amount(dates, rate_for_year=rates.get),
-        unmet=[UNMET_LABELS[code] for code in unmet],
+        notice=notice,
+        notice_at=sent_at,
+        day_zero=day_zero,
+        unmet=unmet_labels,
         ongoing=process.discharged_at is None,
+        episode_days=deadlines.days_ready(
+            sent_at, until, cutoff=cutoff, working_days=agreement.working_days
+        ),
     )
+    if level_row is None:
+        assessment.no_agreement = True
+        return assessment
+    assessment.level = level_row.level
+    if agreement.model == PaymentModel.AVERAGE:
+        return assessment
+    free_days = int(level_row.level)
+    dates = deadlines.payable_dates(
+        sent_at,
+        until=until,
+        free_days=free_days,
+        cutoff=cutoff,
+        working_days=agreement.working_days,
+    )
+    rates = payment_rates()
+    assessment.free_days = free_days
+    assessment.start_date = deadlines.payment_start_date(
+        sent_at, free_days=free_days, cutoff=cutoff, working_days=agreement.working_days
+    )
+    assessment.days = len(dates)
+    years = sorted({day.year for day in dates})
+    assessment.missing_rate_years = [year for year in years if year not in rates]
+    assessment.unconfirmed_rate_years = [
+        year for year in years if year in rates and not rates[year].confirmed
+    ]
+    amounts = {year: rate.amount_sek for year, rate in rates.items()}
+    assessment.amount_sek = deadlines.payment_amount(dates, rate_for_year=amounts.get)
+    return assessment

@@ -27,11 +27,15 @@ from workflows.services import (
 )
 
 from .models import (
+    BACKDATE_TOLERANCE,
     DischargeEvent,
     DischargeProcess,
     DischargeUnit,
     EstimatedDischargeDate,
     Judgement,
+    PaymentAgreement,
+    PaymentAgreementLevel,
+    PaymentDayRate,
     ReadyForDischargeNotice,
     Stage,
     UnitRole,
@@ -554,10 +558,27 @@ def _open_discharge_information_deadline(process, *, by, due_at):
 
 
 @transaction.atomic
-def ready_notice_issue(*, process: DischargeProcess, issued_at, by) -> ReadyForDischargeNotice:
+def ready_notice_issue(
+    *, process: DischargeProcess, issued_at, by, backdate_reason: str = ""
+) -> ReadyForDischargeNotice:
     """Send the utskrivningsklar notice (LUS 4 kap. 5 §). A reissue after a revocation
-    restarts every clock counted from the notice."""
+    restarts every clock counted from the notice.
+
+    The system records when it sends the notice (``recorded_at``, shown as "sent"):
+    that time is the basis of day 0 for payment (Stockholm routine, research P4). A
+    typed time ``issued_at`` more than ``BACKDATE_TOLERANCE`` earlier is a backdating
+    and needs a reason, which the case page shows beside it.
+    """
     _require_member(by, process.ward)
+    backdate_reason = (backdate_reason or "").strip()
+    now = timezone.now()
+    if issued_at < now - BACKDATE_TOLERANCE and not backdate_reason:
+        raise ValidationError(
+            _(
+                "The time is earlier than now: give a reason for the backdating. "
+                "Payment is counted from when the notice is sent."
+            )
+        )
     if issued_at < process.admitted_at:
         raise ValidationError(_("The patient cannot be ready for discharge before the admission."))
     _not_in_future(issued_at, _("The ready-for-discharge notice"))
@@ -569,7 +590,11 @@ def ready_notice_issue(*, process: DischargeProcess, issued_at, by) -> ReadyForD
     if process.current_ready_notice is not None:
         raise ValidationError(_("A ready-for-discharge notice is already in force."))
     notice = ReadyForDischargeNotice.objects.create(
-        process=process, issued_at=issued_at, issued_by=by, recorded_at=timezone.now()
+        process=process,
+        issued_at=issued_at,
+        issued_by=by,
+        recorded_at=now,
+        backdate_reason=backdate_reason if issued_at < now - BACKDATE_TOLERANCE else "",
     )
     process.ready_for_discharge_at = issued_at
     _transition(
@@ -948,3 +973,83 @@ def discharge_change_ward(*, process: DischargeProcess, ward, note="", by) -> Di
             deadline.responsible_organisation = ward
             deadline.save(update_fields=["responsible_organisation"])
     return process
+
+
+# --- Payment responsibility: amounts and agreement levels ------------------------------
+
+
+@transaction.atomic
+def payment_day_rate_set(
+    *, year: int, amount_sek: int, source: str, confirmed: bool, by, replace: bool = False
+) -> PaymentDayRate:
+    """Record Socialstyrelsen's amount per vårddygn for ``year`` (HSLF-FS under
+    förordning 2017:617, research P1, P2). A year that has an amount is replaced only
+    when asked for explicitly; the amount must be positive and have a source."""
+    if year is None or not 2018 <= int(year) <= 2100:
+        raise ValidationError(_("Give a year from 2018 on (LUS applies from 2018)."))
+    if amount_sek is None or int(amount_sek) <= 0:
+        raise ValidationError(_("The amount must be a positive number of kronor."))
+    source = (source or "").strip()
+    if not source:
+        raise ValidationError(
+            _("Give the source of the amount (the regulation, e.g. HSLF-FS 2018:67).")
+        )
+    existing = PaymentDayRate.objects.select_for_update().filter(year=year).first()
+    if existing is not None and not replace:
+        raise ValidationError(
+            _(
+                "%(year)s already has an amount (%(amount)s kr). Choose to replace it "
+                "explicitly to change it."
+            )
+            % {"year": year, "amount": existing.amount_sek}
+        )
+    rate = existing or PaymentDayRate(year=year)
+    rate.amount_sek = int(amount_sek)
+    rate.source = source
+    rate.confirmed = bool(confirmed)
+    rate.recorded_at = timezone.now()
+    rate.recorded_by = by if by is not None and by.is_authenticated else None
+    rate.save()
+    logger.info("payment day rate for %s set by user %s", year, getattr(by, "pk", None))
+    return rate
+
+
+def payment_level_periods_overlap(periods) -> list[str]:
+    """The care types whose periods overlap, among ``periods`` of one agreement given
+    as (care_type, valid_from_date, valid_to_date or None). Pure; used by the service
+    and by the admin form before anything is written."""
+    overlapping = []
+    by_type: dict[str, list] = {}
+    for care_type, start, end in periods:
+        by_type.setdefault(care_type, []).append((start, end))
+    for care_type, spans in sorted(by_type.items()):
+        spans.sort(key=lambda span: span[0])
+        for (_s1, e1), (s2, _e2) in zip(spans, spans[1:], strict=False):
+            if e1 is None or e1 >= s2:
+                overlapping.append(care_type)
+                break
+    return overlapping
+
+
+@transaction.atomic
+def payment_agreement_level_add(
+    *, agreement: PaymentAgreement, care_type: str, valid_from_date, valid_to_date, level
+) -> PaymentAgreementLevel:
+    """Add a stage of free days or of the average level to an agreement. Periods of
+    one care type may not overlap; levels are not negative."""
+    agreement = PaymentAgreement.objects.select_for_update().get(pk=agreement.pk)
+    if level is None or level < 0:
+        raise ValidationError(_("The level cannot be negative."))
+    if valid_to_date is not None and valid_to_date < valid_from_date:
+        raise ValidationError(_("The period ends before it starts."))
+    periods = list(agreement.levels.values_list("care_type", "valid_from_date", "valid_to_date"))
+    periods.append((care_type, valid_from_date, valid_to_date))
+    if payment_level_periods_overlap(periods):
+        raise ValidationError(_("The period overlaps another period of the same care type."))
+    return PaymentAgreementLevel.objects.create(
+        agreement=agreement,
+        care_type=care_type,
+        valid_from_date=valid_from_date,
+        valid_to_date=valid_to_date,
+        level=level,
+    )

@@ -260,15 +260,25 @@ def test_later_judgement_moves_the_admission_notice_deadline(world):
 
 
 @pytest.mark.parametrize(
-    ("care_type", "notice_time", "discharged", "days"),
+    ("care_type", "notice_time", "discharged", "days", "episode_days"),
     [
-        ("SOMATIC", "11:59", dt.date(2022, 11, 20), 1),  # day 0 = 17th; paid from the 20th
-        ("SOMATIC", "12:00", dt.date(2022, 11, 20), 0),  # day 0 = 18th; paid from the 21st
-        ("PSYCHIATRIC", "11:00", dt.date(2022, 11, 23), 1),  # five free days
-        ("PSYCHIATRIC", "13:00", dt.date(2022, 11, 23), 0),
+        ("SOMATIC", "11:59", dt.date(2022, 11, 20), 1, 3),  # day 0 = 17th; paid from the 20th
+        ("SOMATIC", "12:00", dt.date(2022, 11, 20), 0, 2),  # day 0 = 18th; paid from the 21st
+        ("PSYCHIATRIC", "11:00", dt.date(2022, 11, 23), 1, 6),  # five free days
+        ("PSYCHIATRIC", "13:00", dt.date(2022, 11, 23), 0, 5),
     ],
 )
-def test_payment_days_around_the_noon_cut_off(world, care_type, notice_time, discharged, days):
+@pytest.mark.parametrize("model", ["PER_PATIENT", "AVERAGE"])
+def test_payment_days_around_the_noon_cut_off(
+    world, care_type, notice_time, discharged, days, episode_days, model
+):
+    """The Stockholm agreement's levels (2 somatic, 5 psychiatric, noon cut-off) read
+    per patient and as the average model: per patient the case has payable days and an
+    amount; under the average model the case only contributes its days (day 0
+    included) to the municipality's mean, settled in the invoice basis."""
+    from workflows.discharge.models import PaymentAgreement
+
+    PaymentAgreement.objects.filter(name="Region Stockholm och Storsthlm").update(model=model)
     ward = client_for(world.nurse)
     vc = client_for(world.vardkontakt)
     with time_machine.travel(local(2022, 11, 14, 9, 0), tick=False) as clock:
@@ -301,8 +311,13 @@ def test_payment_days_around_the_noon_cut_off(world, care_type, notice_time, dis
         )
         assert response.status_code == 302
         payment = selectors.discharge_payment(process=fresh(process))
-        assert payment.days == days
-        assert payment.amount_sek == days * 9300
+        assert payment.episode_days == episode_days
+        if model == "PER_PATIENT":
+            assert payment.days == days
+            assert payment.amount_sek == days * 9300
+        else:
+            assert payment.days == 0 and payment.amount_sek is None
+            assert payment.is_average_model
 
 
 def test_kallelse_skipped_with_a_reason_when_a_valid_sip_exists(world):

@@ -1,0 +1,479 @@
+"""Reads for the invoice basis (fakturaunderlag) and the national indicators.
+
+An *episode* is a discharge from inpatient care that ended (``discharged_at``) in the
+period, with the utskrivningsklar notice in force at discharge — after a revocation the
+reissue, so the clock restarts (DOMAIN §1.4) — and its paying kommun: the kommun of the
+social services unit the admission notice went to, else of the municipal health care
+unit (a unit that rejected it as "not our resident" does not pay). Days are counted from
+when the system *sent* the notice (Stockholm routine, research P4), never from a typed
+time. LPT/LRV care continuing as ÖPT/ÖRV is not an episode (DOMAIN §1.5).
+
+Who may see a kommun's figures (``payment_kommuner_visible_to``): the kommun's side — an
+active member (MAS, handläggare, any role) of an organisation of the kommun whose
+huvudman is the kommun — and the region's side — an active member of an inpatient ward
+(the region invoices, HSF, research P5) or a registry administrator. The episodes behind
+a figure are listed only as far as ``discharges_visible_to`` allows (the one access rule);
+the rest are counted as not shown.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from coordination.models import Area, Huvudman, Membership
+from coordination.selectors import is_registry_admin
+from workflows import deadlines
+from workflows.discharge.models import (
+    KOMMUN_ROLES,
+    CareType,
+    DischargeProcess,
+    DischargeUnit,
+    PaymentModel,
+    Stage,
+    UnitRole,
+)
+from workflows.discharge.selectors import (
+    UNMET_LABELS,
+    WARD_KINDS,
+    agreement_for_year,
+    discharges_visible_to,
+    payment_rates,
+)
+from workflows.models import Deadline
+
+from .models import KommunPopulation, PaymentDispute
+
+# --- Access ---------------------------------------------------------------------------------
+
+
+def _kommun_of(organisation) -> Area | None:
+    return organisation.area.kommun if organisation.area_id else None
+
+
+def payment_kommuner_visible_to(*, user) -> list[Area]:
+    """The kommuner whose invoice basis and indicators ``user`` may see (rule in the
+    module docstring)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    memberships = Membership.objects.filter(
+        user=user, is_active=True, organisation__is_active=True
+    ).select_related("organisation__area__parent")
+    region_side = is_registry_admin(user=user) or any(
+        m.organisation.kind in WARD_KINDS and m.organisation.huvudman == Huvudman.REGION
+        for m in memberships
+    )
+    if region_side:
+        return list(Area.objects.filter(kind=Area.Kind.KOMMUN).order_by("name"))
+    kommuner = []
+    for membership in memberships:
+        organisation = membership.organisation
+        is_kommun_side = organisation.huvudman == Huvudman.KOMMUN or (
+            organisation.huvudman == Huvudman.PRIVATE
+            and getattr(organisation, "acting_for", "") == Huvudman.KOMMUN
+        )
+        kommun = _kommun_of(organisation) if is_kommun_side else None
+        if kommun is not None and kommun not in kommuner:
+            kommuner.append(kommun)
+    return sorted(kommuner, key=lambda area: area.name)
+
+
+def is_region_side(*, user) -> bool:
+    """Who resolves disputes: registry administrators and inpatient ward staff."""
+    if not user.is_authenticated:
+        return False
+    return (
+        is_registry_admin(user=user)
+        or Membership.objects.filter(
+            user=user,
+            is_active=True,
+            organisation__kind__in=WARD_KINDS,
+            organisation__huvudman=Huvudman.REGION,
+        ).exists()
+    )
+
+
+def is_kommun_side_of(*, user, kommun) -> bool:
+    """Who disputes: the kommun's own side (members of its kommun organisations)."""
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        Q(organisation__area=kommun) | Q(organisation__area__parent=kommun),
+        Q(organisation__huvudman=Huvudman.KOMMUN)
+        | Q(organisation__huvudman=Huvudman.PRIVATE, organisation__acting_for=Huvudman.KOMMUN),
+        user=user,
+        is_active=True,
+    ).exists()
+
+
+# --- Episodes --------------------------------------------------------------------------------
+
+
+@dataclass
+class Episode:
+    process_id: int
+    kommun_id: int
+    care_type: str
+    sent_at: dt.datetime
+    issued_at: dt.datetime
+    backdate_reason: str
+    discharged_at: dt.datetime
+    day_zero: dt.date | None = None
+    days: int = 0  # as the agreement counts them (cut-off, day 0 included)
+    skr_days: int = 0  # SKR: calendar days from the day of the notice
+    level: Decimal | None = None
+    payable_days: int = 0
+    amount_sek: int | None = None
+    missing_rate_years: list = field(default_factory=list)
+    unmet: list = field(default_factory=list)
+    dispute: PaymentDispute | None = None
+
+    @property
+    def counts(self) -> bool:
+        """In the invoice basis: preconditions met and not removed by a dispute."""
+        accepted = (
+            self.dispute is not None and self.dispute.status == PaymentDispute.Status.ACCEPTED
+        )
+        return not self.unmet and not accepted
+
+    @property
+    def disputed(self) -> bool:
+        return self.dispute is not None and self.dispute.status == PaymentDispute.Status.OPEN
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last instant (UTC) of a calendar month in Stockholm."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return deadlines.start_of_local_day(first), deadlines.start_of_local_day(following)
+
+
+def period_of(month: dt.date, *, months: int) -> tuple[dt.date, dt.date]:
+    """The settlement period (1, 3, 6 or 12 months, aligned to the year) holding
+    ``month``: its first month and its last month."""
+    index = (month.month - 1) // months
+    first = dt.date(month.year, index * months + 1, 1)
+    last = dt.date(month.year, index * months + months, 1)
+    return first, last
+
+
+def _paying_unit(units):
+    by_role = {unit.role: unit for unit in units if not unit.is_rejected}
+    for role in (UnitRole.SOCIALTJANST, UnitRole.KOMMUNAL_HSV):
+        if role in by_role:
+            return by_role[role]
+    return None
+
+
+def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[Episode]:
+    """Every episode ended in [start, end) with its days; for the kommuner given (all
+    when None). Preconditions and disputes are attached; nothing is filtered by them."""
+    processes = (
+        DischargeProcess.objects.filter(
+            stage=Stage.DISCHARGED,
+            discharged_at__gte=start,
+            discharged_at__lt=end,
+            leaves_for_open_compulsory_care=False,
+        )
+        .prefetch_related("ready_notices")
+        .order_by("discharged_at", "pk")
+    )
+    units = defaultdict(list)
+    for unit in DischargeUnit.objects.filter(
+        process__in=processes, role__in=KOMMUN_ROLES
+    ).select_related("organisation__area__parent"):
+        units[unit.process_id].append(unit)
+    admission_due = dict(
+        Deadline.objects.filter(
+            process_id__in=processes.values("pk"), kind="INSKRIVNINGSMEDDELANDE"
+        )
+        .exclude(status=Deadline.Status.CANCELLED)
+        .order_by("created_at")
+        .values_list("process_id", "due_at")
+    )
+    disputes = {}
+    for dispute in PaymentDispute.objects.filter(process__in=processes).order_by("opened_at"):
+        current = disputes.get(dispute.process_id)
+        if current is None or current.status != PaymentDispute.Status.OPEN:
+            disputes[dispute.process_id] = dispute
+    rates = payment_rates()
+    amounts = {year: rate.amount_sek for year, rate in rates.items()}
+    agreements = {}
+    result = []
+    for process in processes:
+        unit = _paying_unit(units.get(process.pk, []))
+        kommun = _kommun_of(unit.organisation) if unit else None
+        if kommun is None or (kommun_ids is not None and kommun.pk not in kommun_ids):
+            continue
+        notice = next((n for n in process.ready_notices.all() if n.revoked_at is None), None)
+        if notice is None:
+            continue
+        sent_at = notice.sent_at
+        episode = Episode(
+            process_id=process.pk,
+            kommun_id=kommun.pk,
+            care_type=process.care_type,
+            sent_at=sent_at,
+            issued_at=notice.issued_at,
+            backdate_reason=notice.backdate_reason,
+            discharged_at=process.discharged_at,
+            dispute=disputes.get(process.pk),
+        )
+        episode.skr_days = deadlines.days_ready(sent_at, process.discharged_at, cutoff=None)
+        year = deadlines.local_date(process.discharged_at).year
+        if year not in agreements:
+            agreements[year] = agreement_for_year(year)
+        agreement = agreements[year]
+        unmet = deadlines.payment_preconditions_unmet(
+            admission_notice_due_at=admission_due.get(process.pk),
+            admission_notice_sent_at=process.admission_notice_sent_at,
+            ready_notice_at=sent_at,
+            individual_declined=process.individual_declined_interventions,
+        )
+        episode.unmet = [str(UNMET_LABELS[code]) for code in unmet]
+        if agreement is not None:
+            cutoff = agreement.cutoff_time
+            episode.day_zero = deadlines.payment_day_zero(sent_at, cutoff=cutoff)
+            episode.days = deadlines.days_ready(
+                sent_at, process.discharged_at, cutoff=cutoff, working_days=agreement.working_days
+            )
+            level = agreement.level_on(process.care_type, episode.day_zero)
+            episode.level = level.level if level else None
+            if agreement.model == PaymentModel.PER_PATIENT and level is not None:
+                dates = deadlines.payable_dates(
+                    sent_at,
+                    until=process.discharged_at,
+                    free_days=int(level.level),
+                    cutoff=cutoff,
+                    working_days=agreement.working_days,
+                )
+                episode.payable_days = len(dates)
+                episode.missing_rate_years = sorted(
+                    {day.year for day in dates if day.year not in amounts}
+                )
+                episode.amount_sek = deadlines.payment_amount(dates, rate_for_year=amounts.get)
+        result.append(episode)
+    return result
+
+
+# --- Invoice basis ---------------------------------------------------------------------------
+
+
+@dataclass
+class CareTypeBasis:
+    care_type: str
+    label: str
+    model: str | None
+    level: Decimal | None
+    episodes: list
+    excluded: list
+    settlement: deadlines.AverageSettlement | None = None
+    rate_sek: int | None = None
+    rate_confirmed: bool = True
+    amount_sek: int | None = None
+    missing_rate_years: list = field(default_factory=list)
+    period_label: str = ""
+    period_settlement: deadlines.AverageSettlement | None = None
+    period_amount_sek: int | None = None
+    payable_days: int = 0
+
+    @property
+    def amount_missing(self) -> bool:
+        return bool(self.missing_rate_years)
+
+
+@dataclass
+class InvoiceBasis:
+    kommun: Area
+    month: dt.date
+    agreement: object
+    sections: list
+    missing_rate_years: list
+
+    @property
+    def total_sek(self) -> int | None:
+        if self.missing_rate_years:
+            return None
+        return sum(section.amount_sek or 0 for section in self.sections)
+
+
+def _period_label(first: dt.date, last: dt.date) -> str:
+    if first == last:
+        return f"{first:%Y-%m}"
+    return f"{first:%Y-%m}–{last:%Y-%m}"
+
+
+def invoice_basis(*, kommun: Area, month: dt.date) -> InvoiceBasis:
+    """The invoice basis of ``kommun`` for ``month`` per care type, under the
+    agreement in force in the month's year (or the law's default).
+
+    Average model (Stockholm from 2020, research P5): the episodes ended in the month,
+    their days (day 0 included), the mean, the agreed level, the days above it and
+    days above × Socialstyrelsen's amount of the year; when the agreement settles over
+    a longer period, the period to date as well. Per-patient model (LUS 5 kap. default):
+    each episode with its payable days and amount. An episode whose preconditions are
+    not met, or whose dispute was accepted, is listed apart and not counted.
+    """
+    month = month.replace(day=1)
+    agreement = agreement_for_year(month.year)
+    rates = payment_rates()
+    rate = rates.get(month.year)
+    start, end = month_bounds(month)
+    month_episodes = episodes(start=start, end=end, kommun_ids={kommun.pk})
+    sections = []
+    missing = set()
+    for care_type, label in CareType.choices:
+        of_type = [e for e in month_episodes if e.care_type == care_type]
+        counted = [e for e in of_type if e.counts]
+        excluded = [e for e in of_type if not e.counts]
+        level_row = agreement.level_on(care_type, month) if agreement else None
+        section = CareTypeBasis(
+            care_type=care_type,
+            label=str(label),
+            model=agreement.model if agreement else None,
+            level=level_row.level if level_row else None,
+            episodes=counted,
+            excluded=excluded,
+            rate_sek=rate.amount_sek if rate else None,
+            rate_confirmed=rate.confirmed if rate else True,
+        )
+        if agreement is not None and agreement.model == PaymentModel.AVERAGE and level_row:
+            section.settlement = deadlines.average_settlement(
+                [e.days for e in counted], level=level_row.level
+            )
+            section.amount_sek = section.settlement.amount(section.rate_sek)
+            if agreement.settlement_months > 1:
+                first, last = period_of(month, months=agreement.settlement_months)
+                period_start, _end = month_bounds(first)
+                period_episodes = [
+                    e
+                    for e in episodes(start=period_start, end=end, kommun_ids={kommun.pk})
+                    if e.care_type == care_type and e.counts
+                ]
+                section.period_label = _period_label(first, last)
+                section.period_settlement = deadlines.average_settlement(
+                    [e.days for e in period_episodes], level=level_row.level
+                )
+                section.period_amount_sek = section.period_settlement.amount(section.rate_sek)
+        elif agreement is not None and level_row:
+            section.payable_days = sum(e.payable_days for e in counted)
+            section.missing_rate_years = sorted(
+                {year for e in counted for year in e.missing_rate_years}
+            )
+            section.amount_sek = sum(e.amount_sek or 0 for e in counted)
+        if rate is None and of_type and month.year not in section.missing_rate_years:
+            # A year without an amount is shown on every figure of it, never as 0 kr.
+            section.missing_rate_years = sorted([*section.missing_rate_years, month.year])
+        if section.missing_rate_years:
+            section.amount_sek = None
+            section.period_amount_sek = None
+        missing.update(section.missing_rate_years)
+        sections.append(section)
+    return InvoiceBasis(kommun, month, agreement, sections, sorted(missing))
+
+
+# --- National indicators (SKR, vantetider.se) -----------------------------------------------
+
+
+@dataclass
+class IndicatorRow:
+    kommun: Area
+    month: dt.date
+    care_type: str
+    discharged: int  # every episode ended in the month, day 0 included
+    episodes: int  # SKR: antal vårdtillfällen with ≥ 1 day utskrivningsklar
+    days: int  # SKR: summa dagar
+    same_day: int
+    agreement_days: int  # days as the agreement counts them, over all episodes
+    population_65: int | None = None
+
+    @property
+    def skr_mean(self) -> Decimal | None:
+        """Medelvårdtid som utskrivningsklar (SKR): days ÷ episodes with ≥ 1 day."""
+        if not self.episodes:
+            return None
+        return (Decimal(self.days) / self.episodes).quantize(Decimal("0.01"))
+
+    @property
+    def agreement_mean(self) -> Decimal | None:
+        """The agreement's mean: over all discharged, day-0 discharges included."""
+        if not self.discharged:
+            return None
+        return (Decimal(self.agreement_days) / self.discharged).quantize(Decimal("0.01"))
+
+    @property
+    def same_day_share(self) -> Decimal | None:
+        if not self.discharged:
+            return None
+        return (Decimal(100 * self.same_day) / self.discharged).quantize(Decimal("0.1"))
+
+    @property
+    def days_per_1000_65(self) -> Decimal | None:
+        if not self.population_65:
+            return None
+        return (Decimal(1000 * self.days) / self.population_65).quantize(Decimal("0.01"))
+
+
+def months_back(last: dt.date, count: int) -> list[dt.date]:
+    months = []
+    month = last.replace(day=1)
+    for _n in range(count):
+        months.append(month)
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    return list(reversed(months))
+
+
+def indicator_rows(*, kommuner, months: list[dt.date]) -> list[IndicatorRow]:
+    """Per kommun, month and care type (somatic and psychiatric apart), in the shape SKR
+    publishes for "Utskrivningsklara patienter" (vantetider.se, research P16–P18):
+    episodes ended in the month with ≥ 1 day as utskrivningsklar, their days, the mean,
+    the same-day share (of all discharged), and days per 1 000 inhabitants 65+ when a
+    population is entered. Days count from the day the notice was sent."""
+    kommun_ids = {k.pk for k in kommuner}
+    start, _x = month_bounds(months[0])
+    _y, end = month_bounds(months[-1])
+    found = episodes(start=start, end=end, kommun_ids=kommun_ids)
+    populations = {
+        (p.kommun_id, p.year): p.inhabitants_65_plus
+        for p in KommunPopulation.objects.filter(kommun_id__in=kommun_ids)
+    }
+    grouped = defaultdict(list)
+    for episode in found:
+        month = deadlines.local_date(episode.discharged_at).replace(day=1)
+        grouped[(episode.kommun_id, month, episode.care_type)].append(episode)
+    rows = []
+    for kommun in kommuner:
+        for month in months:
+            for care_type, _label in CareType.choices:
+                items = grouped.get((kommun.pk, month, care_type), [])
+                with_days = [e for e in items if e.skr_days >= 1]
+                rows.append(
+                    IndicatorRow(
+                        kommun=kommun,
+                        month=month,
+                        care_type=care_type,
+                        discharged=len(items),
+                        episodes=len(with_days),
+                        days=sum(e.skr_days for e in with_days),
+                        same_day=sum(1 for e in items if e.skr_days == 0),
+                        agreement_days=sum(e.days for e in items),
+                        population_65=populations.get((kommun.pk, month.year)),
+                    )
+                )
+    return rows
+
+
+def episodes_visible(*, user, episode_list: list[Episode]) -> tuple[list[Episode], int]:
+    """The episodes the user may open (``discharges_visible_to``) and how many others
+    stay hidden."""
+    ids = [e.process_id for e in episode_list]
+    visible = set(discharges_visible_to(user=user).filter(pk__in=ids).values_list("pk", flat=True))
+    shown = [e for e in episode_list if e.process_id in visible]
+    return shown, len(episode_list) - len(shown)
+
+
+CARE_TYPE_LABELS = dict(CareType.choices)
+MISSING_AMOUNT = _("amount missing for %(year)s")

@@ -1,0 +1,36 @@
+"""Where payment responsibility and the national indicators are mounted (/oversikt/)."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application
+
+from . import views
+
+
+class OversightApp(Application):
+    """Invoice basis, disputes, amounts per day and the SKR indicators."""
+
+    app_name = "oversikt"
+    namespace = "oversight"
+    title = _("Follow-up")
+    icon = "query_stats"
+    menu_template_name = "oversight/menu.html"
+
+    invoice_basis_path = path(
+        "betalningsansvar/", views.InvoiceBasisView.as_view(), name="invoice_basis"
+    )
+    invoice_episodes_path = path(
+        "betalningsansvar/underlag/", views.InvoiceEpisodesView.as_view(), name="invoice_episodes"
+    )
+    dispute_open_path = path(
+        "betalningsansvar/bestrid/", views.DisputeOpenView.as_view(), name="dispute_open"
+    )
+    dispute_resolve_path = path(
+        "betalningsansvar/bestridande/", views.DisputeResolveView.as_view(), name="dispute_resolve"
+    )
+    rates_path = path("belopp/", views.RatesView.as_view(), name="rates")
+    indicators_path = path("indikatorer/", views.IndicatorsView.as_view(), name="indicators")
+
+    def has_view_permission(self, user, obj=None):
+        # Each view checks login and rows itself (see coordination.site).
+        return True
