@@ -90,6 +90,7 @@ POST_ONLY = {
     "sips:second_channel",
     "sips:revoke_consent",
     "utskrivning:estimated_date_change",
+    "utskrivning:ward_change",
 }
 OBJECT = {
     "deviations:deviation_detail": ("deviation", False),
@@ -102,6 +103,9 @@ OBJECT = {
     "utskrivning:case_detail": ("discharge", False),
     "utskrivning:case_summary": ("discharge", False),
     "utskrivning:estimated_date_change": ("discharge", True),
+    "utskrivning:withdraw": ("discharge", True),
+    "utskrivning:ward_change": ("discharge", True),
+    "sips:withdraw": ("sip", True),
     "workflow:flows:sip:process_detail": ("sip", False),
     "workflow:flows:sip:process_cancel": ("sip", True),
     "workflow:flows:sip:process_chart": ("sip", False),

@@ -106,11 +106,15 @@ def load() -> None:
     vkf, flemingsberg = _user("vardkontakt.flemingsberg"), _org("Flemingsbergs vårdcentral")
 
     def admit(person, hours_ago, judgement="MAY_NEED", ward=sos_ward, user=sos, **extra):
+        admitted_at = now - dt.timedelta(hours=hours_ago)
+        if services.admission_is_late(admitted_at, now=now):
+            # The demo writes stays that began before it was loaded.
+            extra.setdefault("late_registration_reason", "Demodata: inskriven före demostart")
         return _start(
             user=user,
             individual=demo_people[person],
             ward=ward,
-            admitted_at=now - dt.timedelta(hours=hours_ago),
+            admitted_at=admitted_at,
             care_type=extra.pop("care_type", "SOMATIC"),
             judgement=judgement,
             **extra,
@@ -276,6 +280,9 @@ def load() -> None:
     )
 
     # Huddinge: the kommun rejects, the person lives elsewhere.
+    # Registered in error (wrong time), withdrawn, then registered again.
+    wrong = admit("ingrid", 12, ward=m44_ward, user=m44)
+    services.discharge_withdraw(process=wrong, reason="Fel inskrivningstid, registreras om", by=m44)
     ingrid = admit("ingrid", 10, ward=m44_ward, user=m44)
     ingrid = _notify(
         ingrid, m44, social=hud_social, vc=flemingsberg, estimate=today + dt.timedelta(days=5)

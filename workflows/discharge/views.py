@@ -380,6 +380,8 @@ class WardChangeView(LoginRequiredMixin, generic.FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
         self.process = _visible_or_404(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 

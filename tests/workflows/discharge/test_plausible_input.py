@@ -226,3 +226,30 @@ def test_change_of_ward_refuses_bad_input(world):
         )
     assert fresh(process).ward == world.ward
     assert not process.events.filter(kind=DischargeEvent.Kind.WARD_CHANGED).exists()
+
+
+def test_late_registration_keeps_the_ladder_of_a_deadline_not_yet_breached(world):
+    from workflows.services import deadline_open
+
+    with time_machine.travel(NOW, tick=False):
+        _post(world, NOW - dt.timedelta(hours=2))
+        process = DischargeProcess.objects.get()
+        # Due an hour ago; its breach rung (4 hours after) has not come yet.
+        deadline = deadline_open(
+            process=process,
+            kind="INSKRIVNINGSMEDDELANDE",
+            responsible_organisation=world.ward,
+            due_at=NOW - dt.timedelta(hours=1),
+            late_registration=True,
+        )
+        assert deadline.status == Deadline.Status.OPEN
+        assert deadline.next_action_at is not None
+        # Exactly at the breach time: recorded as breached, nothing left to do.
+        breached = deadline_open(
+            process=process,
+            kind="INSKRIVNINGSMEDDELANDE",
+            responsible_organisation=world.ward,
+            due_at=NOW - dt.timedelta(hours=4),
+            late_registration=True,
+        )
+        assert breached.status == Deadline.Status.BREACHED and breached.next_action_at is None
