@@ -168,6 +168,18 @@ def _paying_unit(units):
     return None
 
 
+def _level_on(levels, care_type, day):
+    """As ``PaymentAgreement.level_on`` over levels already read."""
+    matching = [
+        level
+        for level in levels
+        if level.care_type == care_type
+        and level.valid_from_date <= day
+        and (level.valid_to_date is None or level.valid_to_date >= day)
+    ]
+    return max(matching, key=lambda level: level.valid_from_date, default=None)
+
+
 def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[Episode]:
     """Every episode ended in [start, end) with its days; for the kommuner given (all
     when None). Preconditions and disputes are attached; nothing is filtered by them."""
@@ -202,6 +214,7 @@ def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[E
     rates = payment_rates()
     amounts = {year: rate.amount_sek for year, rate in rates.items()}
     agreements = {}
+    levels = {}
     result = []
     for process in processes:
         unit = _paying_unit(units.get(process.pk, []))
@@ -240,7 +253,9 @@ def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[E
             episode.days = deadlines.days_ready(
                 sent_at, process.discharged_at, cutoff=cutoff, working_days=agreement.working_days
             )
-            level = agreement.level_on(process.care_type, episode.day_zero)
+            if agreement.pk not in levels:
+                levels[agreement.pk] = list(agreement.levels.all())
+            level = _level_on(levels[agreement.pk], process.care_type, episode.day_zero)
             episode.level = level.level if level else None
             if agreement.model == PaymentModel.PER_PATIENT and level is not None:
                 dates = deadlines.payable_dates(
