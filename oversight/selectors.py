@@ -492,3 +492,36 @@ def episodes_visible(*, user, episode_list: list[Episode]) -> tuple[list[Episode
 
 CARE_TYPE_LABELS = dict(CareType.choices)
 MISSING_AMOUNT = _("amount missing for %(year)s")
+
+
+def region_overview(*, kommuner, month: dt.date):
+    """The region's view of one month: per kommun with episodes, its invoice basis
+    (somatic and psychiatric); kommuner without episodes are left out."""
+    start, end = month_bounds(month)
+    with_episodes = {e.kommun_id for e in episodes(start=start, end=end)}
+    return [
+        invoice_basis(kommun=kommun, month=month)
+        for kommun in kommuner
+        if kommun.pk in with_episodes
+    ]
+
+
+def county_trend(*, kommuner, months: list[dt.date]) -> dict[str, list]:
+    """Per care type, the county's agreement mean (day 0 included) and SKR mean for
+    each month, over the kommuner given."""
+    rows = indicator_rows(kommuner=kommuner, months=months)
+    trend = {}
+    for care_type, _label in CareType.choices:
+        agreement, skr = [], []
+        for month in months:
+            of_month = [r for r in rows if r.care_type == care_type and r.month == month]
+            discharged = sum(r.discharged for r in of_month)
+            with_days = sum(r.episodes for r in of_month)
+            agreement.append(
+                round(sum(r.agreement_days for r in of_month) / discharged, 2)
+                if discharged
+                else None
+            )
+            skr.append(round(sum(r.days for r in of_month) / with_days, 2) if with_days else None)
+        trend[care_type] = (agreement, skr)
+    return trend
