@@ -316,6 +316,8 @@ DJANGO_GUID = {
     "RETURN_HEADER": True,
     "EXPOSE_HEADER": False,
 }
+# The PDF renderer reports every layout step at INFO.
+LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})
 
 # --- Security -----------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -20,10 +20,11 @@ class PaymentDispute(models.Model):
         ACCEPTED = "ACCEPTED", _("Accepted: the episode is removed")
         REJECTED = "REJECTED", _("Rejected: the episode stays")
 
+    # Purged with the case when its retention period ends (coordination.retention).
     process = models.ForeignKey(
         DischargeProcess,
         verbose_name=_("discharge"),
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="+",
     )
     kommun = models.ForeignKey(

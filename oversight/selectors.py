@@ -168,6 +168,18 @@ def _paying_unit(units):
     return None
 
 
+def _level_on(levels, care_type, day):
+    """As ``PaymentAgreement.level_on`` over levels already read."""
+    matching = [
+        level
+        for level in levels
+        if level.care_type == care_type
+        and level.valid_from_date <= day
+        and (level.valid_to_date is None or level.valid_to_date >= day)
+    ]
+    return max(matching, key=lambda level: level.valid_from_date, default=None)
+
+
 def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[Episode]:
     """Every episode ended in [start, end) with its days; for the kommuner given (all
     when None). Preconditions and disputes are attached; nothing is filtered by them."""
@@ -202,6 +214,7 @@ def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[E
     rates = payment_rates()
     amounts = {year: rate.amount_sek for year, rate in rates.items()}
     agreements = {}
+    levels = {}
     result = []
     for process in processes:
         unit = _paying_unit(units.get(process.pk, []))
@@ -240,7 +253,9 @@ def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[E
             episode.days = deadlines.days_ready(
                 sent_at, process.discharged_at, cutoff=cutoff, working_days=agreement.working_days
             )
-            level = agreement.level_on(process.care_type, episode.day_zero)
+            if agreement.pk not in levels:
+                levels[agreement.pk] = list(agreement.levels.all())
+            level = _level_on(levels[agreement.pk], process.care_type, episode.day_zero)
             episode.level = level.level if level else None
             if agreement.model == PaymentModel.PER_PATIENT and level is not None:
                 dates = deadlines.payable_dates(
@@ -477,3 +492,36 @@ def episodes_visible(*, user, episode_list: list[Episode]) -> tuple[list[Episode
 
 CARE_TYPE_LABELS = dict(CareType.choices)
 MISSING_AMOUNT = _("amount missing for %(year)s")
+
+
+def region_overview(*, kommuner, month: dt.date):
+    """The region's view of one month: per kommun with episodes, its invoice basis
+    (somatic and psychiatric); kommuner without episodes are left out."""
+    start, end = month_bounds(month)
+    with_episodes = {e.kommun_id for e in episodes(start=start, end=end)}
+    return [
+        invoice_basis(kommun=kommun, month=month)
+        for kommun in kommuner
+        if kommun.pk in with_episodes
+    ]
+
+
+def county_trend(*, kommuner, months: list[dt.date]) -> dict[str, list]:
+    """Per care type, the county's agreement mean (day 0 included) and SKR mean for
+    each month, over the kommuner given."""
+    rows = indicator_rows(kommuner=kommuner, months=months)
+    trend = {}
+    for care_type, _label in CareType.choices:
+        agreement, skr = [], []
+        for month in months:
+            of_month = [r for r in rows if r.care_type == care_type and r.month == month]
+            discharged = sum(r.discharged for r in of_month)
+            with_days = sum(r.episodes for r in of_month)
+            agreement.append(
+                round(sum(r.agreement_days for r in of_month) / discharged, 2)
+                if discharged
+                else None
+            )
+            skr.append(round(sum(r.days for r in of_month) / with_days, 2) if with_days else None)
+        trend[care_type] = (agreement, skr)
+    return trend

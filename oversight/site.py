@@ -29,6 +29,7 @@ class OversightApp(Application):
         "betalningsansvar/bestridande/", views.DisputeResolveView.as_view(), name="dispute_resolve"
     )
     rates_path = path("belopp/", views.RatesView.as_view(), name="rates")
+    region_path = path("region/", views.RegionOverviewView.as_view(), name="region")
     indicators_path = path("indikatorer/", views.IndicatorsView.as_view(), name="indicators")
 
     def has_view_permission(self, user, obj=None):

@@ -431,3 +431,49 @@ class IndicatorsView(LoginRequiredMixin, View):
                 "query": urlencode({"kommun": kommun.pk, "month": f"{month:%Y-%m}"}),
             },
         )
+
+
+class RegionOverviewView(LoginRequiredMixin, View):
+    """The region's side: every kommun's invoice basis of a month side by side, and the
+    county's trend over twelve months."""
+
+    template_name = "oversight/region.html"
+
+    def get(self, request):
+        if not selectors.is_region_side(user=request.user):
+            raise PermissionDenied
+        kommuner = selectors.payment_kommuner_visible_to(user=request.user)
+        month = None
+        error = ""
+        if request.GET.get("month"):
+            from .forms import parse_month
+
+            month = parse_month(request.GET["month"])
+            if month is None:
+                error = _("Give a month as YYYY-MM, from 2018 on.")
+        if error:
+            return render(request, self.template_name, {"error": error}, status=400)
+        month = month or _default_month()
+        months = selectors.months_back(month, 12)
+        trend = selectors.county_trend(kommuner=kommuner, months=months)
+        labels = [f"{m:%Y-%m}" for m in months]
+        charts = [
+            line_chart(
+                title=_("%(care)s: mean days ready for discharge") % {"care": label},
+                labels=labels,
+                series=[
+                    (_("Agreement mean (day 0 included)"), trend[care_type][0]),
+                    (_("SKR mean (≥ 1 day)"), trend[care_type][1]),
+                ],
+            )
+            for care_type, label in CareType.choices
+        ]
+        return render(
+            request,
+            self.template_name,
+            {
+                "month": month,
+                "bases": selectors.region_overview(kommuner=kommuner, month=month),
+                "charts": charts,
+            },
+        )

@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved')),
                 ('kommun', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coordination.area', verbose_name='municipality')),
                 ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='disputed by')),
-                ('process', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='discharge.dischargeprocess', verbose_name='discharge')),
+                ('process', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='discharge.dischargeprocess', verbose_name='discharge')),
                 ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resolved by')),
             ],
             options={

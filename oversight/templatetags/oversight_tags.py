@@ -2,7 +2,7 @@ from django import template
 
 from coordination.selectors import is_registry_admin
 
-from ..selectors import payment_kommuner_visible_to
+from ..selectors import is_region_side, payment_kommuner_visible_to
 
 register = template.Library()
 
@@ -13,8 +13,9 @@ def oversight_access(context) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"figures": False, "admin": False}
+        return {"figures": False, "admin": False, "region": False}
     return {
         "figures": bool(payment_kommuner_visible_to(user=user)),
         "admin": is_registry_admin(user=user),
+        "region": is_region_side(user=user),
     }

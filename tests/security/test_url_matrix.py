@@ -60,6 +60,7 @@ LOGIN = {
     "oversight:dispute_resolve",
     "oversight:rates",
     "oversight:indicators",
+    "oversight:region",
     "notifications:preferences",
     "sips:index",
     "sips:sip_list",

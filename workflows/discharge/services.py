@@ -572,13 +572,6 @@ def ready_notice_issue(
     _require_member(by, process.ward)
     backdate_reason = (backdate_reason or "").strip()
     now = timezone.now()
-    if issued_at < now - BACKDATE_TOLERANCE and not backdate_reason:
-        raise ValidationError(
-            _(
-                "The time is earlier than now: give a reason for the backdating. "
-                "Payment is counted from when the notice is sent."
-            )
-        )
     if issued_at < process.admitted_at:
         raise ValidationError(_("The patient cannot be ready for discharge before the admission."))
     _not_in_future(issued_at, _("The ready-for-discharge notice"))
@@ -589,6 +582,13 @@ def ready_notice_issue(
         )
     if process.current_ready_notice is not None:
         raise ValidationError(_("A ready-for-discharge notice is already in force."))
+    if issued_at < now - BACKDATE_TOLERANCE and not backdate_reason:
+        raise ValidationError(
+            _(
+                "The time is earlier than now: give a reason for the backdating. "
+                "Payment is counted from when the notice is sent."
+            )
+        )
     notice = ReadyForDischargeNotice.objects.create(
         process=process,
         issued_at=issued_at,

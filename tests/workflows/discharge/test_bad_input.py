@@ -36,7 +36,12 @@ def notified(world):
 
 
 def _ready(world, process, issued="2022-11-16T08:30"):
-    do(client_for(world.nurse), process, DischargeFlow.issue_ready_notice, {"issued_at": issued})
+    do(
+        client_for(world.nurse),
+        process,
+        DischargeFlow.issue_ready_notice,
+        {"issued_at": issued, "backdate_reason": "Registrerat efter ronden"},
+    )
     do(client_for(world.vardkontakt), process, DischargeFlow.ack_ready, {"confirm": "on"})
 
 

@@ -218,12 +218,12 @@ def test_discharge_end_to_end_with_revocation(world):
         info = deadline(process, "DISCHARGE_INFORMATION")
         assert info.due_at == end_of(2022, 11, 21) and info.display_state == "MET"
 
-        # Payment: notice Thursday 11:00 (before noon) → day 0 Thursday; Thu–Sat free;
-        # Sunday and Monday paid at the 2022 amount.
+        # Payment: notice Thursday 11:00 (before noon) → day 0 Thursday; discharged
+        # Monday: 4 days towards the kommun's mean under the 2020 average model.
         payment = selectors.discharge_payment(process=process)
         assert payment.applies
         assert payment.day_zero == dt.date(2022, 11, 17)
-        assert payment.days == 2 and payment.amount_sek == 2 * 9300
+        assert payment.is_average_model and payment.episode_days == 4
 
         page = ward.get(process.get_absolute_url()).content.decode()
         for text in (
@@ -231,7 +231,7 @@ def test_discharge_end_to_end_with_revocation(world):
             "Meddelande om utskrivningsklar återkallat",
             "Feber igen",
             "Uppfylld sent",
-            "18\xa0600 kr",
+            "Avräknas per kommun och period",
             "21 nov 2022",
         ):
             assert text in page, text

@@ -86,3 +86,56 @@ def test_admission_notice_due_counts_from_the_later_judgement():
     assert deadlines.admission_notice_due_at(admitted_at=admitted, judged_at=later) == at(
         2026, 3, 31, 9, 0
     )
+
+
+# --- Average model, working days, the days of an episode ----------------------------------
+
+
+def test_days_ready_counts_from_day_zero_and_clamps_same_day():
+    sent = at(2026, 1, 12, 12, 30)  # after noon: day 0 is the 13th
+    assert deadlines.days_ready(sent, at(2026, 1, 12, 18, 0), cutoff=NOON) == 0
+    assert deadlines.days_ready(sent, at(2026, 1, 13, 9, 0), cutoff=NOON) == 0
+    assert deadlines.days_ready(sent, at(2026, 1, 16, 9, 0), cutoff=NOON) == 3
+    # SKR counts from the notice's own day.
+    assert deadlines.days_ready(sent, at(2026, 1, 16, 9, 0), cutoff=None) == 4
+
+
+def test_days_ready_across_the_dst_change_are_calendar_days():
+    # Sent Saturday 28 March 2026 10:00, discharged Tuesday 31 March (DST on the 29th).
+    sent = at(2026, 3, 28, 10, 0)
+    assert deadlines.days_ready(sent, at(2026, 3, 31, 0, 30), cutoff=NOON) == 3
+
+
+def test_working_days_skip_weekends_and_holidays():
+    friday = at(2026, 4, 3, 9, 0)  # Långfredagen, a holiday; Monday the 6th is annandag påsk
+    assert not deadlines.is_working_day(dt.date(2026, 4, 3))
+    assert not deadlines.is_working_day(dt.date(2026, 4, 6))
+    assert deadlines.is_working_day(dt.date(2026, 4, 7))
+    # Two free working days after day 0 (Friday 3 April): the 7th and the 8th; paid from the 9th.
+    assert deadlines.payment_start_date(
+        friday, free_days=2, cutoff=NOON, working_days=True
+    ) == dt.date(2026, 4, 9)
+    # Working days utskrivningsklar from Friday to Thursday the 9th: 7th, 8th, 9th.
+    assert deadlines.days_ready(friday, at(2026, 4, 9, 9, 0), cutoff=NOON, working_days=True) == 3
+
+
+def test_average_settlement_day_zero_discharges_count_in_the_mean():
+    settlement = deadlines.average_settlement([0, 0, 0, 9], level=2)
+    assert settlement.episodes == 4 and settlement.days == 9
+    assert str(settlement.mean) == "2.25"
+    assert settlement.days_above == 1  # 9 - 2 × 4
+    assert settlement.amount(9300) == 9300
+    assert settlement.amount(None) is None  # a missing amount is never 0
+
+
+def test_average_settlement_at_or_below_the_level_pays_nothing():
+    assert deadlines.average_settlement([2, 2], level=2).days_above == 0
+    assert deadlines.average_settlement([1, 3], level=2).amount(9300) == 0
+    empty = deadlines.average_settlement([], level=2)
+    assert empty.mean is None and empty.days_above == 0
+
+
+def test_average_settlement_with_a_fractional_level():
+    settlement = deadlines.average_settlement([3, 3], level="2.5")
+    assert str(settlement.days_above) == "1"
+    assert settlement.amount(9300) == 9300
