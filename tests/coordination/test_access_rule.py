@@ -10,6 +10,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Process
 
 from coordination import access
+from coordination.deviations.services import deviation_report
 from coordination.models import AccessLog, Area, Deviation, ProcessParty
 from coordination.services import access_log_record, process_party_add
 from tests.factories import (
@@ -157,19 +158,20 @@ def test_deviations_receiver_side_only_once_sent(reg):
 
 def test_a_deviation_makes_its_parties_parties_of_the_case(reg):
     process = case(reg.ward)
+    nurse = MembershipFactory(organisation=reg.ward, role="SJUKSKOTERSKA").user
     deviation = Deviation.objects.create(
         category="OTHER",
         process=process,
         reporting_organisation=reg.ward,
         receiving_organisation=reg.social,
+        description="Inget inskrivningsmeddelande.",
+        harm="NO",
     )
     parties = set(
         ProcessParty.objects.filter(process=process).values_list("organisation", "reason")
     )
     assert (reg.social.pk, "DEVIATION") not in parties  # a draft went nowhere
-    deviation.status = "REPORTED"
-    Deviation.objects.filter(pk=deviation.pk).update(status="REPORTED")
-    deviation.save()
+    deviation_report(deviation=deviation, by=nurse)
     assert ProcessParty.objects.filter(
         process=process, organisation=reg.social, reason="DEVIATION"
     ).exists()
