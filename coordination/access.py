@@ -189,6 +189,14 @@ def process_is_visible(*, user, process_id) -> bool:
     return processes_visible_to(user=user).filter(pk=process_id).exists()
 
 
+def organisation_is_party(*, organisation_id, process_id) -> bool:
+    """For reads without a user (the signed one-click link of an invitation): the
+    token's organisation must still be a party of the case."""
+    return ProcessParty.objects.filter(
+        organisation_id=organisation_id, process_id=process_id
+    ).exists()
+
+
 def user_parties_of(*, user, process) -> list[Organisation]:
     """The organisations the user acts for that are parties of the process (for the
     access log's "acting for" and for what the user may do in it)."""
