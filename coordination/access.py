@@ -18,7 +18,8 @@ Nobody else sees anything, staff and superusers included. Every page, list, expo
 dashboard, viewflow page and API reads through the functions here; a URL × role matrix
 test (``tests/security/test_url_matrix.py``) proves it.
 
->>> processes_visible_to(user=mas, model=DischargeProcess).filter(pk=case.pk).exists()
+Example: ``processes_visible_to(user=request.user, model=DischargeProcess)`` is the
+queryset every discharge page starts from.
 """
 
 from __future__ import annotations
