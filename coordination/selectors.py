@@ -58,17 +58,11 @@ def kommun_organisations(*, kommun: Area) -> QuerySet[Organisation]:
 
 
 def mas_kommuner(*, user) -> list[Area]:
-    """The kommuner in which the user is MAS (active memberships)."""
-    if not user.is_authenticated:
-        return []
-    kommuner = []
-    for membership in Membership.objects.filter(
-        user=user, role=Membership.Role.MAS, is_active=True, organisation__is_active=True
-    ).select_related("organisation__area__parent"):
-        kommun = membership.organisation.area.kommun
-        if kommun is not None and kommun not in kommuner:
-            kommuner.append(kommun)
-    return kommuner
+    """The kommuner the user oversees as MAS (``coordination.access.oversight_of``)."""
+    from .access import oversight_of
+
+    kommun_ids = oversight_of(user=user).kommun_ids
+    return list(Area.objects.filter(pk__in=kommun_ids).order_by("name", "pk"))
 
 
 def is_registry_admin(*, user) -> bool:

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -46,7 +46,7 @@ class OutboxResendView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         if not selectors.user_is_outbox_admin(user=request.user):
-            raise PermissionDenied
+            raise Http404  # a row the user may not see: not found, like any other id
         email = get_object_or_404(OutboundEmail, pk=pk)
         try:
             services.email_resend(email=email, by=request.user)

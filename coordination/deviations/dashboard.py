@@ -129,30 +129,39 @@ class Scope:
     # -- rows in scope
 
     def organisations(self):
-        """The kommun's side of the chosen organisation, area or whole kommun: the MAS
-        answers for the organisations whose effective huvudman is the kommun, not for
-        every unit that lies in it (``coordination.access``)."""
         if self.organisation is not None:
-            orgs = Organisation.objects.filter(pk=self.organisation.pk) & kommun_organisations(
+            return Organisation.objects.filter(pk=self.organisation.pk) & kommun_organisations(
                 kommun=self.kommun
             )
-        elif self.area is not None:
-            orgs = Organisation.objects.filter(area=self.area)
-        else:
-            orgs = kommun_organisations(kommun=self.kommun)
-        return orgs.filter(access.KOMMUN_SIDE)
+        if self.area is not None:
+            return Organisation.objects.filter(area=self.area)
+        return kommun_organisations(kommun=self.kommun)
+
+    def kommun_side(self):
+        """What the MAS oversees (``coordination.access``): the kommun's organisations
+        whose effective huvudman is the kommun, not every unit that lies in it."""
+        return kommun_organisations(kommun=self.kommun).filter(access.KOMMUN_SIDE)
 
     def case_organisations(self):
-        """Whose cases the case figures count: the organisations in scope."""
-        return self.organisations()
+        """Whose cases the case figures count: the chosen organisation, else the
+        kommun-side organisations of the area or kommun."""
+        if self.organisation is not None:
+            return self.organisations()
+        return self.organisations().filter(access.KOMMUN_SIDE)
 
     def process_ids(self) -> list[int]:
-        """The cases with a party in scope (``coordination.ProcessParty``, the table of
-        the one access rule). Read once per page and handed to every query as one array
-        parameter."""
+        """The cases with a party in scope that the MAS oversees: a party on the
+        kommun's side too (``coordination.ProcessParty``, the one access rule's table).
+        Read once per page and handed to every query as one array parameter."""
         if self._process_ids is None:
+            overseen = ProcessParty.objects.filter(
+                organisation__in=self.kommun_side().values("pk")
+            ).values("process_id")
             self._process_ids = list(
-                ProcessParty.objects.filter(organisation__in=self.case_organisations().values("pk"))
+                ProcessParty.objects.filter(
+                    organisation__in=self.case_organisations().values("pk"),
+                    process_id__in=overseen,
+                )
                 .order_by()
                 .values_list("process_id", flat=True)
                 .distinct()
@@ -164,11 +173,12 @@ class Scope:
 
     def deviations(self):
         """As ``deviations_visible_to`` for a MAS: drafts only on the reporting side."""
+        sent = ~Q(status__in=["DRAFT", "DISMISSED"])
         orgs = self.organisations().values("pk")
+        side = self.kommun_side().values("pk")
         return Deviation.objects.filter(
-            Q(reporting_organisation__in=orgs)
-            | (Q(receiving_organisation__in=orgs) & ~Q(status__in=["DRAFT", "DISMISSED"]))
-        )
+            Q(reporting_organisation__in=orgs) | (Q(receiving_organisation__in=orgs) & sent)
+        ).filter(Q(reporting_organisation__in=side) | (Q(receiving_organisation__in=side) & sent))
 
     def deadlines(self):
         return Deadline.objects.filter(self.in_scope())

@@ -7,8 +7,15 @@ fails ``test_every_url_is_classified``, so a new page cannot ship unclassified. 
 - ``login``: any signed-in user; lists are filtered, so a page must not show another
   side's individuals (checked by personnummer, in pages and the access log CSV);
 - ``object``: takes the id of a case object; the other side's object (IDOR) and
-  users outside both sides get 403/404, never 200 or 500;
+  users outside both sides get 404 (never 403, which would tell that it exists, nor 200
+  or 500), and no name or personnummer;
 - ``task``: a viewflow task URL ``<process_pk>/<node>/<task_pk>/<action>/``: the same;
+
+A logged-out visitor is sent to ``/konto/login/?next=<the page>`` from every URL except
+the public ones. Actors (``world.ACTORS``): a ward nurse, kommun handläggare and a
+vårdcentral of each side, the MAS of each kommun, the MAS of another region, a former
+member (inactive membership), the membership-less administrator and the logged-out
+visitor.
 - ``outbox_admin``: administrators only;
 - ``admin``: the Django admin, staff only (anyone else is sent to the admin login).
 """
@@ -20,7 +27,7 @@ from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, clear_url_caches, get_resolver, reverse
 from viewflow.workflow.models import Task
 
-from .world import ACTORS, SIDE_OF_ACTOR, DemoWorld
+from .world import ACTORS, SIDE_OF_ACTOR, DemoWorld, _discharge_orgs, _sip_orgs
 
 # --- The registry -------------------------------------------------------------------------
 
@@ -248,8 +255,16 @@ def url_patterns():
     return list(walk(get_resolver().url_patterns, "", ""))
 
 
-DENIED = {403, 404}
+DENIED = {404}
 LOGIN_URL = "/konto/login/"
+
+
+def sent_to_login(response, url) -> bool:
+    from urllib.parse import quote
+
+    return response.status_code == 302 and response["Location"] == (
+        f"{LOGIN_URL}?next={quote(url, safe='/')}"
+    )
 
 
 def test_every_url_is_classified():
@@ -334,14 +349,19 @@ class Matrix(DemoWorld, TestCase):
 
     def assert_denied(self, actor, response, url, failures):
         if actor == "anonymous":
-            ok = response.status_code in DENIED or (
-                response.status_code == 302 and LOGIN_URL in response["Location"]
-            )
+            ok = sent_to_login(response, url)
         else:
             ok = response.status_code in DENIED
+        if ok and response.status_code == 404:
+            body = response.content.decode()
+            leaked = [m for m in self.other_markers(actor) if m in body]
+            if leaked:
+                failures.append(f"{actor} {url}: 404 page shows {leaked}")
         if not ok:
+            where = response.get("Location", "")
             failures.append(
-                f"{actor} {response.request['REQUEST_METHOD']} {url}: {response.status_code}"
+                f"{actor} {response.request['REQUEST_METHOD']} {url}: "
+                f"{response.status_code} {where}"
             )
 
     def other_markers(self, actor):
@@ -371,12 +391,7 @@ class Matrix(DemoWorld, TestCase):
                     url = reverse(name)
                     response = client.get(url)
                 if actor == "anonymous":
-                    # Sent to the login page (after any app index redirect), or refused.
-                    final = client.get(url, follow=True) if response.status_code == 302 else None
-                    if not (
-                        response.status_code in DENIED
-                        or (final is not None and final.request["PATH_INFO"] == LOGIN_URL)
-                    ):
+                    if not sent_to_login(response, url):
                         failures.append(f"anonymous {url}: {response.status_code}")
                     continue
                 if response.status_code >= 500:
@@ -521,7 +536,7 @@ class Matrix(DemoWorld, TestCase):
         its task detail pages (every node with a task on side a), and the MAS too."""
         side = self.w.sides["a"]
         clients = {a: self.client_for(a) for a in ("nurse_a", "handlaggare_a", "mas_a")}
-        failures, opened = [], 0
+        failures, opened, region_only = [], 0, 0
         for flow, nodes in FLOW_NODES.items():
             for node in nodes:
                 task = _task_for(side, flow, node)
@@ -531,12 +546,21 @@ class Matrix(DemoWorld, TestCase):
                 process = side.discharges if flow == "discharge" else side.sips
                 assert task.process_id in {p.pk for p in process}
                 actor = "nurse_a" if flow == "discharge" else "handlaggare_a"
+                case = next(p for p in process if p.pk == task.process_id)
+                # The kommun's MAS oversees the case only once something went to one of
+                # the kommun's organisations: a region ward in Södermalm is not enough.
+                orgs = _discharge_orgs(case) if flow == "discharge" else _sip_orgs(case)
+                kommun_party = any(o.effective_huvudman == "KOMMUN" for o in orgs)
                 for who in (actor, "mas_a"):
                     response = clients[who].get(url)
                     opened += 1
-                    if response.status_code != 200:
-                        failures.append(f"{who} {url}: {response.status_code}")
+                    expected = 200 if who == actor or kommun_party else 404
+                    if who == "mas_a" and not kommun_party:
+                        region_only += 1
+                    if response.status_code != expected:
+                        failures.append(f"{who} {url}: {response.status_code}, not {expected}")
         assert opened > 40
+        assert region_only > 0, "the demo should hold a case with no kommun party yet"
         assert not failures, "\n".join(failures)
 
     def test_superuser_without_membership_cannot_take_cancel_or_undo_tasks(self):
@@ -555,8 +579,8 @@ class Matrix(DemoWorld, TestCase):
         assert self.w.users["staff"].is_superuser
         for action in ("assign", "cancel"):
             url = node.reverse(action, args=[task.process_id, task.pk])
-            assert staff.get(url).status_code == 403, action
-            assert staff.post(url).status_code == 403, action
+            assert staff.get(url).status_code == 404, action
+            assert staff.post(url).status_code == 404, action
         done = Task.objects.filter(process__in=side.discharges, status="DONE").exclude(
             flow_task_type="START"
         )
@@ -564,7 +588,7 @@ class Matrix(DemoWorld, TestCase):
             t for t in done if "undo" in FLOW_NODES["discharge"].get(t.flow_task.name, ())
         )
         url = undo_task.flow_task.reverse("undo", args=[undo_task.process_id, undo_task.pk])
-        assert staff.post(url).status_code == 403
+        assert staff.post(url).status_code == 404
         cancel_case = DischargeFlow.instance.reverse("process_cancel", args=[side.discharge.pk])
         assert staff.post(cancel_case).status_code in DENIED
         task.refresh_from_db()
@@ -607,6 +631,9 @@ class Matrix(DemoWorld, TestCase):
                 if actor == "staff":
                     if response.status_code != 200:
                         failures.append(f"staff {url}: {response.status_code}")
+                elif actor == "anonymous":
+                    if not sent_to_login(response, url):
+                        failures.append(f"{actor} {url}: {response.status_code}")
                 elif not (response.status_code == 302 and "/admin/login/" in response["Location"]):
                     failures.append(f"{actor} {url}: {response.status_code}")
                 if actor == "staff":
@@ -614,7 +641,10 @@ class Matrix(DemoWorld, TestCase):
                 for action in ("change", "delete", "history"):
                     url = reverse(f"admin:{model}_{action}", args=["1"])
                     response = client.get(url)
-                    if actor != "staff" and not (
+                    if actor == "anonymous":
+                        if not sent_to_login(response, url):
+                            failures.append(f"{actor} {url}: {response.status_code}")
+                    elif actor != "staff" and not (
                         response.status_code == 302 and "/admin/login/" in response["Location"]
                     ):
                         failures.append(f"{actor} {url}: {response.status_code}")

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import get_resolver
 
-from coordination.models import Deviation, Organisation
+from coordination.models import Area, Deviation, Membership, Organisation
 from notifications.models import OutboundEmail
 from workflows.discharge.models import DischargeProcess
 from workflows.sip.models import Invitation, SipProcess
@@ -25,6 +25,11 @@ ACTORS = {
     "mas_a": "mas.sodermalm",
     "mas_b": "mas.huddinge",
     "handlaggare_b": "handlaggare.huddinge",
+    "vardkontakt_b": "vardkontakt.flemingsberg",
+    # Made by ``load``: the MAS of another region, and a former nurse of side A's ward
+    # whose membership is no longer active.
+    "region_mas": "mas.region.annan",
+    "inactive_a": "f.d.avd53.sos",
     "staff": "admin",
 }
 SIDE_OF_ACTOR = {
@@ -34,6 +39,7 @@ SIDE_OF_ACTOR = {
     "mas_a": "a",
     "mas_b": "b",
     "handlaggare_b": "b",
+    "vardkontakt_b": "b",
 }
 KOMMUN = {"a": "Stockholms stad", "b": "Huddinge"}
 
@@ -57,12 +63,33 @@ def _only_in(orgs, side) -> bool:
     return all(kommun_of(org) == KOMMUN[side] for org in orgs)
 
 
+def _add_outsiders(User):
+    """A region MAS of another region (an overseer who is party to nothing here) and a
+    nurse of side A's ward whose membership ended."""
+    other_region = Area.objects.create(name="Region Annan", kind=Area.Kind.REGION)
+    kommun = Area.objects.create(name="Annan kommun", kind=Area.Kind.KOMMUN, parent=other_region)
+    hsf = Organisation.objects.create(
+        name="Region Annan, hälso- och sjukvårdsförvaltningen",
+        huvudman="REGION",
+        kind=Organisation.Kind.OTHER,
+        area=kommun,
+    )
+    mas = User.objects.create_user("mas.region.annan", password="x")
+    Membership.objects.create(user=mas, organisation=hsf, role=Membership.Role.MAS)
+    ward = Organisation.objects.get(name__startswith="Södersjukhuset avd 53")
+    former = User.objects.create_user("f.d.avd53.sos", password="x")
+    Membership.objects.create(
+        user=former, organisation=ward, role=Membership.Role.SJUKSKOTERSKA, is_active=False
+    )
+
+
 def load():
     """Load the demo data and pick each side's objects."""
     call_command("load_demo_data", verbosity=0)
     assert get_resolver().url_patterns  # viewflow nodes learn their namespace here
     w = SimpleNamespace(sides={})
     User = get_user_model()
+    _add_outsiders(User)
     w.users = {name: User.objects.get(username=u) for name, u in ACTORS.items() if u}
     for side in ("a", "b"):
         s = SimpleNamespace()

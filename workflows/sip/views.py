@@ -13,6 +13,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_fsm import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
+from coordination import access
 from coordination.models import AccessLog, Membership
 from coordination.printing import pdf_response
 from coordination.selectors import user_organisations
@@ -582,6 +583,11 @@ class AcknowledgeView(TemplateView):
         except signing.SignatureExpired:
             return self.error(_("The link has expired. Contact the one who invited you."))
         except (signing.BadSignature, Invitation.DoesNotExist, KeyError, TypeError):
+            return self.error(_("The link is not valid."))
+        organisation_id = self.invitation.organisation_id
+        if organisation_id is not None and not access.organisation_is_party(
+            organisation_id=organisation_id, process_id=self.invitation.meeting.sip_id
+        ):
             return self.error(_("The link is not valid."))
         return super().dispatch(request, *args, **kwargs)
 

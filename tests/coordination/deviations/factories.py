@@ -80,8 +80,15 @@ FAR = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 
 def case_with(*organisations, kind="UTSKRIVNINGSKLAR_ACK"):
     """A bare case whose participants are the organisations given (each holds an open
-    deadline in it, which is how a case without a flow model names its parties)."""
+    deadline in it, which is how a case without a flow model names its parties, and is
+    recorded as a party, as the flows do when they send something)."""
+    from coordination.models import ProcessParty
+    from coordination.services import process_party_add
+
     process = ProcessFactory()
+    process_party_add(
+        process=process, organisations=organisations, reason=ProcessParty.Reason.ADMISSION_NOTICE
+    )
     for organisation in organisations:
         Deadline.objects.create(
             process=process,

@@ -5,6 +5,9 @@ import datetime as dt
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
+
+from coordination.models import Deviation
 
 from .factories import DeviationFactory, case_with, deadline_for, discharge, sip_meeting
 
@@ -123,3 +126,35 @@ def test_a_snapshot_of_another_shape_is_recounted(w, data, login):
         monthly = mas.get(DASHBOARD, {"export": "manad"}).getvalue().decode("utf-8-sig")
         assert "2026-11;1;2;50;" in monthly
         assert DashboardSnapshot.objects.get().data["version"] == 2
+
+
+def test_region_only_cases_and_deviations_stay_out_of_the_kommun_dashboard(w, data, login):
+    """Issue 12: a case whose parties are all the region's (a ward and a vårdcentral
+    lying in the kommun) is not the kommun MAS's, in figures, drill-downs or exports."""
+    region_case = case_with(w.ward, w.vardcentral)
+    deadline_for(region_case, w.ward, due_at=at(11, 5))  # breached
+    region_deviation = DeviationFactory(
+        status="REPORTED",
+        category="OTHER",
+        reporting_organisation=w.ward,
+        receiving_organisation=w.vardcentral,
+        process=region_case,
+    )
+    with time_machine.travel(NOW, tick=False):
+        mas = login(w.mas)
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).content.decode("utf-8-sig")
+        assert "2026-11;1;2;50;0;0;;1;4;4;1;2" in monthly  # unchanged by the region case
+        link = reverse("deviations:dashboard_cases")
+        cases = mas.get(
+            link, {"figure": "deadlines", "kind": "INSKRIVNINGSMEDDELANDE", "month": "2026-11"}
+        ).content.decode()
+        assert cases.count(f"<td>{data['process'].pk}</td>") == 2
+        assert f"<td>{region_case.pk}</td>" not in cases
+        opened = mas.get(DASHBOARD, {"organisation": w.vardcentral.pk, "export": "oppna"})
+        with translation.override("sv"):
+            other = str(Deviation.Category.OTHER.label)
+        categories = [
+            line.split(";")[0] for line in opened.content.decode("utf-8-sig").splitlines()
+        ]
+        assert "Kallad part uteblev från SIP" in categories
+        assert other not in categories, region_deviation

@@ -138,7 +138,7 @@ def test_the_wrong_side_gets_403_and_bad_actions_404(w, login):
 def test_create_page_refuses_non_participants_and_unknown_cases(w, login):
     process = case_with(w.bistand, w.ward)
     url = reverse("deviations:deviation_create")
-    assert login(w.h_handlaggare).get(f"{url}?process={process.pk}").status_code == 403
+    assert login(w.h_handlaggare).get(f"{url}?process={process.pk}").status_code == 404
     assert login(w.handlaggare).get(f"{url}?process=999999").status_code == 404
     assert login(w.handlaggare).get(f"{url}?process=abc").status_code == 404
     response = login(w.handlaggare).post(

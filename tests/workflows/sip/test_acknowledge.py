@@ -114,3 +114,22 @@ def test_tampered_link_shows_an_error(client, invitation):
         assert "Länken är inte giltig." in response.content.decode()
     invitation.refresh_from_db()
     assert invitation.state == "SENT"
+
+
+def test_the_link_works_only_while_the_organisation_is_a_party(client, invitation):
+    """The one-click page reads through the access rule: the token's organisation must
+    be a party of the SIP (recorded when it was invited)."""
+    from coordination.models import ProcessParty
+
+    _, url = services.invitation_recipient(invitation_id=invitation.pk)
+    parties = ProcessParty.objects.filter(
+        process_id=invitation.meeting.sip_id, organisation_id=invitation.organisation_id
+    )
+    assert set(parties.values_list("reason", flat=True)) >= {"SIP_INVITATION"}
+    assert client.get(_path(url)).status_code == 200
+    parties.delete()
+    response = client.post(_path(url), {"action": "acknowledge"})
+    assert response.status_code == 400
+    assert "Kvittera kallelsen" not in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.state == "SENT"
