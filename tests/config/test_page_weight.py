@@ -7,7 +7,9 @@ when a library is loaded on a page that does not use it.
 """
 
 import gzip
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.test import Client
@@ -20,6 +22,7 @@ TOTAL_BUDGET = 200_000
 # Compressed bytes of what blocks the first render: the stylesheets (scripts are deferred).
 RENDER_BLOCKING_BUDGET = 80_000
 STATIC_PREFIX = "/static/"
+ROOT = Path(__file__).resolve().parents[2]
 
 PAGES = [
     (None, "/konto/login/"),
@@ -127,3 +130,31 @@ def test_the_budget_catches_a_heavy_page():
     assert total > TOTAL_BUDGET
     assert blocking > RENDER_BLOCKING_BUDGET
     assert [url for kind, url, is_blocking in assets if kind == "js" and is_blocking]
+
+
+def _classes_in_css(css):
+    return set(re.findall(r"\.(-?[_a-zA-Z][-_a-zA-Z0-9]*)", css))
+
+
+def _classes_in_templates():
+    import viewflow
+
+    roots = [ROOT / "templates", ROOT / "coordination", ROOT / "workflows", ROOT / "notifications"]
+    roots.append(Path(viewflow.__file__).parent / "templates")
+    used = set()
+    for root in roots:
+        for template in root.rglob("*.html"):
+            for value in re.findall(r'class="([^"]*)"', template.read_text()):
+                used.update(token for token in value.split() if "{" not in token)
+    return used
+
+
+def test_the_trimmed_viewflow_stylesheet_keeps_every_class_a_template_uses():
+    """static/kardborre/viewflow.trimmed.css (scripts/build_css.sh) replaces viewflow.min.css:
+    a class that a template uses and viewflow styles must still be styled."""
+    original = Path(finders.find("viewflow/css/viewflow.min.css")).read_text()
+    trimmed = Path(finders.find("kardborre/viewflow.trimmed.css")).read_text()
+    in_original, in_trimmed = _classes_in_css(original), _classes_in_css(trimmed)
+    missing = sorted(c for c in _classes_in_templates() if c in in_original and c not in in_trimmed)
+    assert not missing, f"run scripts/build_css.sh; classes without their styles: {missing}"
+    assert len(trimmed) < len(original) * 0.6

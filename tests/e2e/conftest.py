@@ -137,6 +137,8 @@ class HtmlPages:
         """Save each page under test-artifacts/e2e/html/ and check it; zero errors allowed."""
         folder = ARTIFACTS / "html"
         folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(f"{test_name}-*.html"):
+            stale.unlink()
         failures = []
         for number, (url, html) in enumerate(self.pages, start=1):
             path = folder / f"{test_name}-{number:03d}.html"
