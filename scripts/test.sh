@@ -36,5 +36,7 @@ echo "== manage.py check --deploy (production settings)"
 env DEBUG=false KARDBORRE_HTTPS=true KARDBORRE_REQUIRE_SECRET_KEY=true ALLOWED_HOSTS=kardborre.example.se \
   SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(64))')" \
   "$BIN/python" manage.py check --deploy --fail-level WARNING
+echo "== production smoke test (gunicorn, DEBUG=false, whitenoise; Dockerfile, compose.yaml)"
+bash scripts/smoke.sh
 echo "== pytest"
 "$BIN/python" -m pytest "$@"
