@@ -67,7 +67,10 @@ class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
     FIELDS = ("time", "level", "logger", "message", "request_id", "user_id", "exc_info")
 
     def process_log_record(self, log_data):
-        return {key: log_data[key] for key in self.FIELDS if key in log_data}
+        kept = {key: log_data[key] for key in self.FIELDS if key in log_data}
+        if isinstance(kept.get("exc_info"), str):  # a traceback can quote a value
+            kept["exc_info"] = PERSONNUMMER.sub(REDACTED, kept["exc_info"])
+        return kept
 
 
 def logging_config(*, level: str, json: bool) -> dict:

@@ -72,3 +72,13 @@ def test_outside_a_request_the_fields_are_empty(log_lines):
 )
 def test_personnummer_pattern(text, masked):
     assert bool(PERSONNUMMER.search(text)) is masked
+
+
+def test_a_traceback_is_masked_too(log_lines):
+    try:
+        raise ValueError("bad personnummer 19121212-1212")
+    except ValueError:
+        logging.getLogger("kardborre.test").exception("failed")
+    [line] = log_lines()
+    assert "19121212-1212" not in json.dumps(line)
+    assert "[personnummer]" in line["exc_info"]
