@@ -22,6 +22,19 @@ if [ ! -x /usr/bin/chromium ]; then
     exit 2
   fi
 fi
+# WeasyPrint (the PDFs of plans and discharge summaries) needs pango from the system.
+if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
+  echo "Installing pango for WeasyPrint ..."
+  pango=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pango[@]}" >/dev/null
+  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pango[@]}" >/dev/null
+  else
+    echo "error: the PDF tests need pango (libpangoft2-1.0-0) and cannot install it here (no apt-get/root)." >&2
+    exit 2
+  fi
+fi
 if [ -n "${KARDBORRE_ONLY_PYTEST:-}" ]; then
   "$BIN/python" -m pytest "$@"
   exit
