@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CoordinationConfig(AppConfig):
     name = "coordination"
     verbose_name = _("Coordination")
+
+    def ready(self):
+        from django.core import checks
+
+        from .oidc import check_oidc_settings
+
+        checks.register(check_oidc_settings, checks.Tags.security)
