@@ -27,3 +27,6 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# gunicorn's control socket (gunicornc) is not used; it would need a writable $HOME, which
+# the read-only container does not have.
+control_socket_disable = True
