@@ -107,5 +107,8 @@ def logging_config(*, level: str, json: bool) -> dict:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            "django_guid": {"level": "WARNING"},  # one INFO line per request otherwise
+        },
     }
