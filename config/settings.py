@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 from config.logging import logging_config
 
@@ -269,6 +270,8 @@ DJANGO_GUID = {
     "VALIDATE_GUID": True,  # a made-up header is replaced, not logged
     "RETURN_HEADER": True,
     "EXPOSE_HEADER": False,
+    # A task enqueued during a request logs with that request's id on the worker.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=False, log_parent=False)],
 }
 
 # --- Security -----------------------------------------------------------------------
