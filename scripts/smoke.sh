@@ -30,7 +30,7 @@ stop_smoke() {
   if [ -n "$gunicorn_pid" ]; then kill "$gunicorn_pid" 2>/dev/null || true; wait "$gunicorn_pid" 2>/dev/null || true; fi
   rm -rf "$smoke"
 }
-trap 'stop_smoke; declare -F cleanup >/dev/null && cleanup' EXIT
+trap 'stop_smoke; if declare -F cleanup >/dev/null; then cleanup; fi' EXIT
 export DEBUG=false KARDBORRE_REQUIRE_SECRET_KEY=true ALLOWED_HOSTS=127.0.0.1 LOG_FORMAT=json
 SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')"
 export SECRET_KEY STATIC_ROOT="$smoke/static"

@@ -23,7 +23,7 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 # WeasyPrint (the PDFs of plans and discharge summaries) needs pango from the system.
-if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
+if ! "$BIN/python" -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('pangoft2-1.0'))"; then
   echo "Installing pango for WeasyPrint ..."
   pango=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
