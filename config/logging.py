@@ -67,7 +67,10 @@ class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
     FIELDS = ("time", "level", "logger", "message", "request_id", "user_id", "exc_info")
 
     def process_log_record(self, log_data):
-        return {key: log_data[key] for key in self.FIELDS if key in log_data}
+        kept = {key: log_data[key] for key in self.FIELDS if key in log_data}
+        if isinstance(kept.get("exc_info"), str):  # a traceback can quote a value
+            kept["exc_info"] = PERSONNUMMER.sub(REDACTED, kept["exc_info"])
+        return kept
 
 
 def logging_config(*, level: str, json: bool) -> dict:
@@ -104,5 +107,8 @@ def logging_config(*, level: str, json: bool) -> dict:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            "django_guid": {"level": "WARNING"},  # one INFO line per request otherwise
+        },
     }

@@ -12,6 +12,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 from config.logging import logging_config
 
@@ -129,6 +130,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Behind PgBouncer in transaction pooling a connection changes server between
+    # transactions: no server-side cursors, no prepared statements (docs/deploy.md).
+    if env.bool("DATABASE_PGBOUNCER", default=False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -166,7 +172,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "config.storage.StaticFilesStorage"
     },
 }
 
@@ -203,6 +209,11 @@ else:
         # kombu's Redis transport with the fix that keeps a worker alive when Redis goes
         # away mid-task (config/broker.py).
         CELERY_BROKER_TRANSPORT = "config.broker:Transport"
+    # Redis Sentinel (CELERY_BROKER_URL=sentinel://host1:26379;sentinel://host2:26379)
+    # needs the master's name; any other kombu option comes as JSON and is merged.
+    if env("CELERY_BROKER_SENTINEL_MASTER", default=""):
+        CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = env("CELERY_BROKER_SENTINEL_MASTER")
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={}))
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -315,6 +326,8 @@ DJANGO_GUID = {
     "VALIDATE_GUID": True,  # a made-up header is replaced, not logged
     "RETURN_HEADER": True,
     "EXPOSE_HEADER": False,
+    # A task enqueued during a request logs with that request's id on the worker.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=False, log_parent=False)],
 }
 # The PDF renderer reports every layout step at INFO.
 LOGGING["loggers"].update({"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}})

@@ -7,6 +7,11 @@ class CoordinationConfig(AppConfig):
     verbose_name = _("Coordination")
 
     def ready(self):
+        from django.core import checks
+
         from coordination.deviations import parties
 
+        from .oidc import check_oidc_settings
+
         parties.connect()
+        checks.register(check_oidc_settings, checks.Tags.security)

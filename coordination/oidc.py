@@ -42,6 +42,35 @@ def oidc_enabled() -> bool:
     return bool(getattr(settings, "OIDC_RP_CLIENT_ID", ""))
 
 
+REQUIRED_SETTINGS = (
+    "OIDC_RP_CLIENT_SECRET",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+    "OIDC_HSA_ID_CLAIM",
+)
+
+
+def check_oidc_settings(app_configs=None, **kwargs):
+    """System check: SITHS sign-in switched on with a setting missing fails at start-up,
+    not at the first user's sign-in."""
+    from django.core.checks import Error
+
+    if not oidc_enabled():
+        return []
+    errors = [
+        Error(f"OIDC_RP_CLIENT_ID is set but {name} is empty.", id="kardborre.E101")
+        for name in REQUIRED_SETTINGS
+        if not getattr(settings, name, "")
+    ]
+    if "coordination.oidc.SithsOIDCBackend" not in settings.AUTHENTICATION_BACKENDS:
+        errors.append(
+            Error("SithsOIDCBackend is not in AUTHENTICATION_BACKENDS.", id="kardborre.E102")
+        )
+    return errors
+
+
 def _claim_values(claims, name: str) -> list[str]:
     if not name:
         return []

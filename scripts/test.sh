@@ -35,15 +35,16 @@ if ! command -v java >/dev/null; then
     exit 2
   fi
 fi
-# The printable invoice basis (WeasyPrint) needs Pango.
-if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
-  echo "Installing Pango (PDF) ..."
+# WeasyPrint (the PDFs of plans and discharge summaries) needs pango from the system.
+if ! "$BIN/python" -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('pangoft2-1.0'))"; then
+  echo "Installing pango for WeasyPrint ..."
+  pango=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pango[@]}" >/dev/null
   elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pango[@]}" >/dev/null
   else
-    echo "error: make test needs Pango (libpango-1.0-0, libpangoft2-1.0-0) for the PDF export and cannot install it here (no apt-get/root)." >&2
+    echo "error: the PDF tests need pango (libpangoft2-1.0-0) and cannot install it here (no apt-get/root)." >&2
     exit 2
   fi
 fi
@@ -63,5 +64,7 @@ echo "== manage.py check / makemigrations --check"
 echo "== manage.py check --deploy (production settings)"
 env DEBUG=false KARDBORRE_HTTPS=true ALLOWED_HOSTS=kardborre.example.se \
   "$BIN/python" manage.py check --deploy --fail-level WARNING
+echo "== production smoke test (gunicorn, DEBUG=false, whitenoise; Dockerfile, compose.yaml)"
+bash scripts/smoke.sh
 echo "== pytest"
 "$BIN/python" -m pytest "$@"

@@ -72,3 +72,41 @@ def test_outside_a_request_the_fields_are_empty(log_lines):
 )
 def test_personnummer_pattern(text, masked):
     assert bool(PERSONNUMMER.search(text)) is masked
+
+
+def test_a_traceback_is_masked_too(log_lines):
+    try:
+        raise ValueError("bad personnummer 19121212-1212")
+    except ValueError:
+        logging.getLogger("kardborre.test").exception("failed")
+    [line] = log_lines()
+    assert "19121212-1212" not in json.dumps(line)
+    assert "[personnummer]" in line["exc_info"]
+
+
+def test_a_task_enqueued_in_a_request_logs_with_its_request_id(log_lines):
+    from celery.signals import before_task_publish, task_prerun
+    from django_guid import clear_guid, get_guid, set_guid
+
+    from config.celery import app
+
+    set_guid("4f0c1a3e9b2d4c6f8a1b2c3d4e5f6a7b")  # as the middleware does for a request
+    headers = {}
+    before_task_publish.send(sender="notifications.tasks.deliver", headers=headers, body=())
+    clear_guid()
+    assert headers["X-Request-ID"] == "4f0c1a3e9b2d4c6f8a1b2c3d4e5f6a7b"
+
+    @app.task(name="tests.logging_probe", bind=True)
+    def probe(self):
+        logging.getLogger("kardborre.test").info("in the task")
+
+    probe.push_request(**{"X-Request-ID": headers["X-Request-ID"]})
+    try:
+        task_prerun.send(sender=probe, task_id="t1", task=probe, args=(), kwargs={})
+        probe.run()
+    finally:
+        probe.pop_request()
+        clear_guid()
+    [line] = [entry for entry in log_lines() if entry["message"] == "in the task"]
+    assert line["request_id"] == "4f0c1a3e9b2d4c6f8a1b2c3d4e5f6a7b"
+    assert get_guid() is None

@@ -182,3 +182,12 @@ def test_password_logout_stays_local(client, provider):
     client.force_login(UserFactory())
     response = client.post(reverse("logout"))
     assert response["Location"] == reverse("login")
+
+
+def test_a_half_configured_idp_fails_the_system_check(provider, settings):
+    from coordination.oidc import check_oidc_settings
+
+    assert check_oidc_settings() == []
+    settings.OIDC_OP_JWKS_ENDPOINT = ""
+    [error] = check_oidc_settings()
+    assert error.id == "kardborre.E101" and "OIDC_OP_JWKS_ENDPOINT" in error.msg

@@ -2,9 +2,11 @@
 received; nobody else sees anything (pages, CSV exports, figure links, ids)."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from .factories import DeviationFactory, case_with, deadline_for
 
@@ -109,6 +111,15 @@ def test_dashboard_exports_and_figure_links_stay_in_the_kommun(w, two, login):
     body = mas.get(DASHBOARD, {"export": "forsenade-svar"}).getvalue().decode("utf-8-sig")
     assert "Södersjukhuset avd 53 medicin;1;2020-01-01" in body
     assert "Karolinska" not in body
+    # The same table as Excel, for the same kommun only.
+    xlsx = mas.get(DASHBOARD, {"export": "forsenade-svar", "format": "xlsx"})
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(xlsx.getvalue())).active.values)
+    assert any(row[:2] == ("Södersjukhuset avd 53 medicin", 1) for row in rows[1:])
+    assert not any("Karolinska" in str(cell) for row in rows for cell in row)
+    register = mas.get(LIST, {"format": "xlsx"})
+    numbers = [row[0] for row in load_workbook(io.BytesIO(register.getvalue())).active.values]
+    assert numbers[0] == "nummer" and soder.pk in numbers and huddinge.pk not in numbers
     # A figure link with the other kommun's organisation as a filter finds nothing.
     page = mas.get(
         CASES, {"figure": "deviations", "overdue": "1", "receiver": w.h_ward.pk}
