@@ -1,10 +1,6 @@
-"""Exports of oversight tables: CSV (formula-escaped), XLSX (openpyxl) and PDF
-(WeasyPrint). A small surface — three responses and one escaping rule — so it can be
-merged with other export helpers later.
-
-Formula injection (OWASP "CSV Injection"): a cell that starts with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return is prefixed with ``'`` so that a spreadsheet shows it
-as text. Numbers are written as numbers and are not touched.
+"""Exports of oversight tables: CSV with decimal commas, XLSX workbooks of several
+sheets (openpyxl) and PDF (WeasyPrint). Cells are escaped by the project's one rule
+against formula injection, ``coordination.exports.csv_safe`` (OWASP "CSV Injection").
 """
 
 import csv
@@ -15,20 +11,20 @@ from decimal import Decimal
 from django.http import HttpResponse
 from django.utils.functional import Promise
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from coordination.exports import csv_safe
 
 
 def escape_cell(value):
-    """A cell value safe for a spreadsheet: strings starting with a formula character
-    get a leading ``'``; numbers, dates and None pass unchanged.
+    """A cell value safe for a spreadsheet (``coordination.exports.csv_safe``, the one
+    escaping rule of every export); lazy translations become text first.
 
     >>> escape_cell("=HYPERLINK(\\"x\\")"), escape_cell("-3"), escape_cell(-3)
     ('\\'=HYPERLINK("x")', "'-3", -3)
     """
     if isinstance(value, Promise):  # a lazy translation
         value = str(value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    if isinstance(value, str | int | float | Decimal) and not isinstance(value, bool):
+        return csv_safe(value)
     return value
 
 

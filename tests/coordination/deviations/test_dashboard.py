@@ -142,7 +142,7 @@ def test_region_only_cases_and_deviations_stay_out_of_the_kommun_dashboard(w, da
     )
     with time_machine.travel(NOW, tick=False):
         mas = login(w.mas)
-        monthly = mas.get(DASHBOARD, {"export": "manad"}).content.decode("utf-8-sig")
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).getvalue().decode("utf-8-sig")
         assert "2026-11;1;2;50;0;0;;1;4;4;1;2" in monthly  # unchanged by the region case
         link = reverse("deviations:dashboard_cases")
         cases = mas.get(
@@ -154,7 +154,7 @@ def test_region_only_cases_and_deviations_stay_out_of_the_kommun_dashboard(w, da
         with translation.override("sv"):
             other = str(Deviation.Category.OTHER.label)
         categories = [
-            line.split(";")[0] for line in opened.content.decode("utf-8-sig").splitlines()
+            line.split(";")[0] for line in opened.getvalue().decode("utf-8-sig").splitlines()
         ]
         assert "Kallad part uteblev från SIP" in categories
         assert other not in categories, region_deviation

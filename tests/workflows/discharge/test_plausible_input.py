@@ -177,7 +177,7 @@ def test_discharge_precondition_is_shown_before_the_form(world):
             ward,
             process,
             DischargeFlow.issue_ready_notice,
-            {"issued_at": (NOW + dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")},
+            {"issued_at": (NOW + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")},
         )
         task = process.task_set.get(flow_task=DischargeFlow.discharge, status="NEW")
         ward.post(DischargeFlow.discharge.reverse("assign", args=[process.pk, task.pk]))
