@@ -237,7 +237,7 @@ class Cluster:
             KARDBORRE_VAR_DIR=str(self.root / "var"),
             PYTHONUNBUFFERED="1",
             # Short versions of the production periods (60 s) so a test takes seconds.
-            NOTIFICATIONS_SENDING_LEASE_SECONDS="3",
+            NOTIFICATIONS_SENDING_LEASE_SECONDS="5",
             NOTIFICATIONS_RETRY_BASE_SECONDS="1",
             NOTIFICATIONS_BATCH_SIZE="10",
             KARDBORRE_SWEEP_PERIOD_SECONDS="2",
