@@ -226,9 +226,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # One beat process in production (README): the sweep is the only timer.
-    "sweep-deadlines": {"task": "workflows.tasks.sweep_deadlines", "schedule": 60.0},
+    "sweep-deadlines": {
+        "task": "workflows.tasks.sweep_deadlines",
+        "schedule": env.float("KARDBORRE_SWEEP_PERIOD_SECONDS", default=60.0),
+    },
     # Safety net of the outbox: retries after backoff, rows whose worker died.
-    "deliver-pending-emails": {"task": "notifications.tasks.deliver_pending", "schedule": 60.0},
+    "deliver-pending-emails": {
+        "task": "notifications.tasks.deliver_pending",
+        "schedule": env.float("KARDBORRE_SWEEP_PERIOD_SECONDS", default=60.0),
+    },
     "sip-unanswered-at-meeting": {
         "task": "workflows.sip.tasks.record_unanswered_invitations",
         "schedule": 300.0,

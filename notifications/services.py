@@ -8,9 +8,11 @@ Delivery guarantees, in short:
   PENDING → SENDING under ``SELECT … FOR UPDATE SKIP LOCKED``, committed at once. Two
   workers, a redelivered Celery message and the periodic safety net therefore never
   send the same row at the same time, and a row marked SENT is never sent again.
-* A claim is a lease: ``next_attempt_at`` is moved to ``claimed_at + lease``. A worker
-  killed mid-send leaves the row SENDING; once the lease has run out the next
-  ``outbox_deliver_pending`` claims it again, so nothing is lost.
+* A claim is a lease: ``next_attempt_at`` is moved to ``claimed_at + lease`` (60 s),
+  renewed while the batch runs. A worker killed mid-send leaves the row SENDING; once
+  the lease has run out the next ``outbox_deliver_pending`` claims it again, so nothing
+  is lost. A batch that stops any other way (exception, Celery's soft time limit, a
+  shutdown) releases the rows it has not tried at once.
 * The one window left is between the SMTP server accepting the message and the row
   being marked SENT: a worker that dies exactly there has delivered the message, yet
   the row is re-sent after the lease. Delivery is therefore *at least once*, with the
@@ -422,15 +424,22 @@ def _release(rows: list[OutboundEmail]) -> int:
     return released
 
 
-def _renew(rows: list[OutboundEmail]) -> None:
-    """Extend the lease of the rows this sender still holds (a long batch)."""
-    if not rows:
-        return
+def _renew(rows: list[OutboundEmail]) -> list[OutboundEmail]:
+    """Extend the lease of the rows this sender still holds (a long batch); return them.
+
+    A row whose lease ran out while this sender stalled and that another sender has
+    claimed since is no longer ours: it is dropped from the batch, not sent twice.
+    """
+    held = []
     with transaction.atomic():
         for row in rows:
-            OutboundEmail.objects.filter(
+            if OutboundEmail.objects.filter(
                 pk=row.pk, status=OutboundEmail.Status.SENDING, claimed_at=row.claimed_at
-            ).update(next_attempt_at=timezone.now() + _lease())
+            ).update(next_attempt_at=timezone.now() + _lease()):
+                held.append(row)
+    if len(held) < len(rows):
+        logger.warning("outbox batch: %s rows taken over by another sender", len(rows) - len(held))
+    return held
 
 
 class _BatchReport:
@@ -496,8 +505,10 @@ def _send_claimed(rows: list[OutboundEmail]) -> int:
     try:
         while remaining:
             if time.monotonic() - renewed > renew_every:
-                _renew(remaining)
+                remaining = _renew(remaining)
                 renewed = time.monotonic()
+                if not remaining:
+                    break
             row = remaining[0]
             in_flight, accepted, rendered = row, False, {}
             try:

@@ -23,6 +23,7 @@ class Sink:
     def __init__(self):
         self.messages: list[email.message.Message] = []
         self.hang = False
+        self.delay = 0.0  # seconds before each 250: a slow server keeps a batch in flight
         self.entered = threading.Event()
         self.release = threading.Event()
 
@@ -32,6 +33,8 @@ class Sink:
             while not self.release.is_set():
                 await asyncio.sleep(0.02)
             return "451 4.3.0 Aborted by the test"
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )

@@ -13,6 +13,7 @@ import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
+from django.utils import timezone
 
 from notifications import catalogue, services
 from notifications.models import OutboundEmail
@@ -271,3 +272,40 @@ def test_admin_outbox_list_shows_the_last_error(admin_client):
     page = admin_client.get("/admin/notifications/outboundemail/")
     assert page.status_code == 200
     assert "451 try later" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_stalled_sender_does_not_send_rows_another_has_taken_over(settings):
+    """Sender A stalls past its lease in the middle of its first message; sender B takes
+    every row over. A notices at its next renewal and leaves the untried rows to B: only
+    the message that was in flight goes out twice."""
+    settings.NOTIFICATIONS_SENDING_LEASE_SECONDS = 60
+    real_send = EmailBackend.send_messages
+    clock = [0.0]
+    taken_over = []
+    with time_machine.travel(NOON, tick=False) as traveller:
+        emails = _enqueue(4)
+
+        def send(self, messages):
+            if not taken_over:
+                traveller.shift(dt.timedelta(seconds=61))  # A stalls past its lease
+                clock[0] += 61
+                taken_over.extend(services._claim(now=timezone.now()))  # B claims
+            return real_send(self, messages)
+
+        rows = services._claim(now=NOON)
+        with (
+            mock.patch.object(EmailBackend, "send_messages", send),
+            mock.patch.object(services.time, "monotonic", lambda: clock[0]),
+        ):
+            services._send_claimed(rows)
+            assert len(taken_over) == 4
+            assert services._send_claimed(taken_over) == 4
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "person0@example.se",  # in flight when A stalled: the one duplicate
+        "person0@example.se",
+        "person1@example.se",
+        "person2@example.se",
+        "person3@example.se",
+    ]
+    assert all(row.status == "SENT" for row in _rows(emails))
