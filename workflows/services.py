@@ -2,8 +2,12 @@
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.status import PROCESS
 
 from . import escalation
 from .models import Deadline, DeadlineEvent
@@ -215,3 +219,29 @@ def heartbeat_record(
         name=name,
         defaults={"at": at, "started_at": started_at, "duration_seconds": duration_seconds},
     )
+
+
+def withdrawal_reason_clean(reason) -> str:
+    """The reason a withdrawal (makulering) must give; none → a clear error."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the withdrawal."))
+    return reason[:500]
+
+
+def process_withdrawn_cancel(*, process, flow, reason: str, by, now, busy_message: str) -> None:
+    """The part of a withdrawal every flow shares: who, when and why on the process, the
+    flow cancelled through viewflow's own ``Flow.cancel`` (every open task; the process
+    saved as CANCELED), and every open deadline cancelled. The caller has locked the row
+    and set the stage through its own transition."""
+    process.withdrawn_at = now
+    process.withdrawn_by = by
+    process.withdrawal_reason = reason
+    if process.status in (PROCESS.DONE, PROCESS.CANCELED):
+        process.save()
+    else:
+        try:
+            flow.cancel(process)
+        except FlowRuntimeError as exc:
+            raise ValidationError(busy_message) from exc
+    deadlines_cancel_open(process=process, by=by, note="withdrawn")

@@ -23,7 +23,8 @@ from workflows.services import (
     deadline_cancel,
     deadline_meet,
     deadline_open,
-    deadlines_cancel_open,
+    process_withdrawn_cancel,
+    withdrawal_reason_clean,
 )
 
 from .models import (
@@ -873,9 +874,6 @@ def discharge_withdraw(*, process: DischargeProcess, reason: str, by) -> Dischar
     told. The record stays, marked withdrawn; nothing is deleted. Withdrawing an
     already withdrawn case changes nothing and sends nothing (a double submission).
     """
-    from viewflow.workflow.exceptions import FlowRuntimeError
-    from viewflow.workflow.status import PROCESS
-
     from .flows import DischargeFlow
 
     process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
@@ -883,25 +881,18 @@ def discharge_withdraw(*, process: DischargeProcess, reason: str, by) -> Dischar
         raise PermissionDenied(_("Only the registering ward can withdraw this discharge."))
     if process.is_withdrawn:
         return process
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Give the reason for the withdrawal."))
+    reason = withdrawal_reason_clean(reason)
     now = timezone.now()
     source = process.stage
     process.withdraw()
-    process.withdrawn_at = now
-    process.withdrawn_by = by
-    process.withdrawal_reason = reason[:500]
-    if process.status in (PROCESS.DONE, PROCESS.CANCELED):
-        process.save()
-    else:
-        try:
-            # Cancels every open task and saves the process as CANCELED.
-            DischargeFlow.instance.cancel(process)
-        except FlowRuntimeError as exc:
-            raise ValidationError(
-                _("A step of this case is being saved right now. Try again.")
-            ) from exc
+    process_withdrawn_cancel(
+        process=process,
+        flow=DischargeFlow.instance,
+        reason=reason,
+        by=by,
+        now=now,
+        busy_message=_("A step of this case is being saved right now. Try again."),
+    )
     _event(
         process=process,
         kind=DischargeEvent.Kind.WITHDRAWN,
@@ -912,7 +903,6 @@ def discharge_withdraw(*, process: DischargeProcess, reason: str, by) -> Dischar
         from_stage=source,
         to_stage=process.stage,
     )
-    deadlines_cancel_open(process=process, by=by, note="withdrawn")
     notified = [
         unit
         for unit in process.unit_rows.select_related("organisation")

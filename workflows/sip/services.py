@@ -18,7 +18,8 @@ from workflows.services import (
     deadline_cancel,
     deadline_meet,
     deadline_open,
-    deadlines_cancel_open,
+    process_withdrawn_cancel,
+    withdrawal_reason_clean,
 )
 
 from .models import (
@@ -712,8 +713,6 @@ def sip_withdraw(*, sip, reason: str, by) -> SipProcess:
     whose invitation was sent is told (no personal data in the email). The SIP is kept,
     marked withdrawn. A second withdrawal changes nothing and sends nothing.
     """
-    from viewflow.workflow.exceptions import FlowRuntimeError
-
     from .flows import SipFlow
     from .selectors import sip_may_withdraw
 
@@ -722,25 +721,18 @@ def sip_withdraw(*, sip, reason: str, by) -> SipProcess:
         raise PermissionDenied(_("Only the initiating organisation can withdraw this SIP."))
     if sip.is_withdrawn:
         return sip
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Give the reason for the withdrawal."))
+    reason = withdrawal_reason_clean(reason)
     now = timezone.now()
     sip.stage = SipProcess.Stage.WITHDRAWN
-    sip.withdrawn_at = now
-    sip.withdrawn_by = by
-    sip.withdrawal_reason = reason[:500]
-    if sip.status in (PROCESS.DONE, PROCESS.CANCELED):
-        sip.save()
-    else:
-        try:
-            SipFlow.instance.cancel(sip)
-        except FlowRuntimeError as exc:
-            raise ValidationError(
-                _("A step of this SIP is being saved right now. Try again.")
-            ) from exc
+    process_withdrawn_cancel(
+        process=sip,
+        flow=SipFlow.instance,
+        reason=reason,
+        by=by,
+        now=now,
+        busy_message=_("A step of this SIP is being saved right now. Try again."),
+    )
     _event(sip=sip, kind=SipEvent.Kind.WITHDRAWN, by=by, note=reason, at=now)
-    deadlines_cancel_open(process=sip, by=by, note="withdrawn")
     for invitation in (
         Invitation.objects.select_for_update()
         .filter(meeting__sip=sip)
