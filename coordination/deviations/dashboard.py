@@ -162,6 +162,7 @@ class Scope:
                     organisation__in=self.case_organisations().values("pk"),
                     process_id__in=overseen,
                 )
+                .exclude(process_id__in=withdrawn_process_ids())
                 .order_by()
                 .values_list("process_id", flat=True)
                 .distinct()
@@ -236,6 +237,16 @@ class Scope:
         return Invitation.objects.filter(
             self.in_scope("meeting__sip_id"), kind="ORGANISATION", organisation__isnull=False
         )
+
+
+def withdrawn_process_ids():
+    """Cases withdrawn as registered in error (makulering): they count in no figure."""
+    from workflows.discharge.models import DischargeProcess
+    from workflows.sip.models import SipProcess
+
+    discharges = DischargeProcess.objects.filter(withdrawn_at__isnull=False).values("pk")
+    sips = SipProcess.objects.filter(withdrawn_at__isnull=False).values("pk")
+    return discharges.union(sips)
 
 
 # --- Snapshots of the case figures ---------------------------------------------------------

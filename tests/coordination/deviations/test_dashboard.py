@@ -7,7 +7,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
-from coordination.models import Deviation
+from coordination.models import DashboardSnapshot, Deviation
+from workflows.discharge.models import DischargeProcess
 
 from .factories import DeviationFactory, case_with, deadline_for, discharge, sip_meeting
 
@@ -158,3 +159,19 @@ def test_region_only_cases_and_deviations_stay_out_of_the_kommun_dashboard(w, da
         ]
         assert "Kallad part uteblev från SIP" in categories
         assert other not in categories, region_deviation
+
+
+def test_a_withdrawn_case_counts_in_no_figure(w, data, login):
+    """Issue 12: a case withdrawn as registered in error (makulering) leaves the figures."""
+    stay = discharge(
+        w.ward, units=[("SOCIALTJANST", w.bistand)], ready_at=at(11, 3), discharged_at=at(11, 7)
+    )
+    deadline_for(stay, w.ward, due_at=at(11, 4))  # breached
+    with time_machine.travel(NOW, tick=False):
+        mas = login(w.mas)
+        counted = mas.get(DASHBOARD, {"export": "manad"}).getvalue().decode("utf-8-sig")
+        assert "2026-11;1;2;50;0;0;;1;4;4;1;2" not in counted  # the case counts while open
+        DischargeProcess.objects.filter(pk=stay.pk).update(withdrawn_at=at(11, 8))
+        DashboardSnapshot.objects.all().delete()
+        monthly = mas.get(DASHBOARD, {"export": "manad"}).getvalue().decode("utf-8-sig")
+        assert "2026-11;1;2;50;0;0;;1;4;4;1;2" in monthly
