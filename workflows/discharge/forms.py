@@ -146,6 +146,8 @@ class ChangeWardForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, process=None, **kwargs):
+        # The case page shows this form beside others: ids of its own, not id_note.
+        kwargs.setdefault("auto_id", "id_ward_change_%s")
         super().__init__(*args, **kwargs)
         wards = Organisation.objects.filter(
             kind__in=selectors.WARD_KINDS, is_active=True
