@@ -376,6 +376,49 @@ def _indicator_row(row):
     ]
 
 
+def indicator_charts(*, months, rows) -> list:
+    """The trend charts of the SKR indicators: per care type, the SKR mean (≥ 1 day)
+    beside the agreement's mean (day 0 included), month by month."""
+    labels = [f"{m:%Y-%m}" for m in months]
+    charts = []
+    for care_type, label in CareType.choices:
+        of_type = [r for r in rows if r.care_type == care_type]
+        charts.append(
+            line_chart(
+                title=_("%(care)s: mean days ready for discharge") % {"care": label},
+                labels=labels,
+                series=[
+                    (
+                        _("SKR mean (≥ 1 day)"),
+                        [float(r.skr_mean) if r.skr_mean is not None else None for r in of_type],
+                    ),
+                    (
+                        _("Agreement mean (day 0 included)"),
+                        [
+                            float(r.agreement_mean) if r.agreement_mean is not None else None
+                            for r in of_type
+                        ],
+                    ),
+                ],
+            )
+        )
+    return charts
+
+
+def dashboard_trend_panel(scope) -> dict:
+    """The MAS dashboard's panel of payment-responsibility trends (registered in
+    ``OversightConfig.ready``): twelve months up to the scope's last month."""
+    months = selectors.months_back(scope.last_month, 12)
+    rows = selectors.indicator_rows(kommuner=[scope.kommun], months=months)
+    return {
+        "title": _("Ready for discharge: trend of the SKR indicators"),
+        "charts": indicator_charts(months=months, rows=rows),
+        "link": reverse("oversight:indicators")
+        + "?"
+        + urlencode({"kommun": scope.kommun.pk, "month": f"{scope.last_month:%Y-%m}"}),
+    }
+
+
 class IndicatorsView(LoginRequiredMixin, View):
     """The national indicators (SKR shape) for one kommun, twelve months up to the
     chosen one, with trend charts and an Excel export in the same columns."""
@@ -393,32 +436,7 @@ class IndicatorsView(LoginRequiredMixin, View):
                 f"utskrivningsklara-{kommun.code or kommun.pk}-{month:%Y-%m}.xlsx",
                 [(_("Ready for discharge"), INDICATOR_HEADER, [_indicator_row(r) for r in rows])],
             )
-        labels = [f"{m:%Y-%m}" for m in months]
-        charts = []
-        for care_type, label in CareType.choices:
-            of_type = [r for r in rows if r.care_type == care_type]
-            charts.append(
-                line_chart(
-                    title=_("%(care)s: mean days ready for discharge") % {"care": label},
-                    labels=labels,
-                    series=[
-                        (
-                            _("SKR mean (≥ 1 day)"),
-                            [
-                                float(r.skr_mean) if r.skr_mean is not None else None
-                                for r in of_type
-                            ],
-                        ),
-                        (
-                            _("Agreement mean (day 0 included)"),
-                            [
-                                float(r.agreement_mean) if r.agreement_mean is not None else None
-                                for r in of_type
-                            ],
-                        ),
-                    ],
-                )
-            )
+        charts = indicator_charts(months=months, rows=rows)
         return render(
             request,
             self.template_name,

@@ -249,6 +249,21 @@ def withdrawn_process_ids():
     return discharges.union(sips)
 
 
+#: Panels that higher layers add to the dashboard (registered in their
+#: ``AppConfig.ready``, so this module imports none of them): each takes the scope and
+#: returns ``{"title", "charts", "link"}`` or ``None``.
+PANELS: list = []
+
+
+def panel_register(panel) -> None:
+    if panel not in PANELS:
+        PANELS.append(panel)
+
+
+def panels(scope) -> list[dict]:
+    return [shown for panel in PANELS if (shown := panel(scope))]
+
+
 # --- Snapshots of the case figures ---------------------------------------------------------
 
 DEFAULT_MAX_AGE_SECONDS = 15 * 60

@@ -434,7 +434,14 @@ class DashboardView(LoginRequiredMixin, View):
         context = dashboard.build(scope)
         query = request.GET.copy()
         query.pop("export", None)
-        context.update({"filter_form": form, "scope": scope, "query_string": query.urlencode()})
+        context.update(
+            {
+                "filter_form": form,
+                "scope": scope,
+                "query_string": query.urlencode(),
+                "panels": dashboard.panels(scope),
+            }
+        )
         return render(request, self.template_name, context)
 
 

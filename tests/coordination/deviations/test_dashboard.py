@@ -175,3 +175,15 @@ def test_a_withdrawn_case_counts_in_no_figure(w, data, login):
         DashboardSnapshot.objects.all().delete()
         monthly = mas.get(DASHBOARD, {"export": "manad"}).getvalue().decode("utf-8-sig")
         assert "2026-11;1;2;50;0;0;;1;4;4;1;2" in monthly
+
+
+def test_dashboard_shows_the_payment_trend_charts_of_the_oversight_layer(w, data, login):
+    """Issue 18: the MAS dashboard carries the SKR indicator trends (somatic and
+    psychiatric), added by the oversight app through the dashboard's panel hook."""
+    with time_machine.travel(NOW, tick=False):
+        page = login(w.mas).get(DASHBOARD).content.decode()
+    assert "Utskrivningsklara: trend för SKR-indikatorerna" in page
+    panel = page.split("Utskrivningsklara: trend för SKR-indikatorerna", 1)[1]
+    assert panel.count("<svg") >= 2
+    assert "SKR-medel (≥ 1 dag)" in panel and "Medel inkl. dag 0 (överenskommelsen)" in panel
+    assert f"/oversikt/indikatorer/?kommun={w.stockholm.pk}" in panel
