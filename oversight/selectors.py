@@ -42,6 +42,7 @@ from workflows.discharge.selectors import (
     agreement_for_year,
     discharges_visible_to,
     payment_rates,
+    settlement_year,
 )
 from workflows.models import Deadline
 
@@ -236,7 +237,7 @@ def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[E
             dispute=disputes.get(process.pk),
         )
         episode.skr_days = deadlines.days_ready(sent_at, process.discharged_at, cutoff=None)
-        year = deadlines.local_date(process.discharged_at).year
+        year = settlement_year(discharged_at=process.discharged_at, now=None)
         if year not in agreements:
             agreements[year] = agreement_for_year(year)
         agreement = agreements[year]

@@ -15,6 +15,8 @@ from coordination.models import AccessLog
 from oversight import selectors
 from oversight.models import PaymentDispute
 from workflows.discharge.models import PaymentAgreement, PaymentDayRate
+from workflows.discharge.selectors import discharge_payment
+from workflows.discharge.services import payment_agreement_level_add
 
 from .conftest import local, make_episode
 
@@ -285,3 +287,31 @@ def test_unconfirmed_amount_is_labelled(world, november):
         reverse("oversight:invoice_basis"), {"kommun": world.kommun.pk, "month": "2022-11"}
     )
     assert "ej bekräftat" in page.content.decode()
+
+
+def test_a_stay_across_new_year_follows_the_agreement_of_its_settlement(world):
+    """One rule for the case page and the invoice basis: the agreement in force in the
+    year of discharge (the settlement period the episode falls in), not of the notice."""
+    new = PaymentAgreement.objects.create(
+        name="Ny överenskommelse",
+        version="2023",
+        valid_from_year=2023,
+        model="PER_PATIENT",
+        cutoff_time=dt.time(12, 0),
+        source="test",
+    )
+    payment_agreement_level_add(
+        agreement=new,
+        care_type="SOMATIC",
+        valid_from_date=dt.date(2023, 1, 1),
+        valid_to_date=None,
+        level=3,
+    )
+    stay = make_episode(
+        world, sent_at=local(2022, 12, 28, 10, 0), discharged_at=local(2023, 1, 5, 10, 0)
+    )
+    assert discharge_payment(process=stay).agreement == new
+    basis = selectors.invoice_basis(kommun=world.kommun, month=dt.date(2023, 1, 1))
+    somatic = section(basis, "SOMATIC")
+    assert [e.process_id for e in somatic.episodes] == [stay.pk]
+    assert basis.agreement == new

@@ -151,6 +151,14 @@ def agreement_for_year(year: int) -> PaymentAgreement | None:
     )
 
 
+def settlement_year(*, discharged_at, now) -> int:
+    """The year whose agreement governs an episode: that of the discharge, which puts
+    the episode in a settlement period (Stockholm agreement: the average is taken over
+    the patients discharged in the period); an ongoing stay is read as if it ended now.
+    The case page and the invoice basis both use this rule."""
+    return deadlines.local_date(discharged_at or now).year
+
+
 def payment_rates() -> dict[int, PaymentDayRate]:
     return {rate.year: rate for rate in PaymentDayRate.objects.all()}
 
@@ -202,7 +210,9 @@ def discharge_payment(*, process, now=None) -> PaymentAssessment:
     if notice is None:
         return PaymentAssessment(agreement=None, unmet=unmet_labels)
     sent_at = notice.sent_at
-    agreement = agreement_for_year(deadlines.local_date(sent_at).year)
+    agreement = agreement_for_year(
+        settlement_year(discharged_at=process.discharged_at, now=now or timezone.now())
+    )
     if agreement is None:
         return PaymentAssessment(
             agreement=None, notice=notice, notice_at=sent_at, unmet=unmet_labels, no_agreement=True
