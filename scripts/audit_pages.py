@@ -96,7 +96,14 @@ def run_lighthouse(base, out):
                 "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
                 f"--extra-headers={json.dumps(headers)}",
             ]
-            subprocess.run(command, check=True)  # noqa: S603 -- our own command line
+            # Lighthouse now and then loses the trace of a load (NO_NAVSTART): try again,
+            # three times at most, before calling the audit failed.
+            for attempt in range(3):
+                done = subprocess.run(command, check=False)  # noqa: S603 -- our own command line
+                if done.returncode == 0 or attempt == 2:
+                    done.check_returncode()
+                    break
+                print(f"audit: Lighthouse failed on {path}, trying again", flush=True)
             data = json.loads(report.read_text())
             if data.get("runtimeError"):
                 raise SystemExit(f"audit: Lighthouse failed on {path}: {data['runtimeError']}")
