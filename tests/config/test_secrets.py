@@ -22,7 +22,7 @@ OIDC = {
 }
 
 
-def start(tmp_path, **overrides):
+def start(tmp_path, *command, **overrides):
     env = {
         key: value
         for key, value in os.environ.items()
@@ -32,7 +32,7 @@ def start(tmp_path, **overrides):
     env["KARDBORRE_VAR_DIR"] = str(tmp_path)
     env.update(overrides)
     return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", *(command or ("check",))],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -84,5 +84,19 @@ def test_oidc_with_client_secret_starts(tmp_path):
 def test_no_switch_can_bring_back_the_demo_key(tmp_path):
     """The old opt-in switch is gone: setting it to false does not reopen the demo key."""
     result = start(tmp_path, DEBUG="false", KARDBORRE_REQUIRE_SECRET_KEY="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_code_only_commands_run_without_a_secret(tmp_path):
+    """makemigrations reads the code only: a random key for the process, nothing to forge."""
+    result = start(tmp_path, "makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "migrate", "runserver"])
+def test_commands_that_serve_or_touch_data_still_refuse(tmp_path, command):
+    result = start(tmp_path, command)
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
