@@ -19,6 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu import Connection
 
+from notifications.selectors import outbox_backlog
+from workflows.models import Heartbeat
+from workflows.selectors import heartbeats
+
 logger = logging.getLogger(__name__)
 
 _migrations_applied = False  # once true, it stays true for this process
@@ -61,9 +65,6 @@ def check_migrations() -> tuple[bool, str]:
 
 def status(*, now=None) -> tuple[bool, dict]:
     """(ready, report): what ``/health/ready`` answers."""
-    from notifications.selectors import outbox_backlog
-    from workflows.models import Heartbeat
-    from workflows.selectors import heartbeats
 
     now = now or timezone.now()
     checks = {}

@@ -25,8 +25,19 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
+
+from notifications.selectors import outbox_backlog
+from workflows.models import Heartbeat
+from workflows.selectors import deadline_counts_by_kind, heartbeats
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +73,6 @@ class StateCollector:
     """Gauges read from the database at each scrape."""
 
     def collect(self):
-        from notifications.selectors import outbox_backlog
-        from workflows.models import Heartbeat
-        from workflows.selectors import deadline_counts_by_kind, heartbeats
 
         now = timezone.now()
         beats = heartbeats(now=now)
@@ -133,11 +141,8 @@ def _gauge(name, documentation, value):
 
 def registry() -> CollectorRegistry:
     """The latency histogram (of this process, or of all when multiprocess) + state."""
-    from prometheus_client import REGISTRY
 
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         base = CollectorRegistry()
         multiprocess.MultiProcessCollector(base)
     else:

@@ -10,8 +10,11 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+from coordination import access
 
 _KEY = "kardborre_last_seen"
 
@@ -60,9 +63,6 @@ class CaseAccessMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from django.http import Http404
-
-        from coordination import access
 
         match = request.resolver_match
         if match is None or "process_pk" not in view_kwargs:

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Area, Huvudman, Organisation
+from .personnummer import parse
 
 
 class OrganisationFilterForm(forms.Form):
@@ -40,7 +41,6 @@ class AccessLogFilterForm(forms.Form):
     )
 
     def clean_individual(self):
-        from .personnummer import parse
 
         value = self.cleaned_data["individual"]
         return parse(value).formatted if value else ""

@@ -23,6 +23,7 @@ import requests
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.checks import Error
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -55,7 +56,6 @@ REQUIRED_SETTINGS = (
 def check_oidc_settings(app_configs=None, **kwargs):
     """System check: SITHS sign-in switched on with a setting missing fails at start-up,
     not at the first user's sign-in."""
-    from django.core.checks import Error
 
     if not oidc_enabled():
         return []

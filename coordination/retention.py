@@ -29,6 +29,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS
 
+from coordination.models import Deviation
 from notifications.models import OutboundEmail
 from workflows.discharge.models import DischargeProcess
 from workflows.models import Deadline
@@ -68,7 +69,6 @@ class Expired:
 
 
 def _blockers(process) -> str:
-    from coordination.models import Deviation
 
     reasons = []
     deviations = Deviation.objects.filter(

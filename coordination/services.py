@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .access import acting_organisations, user_parties_of
 from .client_ip import client_ip
-from .models import Area, Huvudman, Organisation
+from .models import AccessLog, Area, Huvudman, Organisation, ProcessParty
 
 IMPORT_COLUMNS = [
     "name",
@@ -275,7 +277,6 @@ def access_log_record(
     ``organisation`` is the unit the user acts for; when not given, the user's single
     membership among the process's organisations is taken if there is exactly one.
     """
-    from .models import AccessLog
 
     if organisation is None and user.is_authenticated:
         organisation = _acting_organisation(user=user, process=process)
@@ -293,7 +294,6 @@ def access_log_record(
 
 
 def _acting_organisation(*, user, process):
-    from .access import acting_organisations, user_parties_of
 
     shared = user_parties_of(user=user, process=process)
     if len(shared) == 1:
@@ -310,9 +310,6 @@ def process_party_add(*, process, organisations, reason: str, at=None) -> int:
     """Record that ``organisations`` were sent something in ``process`` (see
     ``coordination.access``). Idempotent: an organisation already a party for the same
     reason keeps its first ``since_at``. Returns how many parties were new."""
-    from django.utils import timezone
-
-    from .models import ProcessParty
 
     if process is None or process.pk is None:
         return 0

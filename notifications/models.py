@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .catalogue import template_label
+
 
 class OutboundEmail(models.Model):
     """One message to one recipient.
@@ -120,7 +122,6 @@ class OutboundEmail(models.Model):
         """The subject, or what the message is while it is still to be rendered."""
         if self.subject:
             return self.subject
-        from .catalogue import template_label
 
         return template_label(self.template)
 

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.functional import Promise
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from coordination.exports import csv_safe
 
@@ -52,8 +54,6 @@ def csv_response(filename: str, header, rows) -> HttpResponse:
 
 def xlsx_bytes(sheets) -> bytes:
     """``sheets``: (title, header, rows) triples → an .xlsx workbook."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -93,7 +93,7 @@ def _refuse_fetch(url, *args, **kwargs):
 def pdf_response(filename: str, html: str, *, base_url: str | None = None) -> HttpResponse:
     """A PDF rendered from ``html`` by WeasyPrint (needs Pango; scripts/test.sh
     installs it). No network: only inline styles are used."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # imported here: it loads pango at import time
 
     pdf = HTML(string=html, base_url=base_url, url_fetcher=_refuse_fetch).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -32,6 +32,7 @@ from .forms import (
     RateForm,
     ResolveForm,
     ScopeForm,
+    parse_month,
 )
 from .models import KommunPopulation, PaymentDispute
 
@@ -464,8 +465,6 @@ class RegionOverviewView(LoginRequiredMixin, View):
         month = None
         error = ""
         if request.GET.get("month"):
-            from .forms import parse_month
-
             month = parse_month(request.GET["month"])
             if month is None:
                 error = _("Give a month as YYYY-MM, from 2018 on.")

@@ -16,6 +16,10 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from .models import Heartbeat
+from .selectors import heartbeats
+from .services import heartbeat_record
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,9 +29,6 @@ def beat_heartbeat(*, now=None, started_at=None) -> str | None:
     ``started_at`` is when this beat started: a sweep that never finished is late only
     once beat has been up longer than the allowed age.
     """
-    from .models import Heartbeat
-    from .selectors import heartbeats
-    from .services import heartbeat_record
 
     now = now or timezone.now()
     heartbeat_record(name=Heartbeat.Name.BEAT, at=now)

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Organisation
 
+from .escalation import kind_label
+
 
 class Deadline(models.Model):
     """One obligation of one party in one process.
@@ -105,7 +107,6 @@ class Deadline(models.Model):
 
     @property
     def kind_label(self) -> str:
-        from .escalation import kind_label
 
         return kind_label(self.kind)
 

@@ -10,7 +10,7 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.status import PROCESS
 
 from . import escalation
-from .models import Deadline, DeadlineEvent
+from .models import Deadline, DeadlineEvent, Heartbeat
 
 
 @transaction.atomic
@@ -213,7 +213,6 @@ def heartbeat_record(
 
     One statement (an upsert), so two beats or two sweeps writing at once never fail.
     """
-    from .models import Heartbeat
 
     Heartbeat.objects.update_or_create(
         name=name,

@@ -20,12 +20,14 @@ from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
 
+from coordination.deviations.services import deviation_draft_from_deadline
 from notifications import catalogue
 from notifications.bulk import execute_with_arrays
 from notifications.services import outbox_enqueue_many, outbox_schedule_delivery
 
 from . import escalation
-from .models import Deadline, DeadlineEvent
+from .models import Deadline, DeadlineEvent, Heartbeat
+from .services import heartbeat_record
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +146,6 @@ def on_deadline_breached(deadline, *, now=None, recipients=None, emails=None) ->
 def _draft_deviation(deadline_pk: int, *, now) -> None:
     """Draft the deviation inside the sweep's transaction (it commits or rolls back with
     the breach). The draft service is idempotent: a re-run finds the first draft."""
-    from coordination.deviations.services import deviation_draft_from_deadline
 
     deadline = Deadline.objects.select_related("process", "responsible_organisation").get(
         pk=deadline_pk
@@ -315,8 +316,6 @@ def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
 @shared_task(name="workflows.tasks.sweep_deadlines", ignore_result=True)
 def sweep_deadlines() -> dict:
     """The sweep, then its "last finished at" row (read by health, metrics and beat)."""
-    from .models import Heartbeat
-    from .services import heartbeat_record
 
     started_at = timezone.now()
     started = time.monotonic()

@@ -8,6 +8,7 @@ their django-fsm permissions; the views list the allowed actions through them.
 """
 
 from coordination.models import Membership
+from coordination.selectors import mas_kommuner
 
 
 def _member_of(user, organisation_id) -> bool:
@@ -24,7 +25,6 @@ def _member_of(user, organisation_id) -> bool:
 
 
 def _mas_kommun_ids(user) -> set[int]:
-    from coordination.selectors import mas_kommuner
 
     cache = _cache(user)
     if "mas" not in cache:

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import services
+from .dashboard import snapshots_refresh_defaults
 
 
 @shared_task(name="coordination.deviations.tasks.remind_late_answers", ignore_result=True)
@@ -12,6 +13,5 @@ def remind_late_answers() -> int:
 
 @shared_task(name="coordination.deviations.tasks.refresh_dashboards", ignore_result=True)
 def refresh_dashboards() -> int:
-    from .dashboard import snapshots_refresh_defaults
 
     return snapshots_refresh_defaults()

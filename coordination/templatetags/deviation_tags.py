@@ -1,5 +1,6 @@
 from django import template
 
+from coordination.deviations.selectors import deviations_search
 from coordination.selectors import mas_kommuner
 
 register = template.Library()
@@ -16,7 +17,6 @@ def is_mas(context) -> bool:
 @register.simple_tag(takes_context=True)
 def process_deviations(context, process):
     """The deviations about a case that the current user may see (the register's rule)."""
-    from coordination.deviations.selectors import deviations_search
 
     request = context.get("request")
     if request is None or not request.user.is_authenticated:

@@ -3,13 +3,14 @@
 from django.core import checks
 from django.db import DatabaseError
 
+from .selectors import payment_years_missing_rate
+
 
 def payment_rates_check(app_configs=None, **kwargs):
     """A year with sent utskrivningsklar notices but no amount per vårddygn: every
     figure of that year shows "belopp saknas" until an administrator enters the amount
     from Socialstyrelsen's föreskrift (HSLF-FS, förordning 2017:617). Silent when the
     database is not reachable or not migrated (e.g. before the first ``migrate``)."""
-    from .selectors import payment_years_missing_rate
 
     try:
         missing = payment_years_missing_rate()

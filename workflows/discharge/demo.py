@@ -15,7 +15,7 @@ from coordination.personnummer import make_test_number
 
 from . import services
 from .flows import DischargeFlow
-from .models import DischargeProcess, UnitRole
+from .models import DischargeProcess, ReadyForDischargeNotice, UnitRole
 
 # The demo's history is written at load time with earlier times typed in; in the demo
 # the notices count as sent at those times (``_as_sent_at_issue``).
@@ -25,7 +25,6 @@ DEMO_BACKDATE = "Demo: registrerat i efterhand"
 def _as_sent_at_issue(process):
     """Demo data only: treat the notices of ``process`` as sent when they were issued,
     so that the payment figures of the demo have history."""
-    from .models import ReadyForDischargeNotice
 
     for notice in ReadyForDischargeNotice.objects.filter(process=process):
         ReadyForDischargeNotice.objects.filter(pk=notice.pk).update(

@@ -4,6 +4,7 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -166,7 +167,6 @@ def payment_rates() -> dict[int, PaymentDayRate]:
 def payment_years_missing_rate() -> list[int]:
     """Years in which an utskrivningsklar notice was sent (so cases may pay) that have
     no amount per vårddygn: shown to administrators and raised by the system check."""
-    from django.db.models.functions import ExtractYear
 
     years = set(
         ReadyForDischargeNotice.objects.annotate(
