@@ -68,7 +68,8 @@ def fill(cases: int, deviations: int) -> dict:
     from viewflow.workflow.models import Process
 
     from coordination import demo
-    from coordination.models import Deviation, Individual, Organisation
+    from coordination.models import Individual, Organisation
+    from workflows.deviations.models import Deviation
     from workflows.discharge.flows import DischargeFlow
     from workflows.discharge.models import DischargeProcess, DischargeUnit
     from workflows.models import Deadline
@@ -337,7 +338,7 @@ def time_dashboard(username: str, runs: int) -> dict:
 
     client = Client(HTTP_HOST="localhost")
     client.force_login(get_user_model().objects.get(username=username))
-    url = reverse("deviations:dashboard")
+    url = reverse("oversight:dashboard")
     for _i in range(3):
         assert client.get(url).status_code == 200
     times = []
@@ -367,8 +368,8 @@ def time_dashboard(username: str, runs: int) -> dict:
     # scope not seen for a while) costs.
     from django.utils import timezone
 
-    from coordination.deviations.dashboard import Scope, snapshot_refresh
     from coordination.selectors import mas_kommuner
+    from oversight.dashboard import Scope, snapshot_refresh
 
     user = get_user_model().objects.get(username=username)
     scope = Scope.build(kommun=mas_kommuner(user=user)[0], today=timezone.localdate())

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "workflows",
     "workflows.discharge",
     "workflows.sip",
+    "workflows.deviations",
     "notifications",
     "oversight",
 ]
@@ -240,15 +241,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "deviation-dashboards": {
-        "task": "coordination.deviations.tasks.refresh_dashboards",
+        "task": "oversight.tasks.refresh_dashboards",
         "schedule": 600.0,
     },
     "deviation-late-answers": {
-        "task": "coordination.deviations.tasks.remind_late_answers",
+        "task": "workflows.deviations.tasks.remind_late_answers",
         "schedule": crontab(hour=7, minute=0),
     },
     "daily-digest": {
-        "task": "notifications.tasks.send_daily_digests",
+        "task": "workflows.tasks.send_daily_digests",
         "schedule": crontab(hour=6, minute=30),  # Europe/Stockholm (CELERY_TIMEZONE)
     },
 }

@@ -3,10 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
-from coordination.deviations.site import DeviationsApp
 from coordination.site import CoordinationApp
 from notifications.site import NotificationsApp
 from oversight.site import OversightApp
+from workflows.deviations.site import DeviationsApp
 from workflows.discharge.flows import DischargeFlow
 from workflows.discharge.site import DischargeApp
 from workflows.routing import OrganisationScopedFlowViewset, OrganisationWorkflowAppViewset

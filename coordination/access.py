@@ -32,7 +32,6 @@ from viewflow.workflow.models import Process
 from .models import (
     AccessLog,
     Area,
-    Deviation,
     Huvudman,
     Membership,
     Organisation,
@@ -45,8 +44,6 @@ KOMMUN_SIDE = Q(huvudman=Huvudman.KOMMUN) | Q(huvudman=Huvudman.PRIVATE, acting_
 REGION_SIDE = Q(huvudman=Huvudman.REGION) | Q(huvudman=Huvudman.PRIVATE, acting_for=Huvudman.REGION)
 #: Roles that oversee every party of their huvudman, not only their own unit's cases.
 OVERSEER_ROLES = (Membership.Role.MAS, Membership.Role.CHEFLAKARE)
-#: A deviation not yet sent is the reporting side's alone.
-DEVIATION_NOT_SENT = (Deviation.Status.DRAFT, Deviation.Status.DISMISSED)
 
 
 def _is_signed_in(user) -> bool:
@@ -221,20 +218,22 @@ def may_withdraw(*, user, process_id, registering_organisation_id) -> bool:
     return is_administrator(user=user) and process_is_visible(user=user, process_id=process_id)
 
 
-# --- Deviations, access log -----------------------------------------------------------
+# --- Reports between organisations, access log ---------------------------------------
 
 
-def deviations_visible_to(*, user) -> QuerySet[Deviation]:
-    """The reporting side (who acts for or oversees the reporting organisation) sees
-    every state; the receiving side sees a deviation once it has been sent."""
+def reports_visible_to(*, user, queryset: QuerySet, sent: Q) -> QuerySet:
+    """A report from one organisation to another (a deviation): the reporting side (who
+    acts for or oversees ``reporting_organisation``) sees every state; the receiving
+    side sees it once ``sent`` holds. ``workflows.deviations.selectors`` passes the
+    deviations and what "sent" means for them."""
     if not _is_signed_in(user):
-        return Deviation.objects.none()
+        return queryset.none()
     readers = reader_organisation_ids(user=user)
     if not readers:
-        return Deviation.objects.none()
+        return queryset.none()
     reporter = Q(reporting_organisation_id__in=readers)
-    receiver = Q(receiving_organisation_id__in=readers) & ~Q(status__in=DEVIATION_NOT_SENT)
-    return Deviation.objects.filter(reporter | receiver)
+    receiver = Q(receiving_organisation_id__in=readers) & sent
+    return queryset.filter(reporter | receiver)
 
 
 def is_administrator(*, user) -> bool:

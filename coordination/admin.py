@@ -3,8 +3,6 @@ from django.contrib import admin
 from .models import (
     Area,
     Consent,
-    Deviation,
-    DeviationEvent,
     Individual,
     Membership,
     Organisation,
@@ -53,41 +51,3 @@ class ConsentAdmin(admin.ModelAdmin):
     list_display = ["individual", "scope", "decision", "recorded_at", "revoked_at"]
     list_filter = ["scope", "decision"]
     raw_id_fields = ["individual", "recorded_by", "revoked_by"]
-
-
-class DeviationEventInline(admin.TabularInline):
-    model = DeviationEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["kind", "from_status", "to_status", "at", "by", "organisation", "comment"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Deviation)
-class DeviationAdmin(admin.ModelAdmin):
-    """Read-only: deviations change only through their transitions (the register pages)."""
-
-    list_display = [
-        "__str__",
-        "status",
-        "category",
-        "reporting_organisation",
-        "receiving_organisation",
-        "occurred_at",
-        "answer_due_date",
-    ]
-    list_filter = ["status", "category", "source", "level", "harm"]
-    search_fields = ["pk", "reporting_organisation__name", "receiving_organisation__name"]
-    date_hierarchy = "occurred_at"
-    inlines = [DeviationEventInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,11 +7,9 @@ class CoordinationConfig(AppConfig):
     verbose_name = _("Coordination")
 
     def ready(self):
+        # Imported here: the checks read settings and models once the apps are loaded.
         from django.core import checks
-
-        from coordination.deviations import parties
 
         from .oidc import check_oidc_settings
 
-        parties.connect()
         checks.register(check_oidc_settings, checks.Tags.security)

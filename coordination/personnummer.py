@@ -15,6 +15,12 @@ This module is pure: it never reads the clock unless ``today`` is left out.
 '19121212-1212'
 >>> parse("701063-2391").is_coordination_number
 True
+>>> parse("121212+1212", today=dt.date(2026, 12, 2)).formatted   # "+": 100 years or more
+'19121212-1212'
+>>> parse("19121212-1213")
+Traceback (most recent call last):
+...
+django.core.exceptions.ValidationError: ...
 """
 
 import datetime as dt
@@ -23,6 +29,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from coordination import clock
 
 _PATTERN = re.compile(r"^(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})$")
 
@@ -63,7 +71,7 @@ def parse(value: str, *, today: dt.date | None = None) -> PersonalIdentityNumber
         raise ValidationError(
             _("Enter the number as YYYYMMDD-NNNN (or YYMMDD-NNNN)."), code="format"
         )
-    today = today or dt.date.today()
+    today = today or clock.today()
     yymmdd, sep, tail = match["yymmdd"], match["sep"], match["tail"]
     year2, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
 

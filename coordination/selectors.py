@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
+from . import access
 from .models import Area, Membership, Organisation
 
 
@@ -47,9 +48,7 @@ def organisation_contacts(*, organisation: Organisation) -> QuerySet[Membership]
 
 def user_organisations(*, user) -> QuerySet[Organisation]:
     """The organisations a user acts for (active membership, active organisation)."""
-    from .access import acting_organisations
-
-    return acting_organisations(user=user)
+    return access.acting_organisations(user=user)
 
 
 def kommun_organisations(*, kommun: Area) -> QuerySet[Organisation]:
@@ -59,20 +58,14 @@ def kommun_organisations(*, kommun: Area) -> QuerySet[Organisation]:
 
 def mas_kommuner(*, user) -> list[Area]:
     """The kommuner the user oversees as MAS (``coordination.access.oversight_of``)."""
-    from .access import oversight_of
-
-    kommun_ids = oversight_of(user=user).kommun_ids
+    kommun_ids = access.oversight_of(user=user).kommun_ids
     return list(Area.objects.filter(pk__in=kommun_ids).order_by("name", "pk"))
 
 
 def is_registry_admin(*, user) -> bool:
-    from .access import is_administrator
-
-    return is_administrator(user=user)
+    return access.is_administrator(user=user)
 
 
 def access_log_visible_to(*, user):
     """The access-log rows a reviewer may read (``coordination.access``)."""
-    from .access import access_log_visible_to as rule
-
-    return rule(user=user)
+    return access.access_log_visible_to(user=user)

@@ -3,9 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
-from workflows import deadlines
-
-from . import selectors, services
+from . import clock, selectors, services
 from .exports import export_response, requested_format
 from .forms import AccessLogFilterForm, OrganisationFilterForm
 from .models import AccessLog, Individual, Organisation
@@ -85,9 +83,9 @@ class AccessLogView(LoginRequiredMixin, ListView):
         if data.get("user"):
             qs = qs.filter(username__iexact=data["user"])
         if data.get("date_from"):
-            qs = qs.filter(at__gte=deadlines.start_of_local_day(data["date_from"]))
+            qs = qs.filter(at__gte=clock.start_of_local_day(data["date_from"]))
         if data.get("date_to"):
-            qs = qs.filter(at__lte=deadlines.end_of_local_day(data["date_to"]))
+            qs = qs.filter(at__lte=clock.end_of_local_day(data["date_to"]))
         return qs
 
     def get(self, request, *args, **kwargs):

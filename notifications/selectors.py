@@ -1,9 +1,7 @@
-"""Reads of the outbox, of deadline history per case, and of what a digest contains."""
-
-import datetime as dt
+"""Reads of the outbox, and who receives the daily digest."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from coordination import access
@@ -11,30 +9,10 @@ from coordination.models import Membership
 
 from .models import NotificationPreference, OutboundEmail
 
-DIGEST_MAX_ITEMS = 50
-
 
 def emails_for_process(*, process) -> QuerySet[OutboundEmail]:
     """Every email about one case (a viewflow Process or a subclass instance), newest first."""
     return OutboundEmail.objects.filter(process_id=process.pk).order_by("-created_at", "-pk")
-
-
-def deadline_events_for_process(*, process):
-    """Reminders, escalations and breaches recorded on the case's deadlines."""
-    from workflows.models import DeadlineEvent
-
-    return (
-        DeadlineEvent.objects.filter(
-            deadline__process_id=process.pk,
-            kind__in=[
-                DeadlineEvent.Kind.REMINDED,
-                DeadlineEvent.Kind.ESCALATED,
-                DeadlineEvent.Kind.BREACHED,
-            ],
-        )
-        .select_related("deadline", "deadline__responsible_organisation")
-        .order_by("-at", "-pk")
-    )
 
 
 def user_is_outbox_admin(*, user) -> bool:
@@ -80,57 +58,12 @@ def user_wants_digest(*, user) -> bool:
     return preference.daily_digest if preference else True
 
 
-def digest_for_user(*, user, now: dt.datetime | None = None) -> dict:
-    """What is overdue and what falls due today (Stockholm) for the user's organisations.
-
-    Only kinds, times and links: no names, no health data.
-    """
-    from workflows.deadlines import end_of_local_day, local_date
-    from workflows.links import case_url
-    from workflows.models import Deadline
-
-    now = now or timezone.now()
-    end_of_today = end_of_local_day(local_date(now))
-    open_deadlines = (
-        Deadline.objects.filter(status=Deadline.Status.OPEN, due_at__lte=end_of_today)
-        .filter(
-            Q(responsible_organisation__in=access.acting_organisations(user=user))
-            | Q(responsible_user=user)
-        )
-        .select_related("process", "responsible_organisation")
-        .order_by("due_at", "pk")
-    )
-
-    def items(qs):
-        return [
-            {
-                "kind": deadline.kind,
-                "kind_label": deadline.kind_label,
-                "due_at": deadline.due_at,
-                "organisation": deadline.responsible_organisation.name,
-                "case_url": case_url(deadline.process),
-            }
-            for deadline in qs[:DIGEST_MAX_ITEMS]
-        ]
-
-    overdue_qs = open_deadlines.filter(due_at__lt=now)
-    today_qs = open_deadlines.filter(due_at__gte=now)
-    return {
-        "overdue": items(overdue_qs),
-        "overdue_count": overdue_qs.count(),
-        "due_today": items(today_qs),
-        "due_today_count": today_qs.count(),
-    }
-
-
 def outbox_backlog(*, now=None) -> dict:
     """Counts per status, rows not yet sent (``backlog``), rows retrying after a failed
     attempt, and the age in seconds of the oldest unsent row (None: nothing waits).
 
     Served by the (status, created_at) index; read by /health/ready and /metrics.
     """
-    from django.db.models import Count, Min
-
     now = now or timezone.now()
     waiting = [OutboundEmail.Status.PENDING, OutboundEmail.Status.SENDING]
     by_status = dict.fromkeys(OutboundEmail.Status.values, 0)

@@ -35,10 +35,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from . import links
 from .bulk import execute_with_arrays
 from .models import NotificationPreference, OutboundEmail
 
@@ -84,23 +84,18 @@ def _render(template: str, context: dict) -> tuple[str, str, str]:
 def _base_context(*, process=None) -> dict:
     context = {"site_url": settings.SITE_URL.rstrip("/")}
     if process is not None:
-        from workflows.links import case_url
-
-        context["case_url"] = case_url(process)
+        context["case_url"] = links.case_url(process)
     return context
 
 
 def _stored_context(email: OutboundEmail) -> dict:
     """The template context of a row written with plain data (the sweep's rows)."""
-    from workflows.escalation import kind_label
-
     context = _base_context(process=email.process)
     context.update(email.context)
     for key, value in list(context.items()):
         if key.endswith("_at") and isinstance(value, str):
             context[key] = parse_datetime(value)
-    if "kind" in context:
-        context["kind_label"] = kind_label(context["kind"])
+    links.context_complete(context)
     return context
 
 
@@ -125,7 +120,7 @@ def _ensure_rendered(email: OutboundEmail) -> dict:
 
 def _schedule_email(email_id: int) -> None:
     """Hand one row to a worker; if the broker is down the periodic sweep sends it."""
-    from .tasks import deliver_email
+    from .tasks import deliver_email  # here: the tasks module imports this one
 
     try:
         deliver_email.delay(email_id)
@@ -135,7 +130,7 @@ def _schedule_email(email_id: int) -> None:
 
 def outbox_schedule_delivery() -> None:
     """Ask a worker to deliver what is pending now (the periodic sweep would anyway)."""
-    from .tasks import deliver_pending
+    from .tasks import deliver_pending  # here: the tasks module imports this one
 
     try:
         deliver_pending.delay()
@@ -626,35 +621,3 @@ def preference_set(*, user, daily_digest: bool) -> NotificationPreference:
     preference.daily_digest = daily_digest
     preference.save(update_fields=["daily_digest", "updated_at"])
     return preference
-
-
-def digest_send_all(*, now=None) -> int:
-    """Queue today's digest for every user who has something due or overdue.
-
-    Idempotent per user and day: running it twice (two beats, a retry) sends one.
-    """
-    from workflows.deadlines import local_date
-    from workflows.links import absolute_url
-
-    from . import catalogue, selectors
-
-    now = now or timezone.now()
-    day = local_date(now)
-    settings_url = absolute_url(reverse("notifications:preferences"))
-    queued = 0
-    for user in selectors.digest_recipients():
-        with translation.override(settings.LANGUAGE_CODE):
-            digest = selectors.digest_for_user(user=user, now=now)
-        if not digest["due_today"] and not digest["overdue"]:
-            continue
-        key = f"digest:{user.pk}:{day.isoformat()}"
-        if OutboundEmail.objects.filter(idempotency_key=key).exists():
-            continue
-        email_enqueue(
-            idempotency_key=key,
-            to=user.email,
-            template=catalogue.DAILY_DIGEST,
-            context={"day": now, "settings_url": settings_url, **digest},
-        )
-        queued += 1
-    return queued

@@ -30,8 +30,3 @@ def deliver_pending() -> int:
     """Safety net on beat: send every due row, retry failed ones after their backoff,
     take over rows whose sender died mid-send (expired lease)."""
     return services.outbox_deliver_pending()
-
-
-@shared_task(name="notifications.tasks.send_daily_digests", ignore_result=True)
-def send_daily_digests() -> int:
-    return services.digest_send_all()

@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coordination.models import Area
+from coordination.models import Area, Organisation
 from workflows.discharge.models import CareType
 
 
@@ -83,3 +83,55 @@ class PopulationForm(forms.Form):
     inhabitants_65_plus = forms.IntegerField(label=_("Inhabitants aged 65+"))
     source = forms.CharField(label=_("Source"), max_length=300, initial="SCB")
     replace = forms.BooleanField(label=_("Replace the figure of the year"), required=False)
+
+
+def month_choices(*, today: dt.date, count: int = 36) -> list[tuple[str, str]]:
+    first = today.replace(day=1)
+    result = []
+    for _i in range(count):
+        result.append((first.strftime("%Y-%m"), first.strftime("%Y-%m")))
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return result
+
+
+class DashboardFilterForm(forms.Form):
+    """The MAS's scope: one of their kommuner, optionally an area or organisation in it,
+    and a period of whole months. Choices outside the MAS's kommuner are invalid."""
+
+    kommun = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Area.objects.none(), empty_label=None, required=False
+    )
+    area = forms.ModelChoiceField(
+        label=_("City district"), queryset=Area.objects.none(), required=False
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), required=False
+    )
+    month_from = forms.ChoiceField(label=_("From month"), required=False)
+    month_to = forms.ChoiceField(label=_("To month"), required=False)
+
+    def __init__(self, *args, kommuner, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [k.pk for k in kommuner]
+        self.fields["kommun"].queryset = Area.objects.filter(pk__in=ids)
+        self.fields["area"].queryset = Area.objects.filter(parent_id__in=ids).order_by("name")
+        self.fields["organisation"].queryset = (
+            Organisation.objects.filter(area_id__in=ids)
+            | Organisation.objects.filter(area__parent_id__in=ids)
+        ).order_by("name")
+        months = month_choices(today=today)
+        self.fields["month_from"].choices = [("", "—"), *months]
+        self.fields["month_to"].choices = [("", "—"), *months]
+
+    def clean(self):
+        data = super().clean()
+        kommun, area = data.get("kommun"), data.get("area")
+        if kommun and area and area.parent_id != kommun.pk:
+            self.add_error("area", _("The district is not part of the municipality."))
+        if (
+            data.get("month_from")
+            and data.get("month_to")
+            and data["month_from"] > data["month_to"]
+        ):
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return data

@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from coordination import clock
 from coordination.models import Area, Huvudman, Membership
 from coordination.selectors import is_registry_admin
 from workflows import deadlines
@@ -149,7 +150,7 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The first and last instant (UTC) of a calendar month in Stockholm."""
     first = month.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
-    return deadlines.start_of_local_day(first), deadlines.start_of_local_day(following)
+    return clock.start_of_local_day(first), clock.start_of_local_day(following)
 
 
 def period_of(month: dt.date, *, months: int) -> tuple[dt.date, dt.date]:
@@ -458,7 +459,7 @@ def indicator_rows(*, kommuner, months: list[dt.date]) -> list[IndicatorRow]:
     }
     grouped = defaultdict(list)
     for episode in found:
-        month = deadlines.local_date(episode.discharged_at).replace(day=1)
+        month = clock.local_date(episode.discharged_at).replace(day=1)
         grouped[(episode.kommun_id, month, episode.care_type)].append(episode)
     rows = []
     for kommun in kommuner:

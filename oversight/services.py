@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coordination import clock
 from coordination.models import Area
 from coordination.selectors import is_registry_admin
-from workflows import deadlines
 
 from .models import KommunPopulation, PaymentDispute
 from .selectors import episodes, is_kommun_side_of, is_region_side, month_bounds
@@ -30,7 +30,7 @@ def payment_dispute_open(*, process, kommun: Area, reason: str, by) -> PaymentDi
         raise PermissionDenied
     if process.discharged_at is None:
         raise ValidationError(_("Only a discharged episode can be disputed."))
-    month = deadlines.local_date(process.discharged_at).replace(day=1)
+    month = clock.local_date(process.discharged_at).replace(day=1)
     start, end = month_bounds(month)
     if not any(
         e.process_id == process.pk for e in episodes(start=start, end=end, kommun_ids={kommun.pk})

@@ -1,10 +1,11 @@
-"""Where payment responsibility and the national indicators are mounted (/oversikt/)."""
+"""Where the MAS dashboard, payment responsibility and the national indicators are
+mounted (/oversikt/)."""
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application
 
-from . import views
+from . import dashboard_views, views
 
 
 class OversightApp(Application):
@@ -16,6 +17,10 @@ class OversightApp(Application):
     icon = "query_stats"
     menu_template_name = "oversight/menu.html"
 
+    dashboard_path = path("mas/", dashboard_views.DashboardView.as_view(), name="dashboard")
+    dashboard_cases_path = path(
+        "mas/underlag/", dashboard_views.DashboardCasesView.as_view(), name="dashboard_cases"
+    )
     invoice_basis_path = path(
         "betalningsansvar/", views.InvoiceBasisView.as_view(), name="invoice_basis"
     )

@@ -16,10 +16,10 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
-from coordination.deviations.charts import line_chart
 from coordination.models import Area
 from coordination.selectors import is_registry_admin
 from coordination.services import access_log_record
+from oversight.charts import line_chart
 from workflows.discharge import services as discharge_services
 from workflows.discharge.models import CareType, DischargeProcess, PaymentDayRate
 from workflows.discharge.selectors import discharges_visible_to, payment_years_missing_rate

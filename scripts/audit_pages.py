@@ -32,7 +32,7 @@ PAGES = [
     ("SIPs", "handlaggare.sodermalm", "/sips/"),
     ("SIP overview", "handlaggare.sodermalm", r"first:/sips/:/sips/\d+/"),
     ("Deviations", "mas.sodermalm", "/deviations/"),
-    ("MAS dashboard", "mas.sodermalm", "/deviations/oversikt/"),
+    ("MAS dashboard", "mas.sodermalm", "/oversikt/mas/"),
 ]
 METRICS = [
     ("first-contentful-paint", "FCP"),

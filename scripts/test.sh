@@ -55,6 +55,8 @@ fi
 echo "== ruff"
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
+echo "== import-linter (layers import only downward; see README, Architecture)"
+"$BIN/lint-imports" --no-cache
 echo "== bandit (application code; accepted findings with their reasons in bandit-baseline.json)"
 "$BIN/bandit" --quiet --recursive coordination workflows notifications oversight config manage.py \
   --exclude '*/migrations/*' --baseline bandit-baseline.json
@@ -62,7 +64,7 @@ echo "== manage.py check / makemigrations --check"
 "$BIN/python" manage.py check --fail-level WARNING
 "$BIN/python" manage.py makemigrations --check --dry-run
 echo "== manage.py check --deploy (production settings)"
-env DEBUG=false KARDBORRE_HTTPS=true ALLOWED_HOSTS=kardborre.example.se \
+env DEBUG=false KARDBORRE_HTTPS=true ALLOWED_HOSTS=kardborre.example.se SITE_URL=https://kardborre.example.se \
   "$BIN/python" manage.py check --deploy --fail-level WARNING
 echo "== production smoke test (gunicorn, DEBUG=false, whitenoise; Dockerfile, compose.yaml)"
 bash scripts/smoke.sh

@@ -1,4 +1,5 @@
-"""Deadline arithmetic: pure functions, no database, no clock.
+"""Deadline arithmetic: pure functions, no database, no clock (the Stockholm calendar
+is ``coordination.clock``'s).
 
 Every LUS count is in *calendar days* (DOMAIN §1.7; the process runs every day of the
 year), or in elapsed hours. Calendar days are counted in Europe/Stockholm, so a
@@ -14,33 +15,17 @@ across the DST changes and the year end. Results are aware datetimes in UTC.
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 import holidays
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from coordination.clock import aware as _aware
+from coordination.clock import (
+    end_of_local_day,
+    local_date,
+    local_time,
+)
+
 _SWEDISH_HOLIDAYS = holidays.country_holidays("SE")
-
-
-def _aware(at: dt.datetime) -> dt.datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("naive datetimes are not accepted: pass an aware datetime")
-    return at
-
-
-def local_date(at: dt.datetime) -> dt.date:
-    """The calendar date in Stockholm at the instant ``at``."""
-    return _aware(at).astimezone(STOCKHOLM).date()
-
-
-def start_of_local_day(day: dt.date) -> dt.datetime:
-    """Local midnight at the start of ``day``, as an aware UTC datetime."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=STOCKHOLM).astimezone(dt.UTC)
-
-
-def end_of_local_day(day: dt.date) -> dt.datetime:
-    """The last microsecond of ``day`` in Stockholm, as an aware UTC datetime."""
-    return dt.datetime.combine(day, dt.time.max, tzinfo=STOCKHOLM).astimezone(dt.UTC)
 
 
 def hours_after(start: dt.datetime, *, hours: int) -> dt.datetime:
@@ -60,10 +45,6 @@ def end_of_calendar_day_after(start: dt.datetime, *, days: int) -> dt.datetime:
     return end_of_local_day(local_date(start) + dt.timedelta(days=days))
 
 
-def local_time(at: dt.datetime) -> dt.time:
-    return _aware(at).astimezone(STOCKHOLM).timetz().replace(tzinfo=None)
-
-
 # --- Payment responsibility (betalningsansvar), LUS 5 kap. -------------------------------
 
 
@@ -76,6 +57,7 @@ def payment_day_zero(notice_at: dt.datetime, *, cutoff: dt.time | None) -> dt.da
     from the notice's own day.
 
     >>> import datetime as dt
+    >>> from coordination.clock import STOCKHOLM
     >>> payment_day_zero(dt.datetime(2026, 1, 12, 10, 59, tzinfo=STOCKHOLM), cutoff=dt.time(12))
     datetime.date(2026, 1, 12)
     >>> payment_day_zero(dt.datetime(2026, 1, 12, 12, 0, tzinfo=STOCKHOLM), cutoff=dt.time(12))
@@ -120,6 +102,7 @@ def payment_start_date(
     day after the last free working day is the first paid day.
 
     >>> import datetime as dt
+    >>> from coordination.clock import STOCKHOLM
     >>> friday = dt.datetime(2026, 1, 9, 9, 0, tzinfo=STOCKHOLM)
     >>> payment_start_date(friday, free_days=2, cutoff=None, working_days=True)
     datetime.date(2026, 1, 14)
@@ -165,6 +148,7 @@ def days_ready(
     definition of days as utskrivningsklar (vantetider.se, research P18).
 
     >>> import datetime as dt
+    >>> from coordination.clock import STOCKHOLM
     >>> sent = dt.datetime(2026, 1, 12, 13, 0, tzinfo=STOCKHOLM)
     >>> out = dt.datetime(2026, 1, 15, 10, 0, tzinfo=STOCKHOLM)
     >>> days_ready(sent, out, cutoff=dt.time(12)), days_ready(sent, out, cutoff=None)

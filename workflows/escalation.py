@@ -1,4 +1,4 @@
-"""The deadline kinds and their escalation ladders, in one table.
+"""The deadline-kind registry and the escalation ladders.
 
 A ladder is a list of rungs, each an offset from ``due_at`` and an action:
 
@@ -15,8 +15,13 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+from coordination.models import Membership, Organisation
+
+from . import hooks
 
 logger = logging.getLogger(__name__)
 
@@ -25,20 +30,44 @@ ESCALATE = "ESCALATE"
 BREACH = "BREACH"
 
 
+#: Who owns each action of a ladder (the recipients are found by ``Recipients``).
+OWNERS = {
+    REMIND: "RESPONSIBLE",  # the unit (or person) that owns the duty
+    ESCALATE: "COORDINATOR",  # the area's KSA (kommun side) or GSA (region side)
+    BREACH: "MAS",  # the MAS of the kommun concerned, with a drafted deviation
+}
+
+
 @dataclass(frozen=True)
 class Rung:
     offset: dt.timedelta  # from due_at; negative is before the due time
     action: str
 
+    @property
+    def owner(self) -> str:
+        """The role that receives this rung (``OWNERS``)."""
+        return OWNERS[self.action]
+
 
 @dataclass(frozen=True)
 class DeadlineKind:
+    """One kind of deadline, declared once by the flow that owns it.
+
+    ``source`` names the paragraph of the law or the section of the regional
+    agreement/routine the deadline comes from; ``deviation`` is the (category, step)
+    of the deviation drafted when it is breached (``workflows.deviations``)."""
+
     code: str
     label: str
     ladder: tuple[Rung, ...]
+    source: str = ""
+    deviation: tuple[str, str] | None = None
 
 
-def _standard(before: dt.timedelta, escalate_after: dt.timedelta, breach_after: dt.timedelta):
+def standard_ladder(
+    before: dt.timedelta, escalate_after: dt.timedelta, breach_after: dt.timedelta
+) -> tuple[Rung, ...]:
+    """Remind before and at the due time, escalate, then breach."""
     return (
         Rung(-before, REMIND),
         Rung(dt.timedelta(0), REMIND),
@@ -49,51 +78,19 @@ def _standard(before: dt.timedelta, escalate_after: dt.timedelta, breach_after: 
 
 H = dt.timedelta(hours=1)
 
-KINDS: dict[str, DeadlineKind] = {
-    kind.code: kind
-    for kind in [
-        DeadlineKind(
-            "INSKRIVNINGSMEDDELANDE",
-            _("Admission notice to the units concerned"),
-            _standard(before=6 * H, escalate_after=2 * H, breach_after=4 * H),
-        ),
-        DeadlineKind(
-            "INSKRIVNING_ACK",
-            _("Acknowledge the admission notice"),
-            _standard(before=4 * H, escalate_after=4 * H, breach_after=24 * H),
-        ),
-        DeadlineKind(
-            "FAST_VARDKONTAKT",
-            _("Appoint the designated care contact"),
-            _standard(before=24 * H, escalate_after=2 * H, breach_after=24 * H),
-        ),
-        DeadlineKind(
-            "UTSKRIVNINGSKLAR_ACK",
-            _("Acknowledge the ready-for-discharge notice"),
-            _standard(before=4 * H, escalate_after=2 * H, breach_after=24 * H),
-        ),
-        DeadlineKind(
-            "SIP_KALLELSE",
-            _("Send the invitation to SIP"),
-            _standard(before=24 * H, escalate_after=2 * H, breach_after=24 * H),
-        ),
-        DeadlineKind(
-            "DISCHARGE_INFORMATION",
-            _("Information at discharge"),
-            _standard(before=4 * H, escalate_after=2 * H, breach_after=24 * H),
-        ),
-        DeadlineKind(
-            "INVITATION_RESPONSE",
-            _("Answer the invitation to SIP"),
-            _standard(before=24 * H, escalate_after=4 * H, breach_after=24 * H),
-        ),
-        DeadlineKind(
-            "SIP_FOLLOW_UP",
-            _("Follow up the SIP"),
-            _standard(before=7 * 24 * H, escalate_after=7 * 24 * H, breach_after=30 * 24 * H),
-        ),
-    ]
-}
+#: The registry: every kind, declared by its flow (``workflows/discharge/kinds.py``,
+#: ``workflows/sip/kinds.py``) through ``register`` when the app is ready. Labels,
+#: email subjects, the dashboard, the deviation drafted at a breach and the sweep all
+#: read it from here; ``workflows.checks`` verifies each ladder is complete.
+KINDS: dict[str, DeadlineKind] = {}
+
+
+def register(*kinds: DeadlineKind) -> None:
+    for kind in kinds:
+        known = KINDS.get(kind.code)
+        if known is not None and known != kind:
+            raise ValueError(f"deadline kind {kind.code} is declared twice")
+        KINDS[kind.code] = kind
 
 
 def kind_label(code: str) -> str:
@@ -163,10 +160,6 @@ class Recipients:
 
     def prefetch(self, *, organisation_ids=(), user_ids=()) -> None:
         """Load many organisations, their active members and users in a few queries."""
-        from django.contrib.auth import get_user_model
-
-        from coordination.models import Membership, Organisation
-
         missing = {pk for pk in organisation_ids if pk not in self._organisations}
         if missing:
             for organisation in Organisation.objects.select_related("area", "area__parent").filter(
@@ -216,8 +209,7 @@ class Recipients:
         Asks each concrete process model (``participating_organisations()``), and falls
         back to the organisations its deadlines name.
         """
-        from viewflow.workflow.models import Process
-
+        # Imported here: workflows.models imports this module (the kind table).
         from workflows.models import Deadline
 
         missing = {pk for pk in process_ids if pk not in self._participants}
@@ -315,8 +307,6 @@ class Recipients:
         return list(kommuns.values())
 
     def breach(self, deadline) -> list[Recipient]:
-        from coordination.models import Membership
-
         recipients = []
         for kommun in self.breach_kommuns(deadline):
             if kommun.pk not in self._mas:
@@ -353,8 +343,8 @@ INVITATION_PREFIX = "invitation:"
 def _invitation_recipient(deadline) -> Recipient | None:
     """The invitee of an INVITATION_RESPONSE deadline, with their one-click link.
 
-    The SIP app owns invitations; until it provides ``invitation_recipient`` there is
-    no invitee to remind.
+    The SIP app owns invitations and provides their recipient (``workflows.hooks``);
+    without it there is no invitee to remind.
     """
     if deadline.kind != "INVITATION_RESPONSE" or not deadline.subject_key.startswith(
         INVITATION_PREFIX
@@ -364,9 +354,8 @@ def _invitation_recipient(deadline) -> Recipient | None:
         invitation_id = int(deadline.subject_key[len(INVITATION_PREFIX) :])
     except ValueError:
         return None
-    try:
-        from workflows.sip.services import invitation_recipient
-    except ImportError:
+    invitation_recipient = hooks.provided(hooks.INVITATION_RECIPIENT)
+    if invitation_recipient is None:
         return None
     try:
         email, ack_url = invitation_recipient(invitation_id=invitation_id)
@@ -388,3 +377,9 @@ def due_rungs(code: str, *, due_at: dt.datetime, level: int, now: dt.datetime) -
     rungs = ladder(code)
     due = [i for i in range(level, len(rungs)) if due_at + rungs[i].offset <= now]
     return [i for i in due if rungs[i].action != REMIND or i == due[-1]]
+
+
+def context_kind_label(context: dict) -> None:
+    """For the outbox (``notifications.links``): a stored row's ``kind`` as its label."""
+    if "kind" in context:
+        context["kind_label"] = kind_label(context["kind"])

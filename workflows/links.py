@@ -2,17 +2,11 @@
 
 import logging
 
-from django.conf import settings
 from django.urls import NoReverseMatch
 
+from notifications.links import absolute_url
+
 logger = logging.getLogger(__name__)
-
-
-def absolute_url(path: str) -> str:
-    """``path`` on the public site (``settings.SITE_URL``)."""
-    if path.startswith(("http://", "https://")):
-        return path
-    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
 def case_url(process) -> str:

@@ -1,12 +1,16 @@
 """Reads across every flow: ``processes_visible_to`` is the one access rule
 (``coordination.access``) over viewflow's ``Process``."""
 
+import datetime as dt
+
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from viewflow.workflow.models import Process
 
-from coordination import access
+from coordination import access, clock
 
-from .models import Deadline, Heartbeat
+from .links import case_url
+from .models import Deadline, DeadlineEvent, Heartbeat
 
 
 def processes_visible_to(*, user) -> QuerySet[Process]:
@@ -35,3 +39,61 @@ def deadline_counts_by_kind(*, now) -> dict[str, tuple[int, int]]:
         .order_by()
     )
     return {row["kind"]: (row["open"], row["overdue"]) for row in rows}
+
+
+def deadline_events_for_process(*, process):
+    """Reminders, escalations and breaches recorded on the case's deadlines."""
+    return (
+        DeadlineEvent.objects.filter(
+            deadline__process_id=process.pk,
+            kind__in=[
+                DeadlineEvent.Kind.REMINDED,
+                DeadlineEvent.Kind.ESCALATED,
+                DeadlineEvent.Kind.BREACHED,
+            ],
+        )
+        .select_related("deadline", "deadline__responsible_organisation")
+        .order_by("-at", "-pk")
+    )
+
+
+DIGEST_MAX_ITEMS = 50
+
+
+def digest_for_user(*, user, now: dt.datetime | None = None) -> dict:
+    """What is overdue and what falls due today (Stockholm) for the user's organisations.
+
+    Only kinds, times and links: no names, no health data.
+    """
+    now = now or timezone.now()
+    end_of_today = clock.end_of_local_day(clock.local_date(now))
+    open_deadlines = (
+        Deadline.objects.filter(status=Deadline.Status.OPEN, due_at__lte=end_of_today)
+        .filter(
+            Q(responsible_organisation__in=access.acting_organisations(user=user))
+            | Q(responsible_user=user)
+        )
+        .select_related("process", "responsible_organisation")
+        .order_by("due_at", "pk")
+    )
+
+    def items(qs):
+        return [
+            {
+                "kind": deadline.kind,
+                "kind_label": deadline.kind_label,
+                "due_at": deadline.due_at,
+                "organisation": deadline.responsible_organisation.name,
+                "case_url": case_url(deadline.process),
+            }
+            for deadline in qs[:DIGEST_MAX_ITEMS]
+        ]
+
+    overdue_qs = open_deadlines.filter(due_at__lt=now)
+    today_qs = open_deadlines.filter(due_at__gte=now)
+    return {
+        "overdue": items(overdue_qs),
+        "overdue_count": overdue_qs.count(),
+        "due_today": items(today_qs),
+        "due_today_count": today_qs.count(),
+    }

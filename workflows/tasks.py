@@ -20,12 +20,12 @@ from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
 
-from coordination.deviations.services import deviation_draft_from_deadline
 from notifications import catalogue
 from notifications.bulk import execute_with_arrays
 from notifications.services import outbox_enqueue_many, outbox_schedule_delivery
+from workflows.deviations.services import deviation_draft_from_deadline
 
-from . import escalation
+from . import digest, escalation
 from .models import Deadline, DeadlineEvent, Heartbeat
 from .services import heartbeat_record
 
@@ -327,3 +327,9 @@ def sweep_deadlines() -> dict:
         duration_seconds=time.monotonic() - started,
     )
     return dataclasses.asdict(result)
+
+
+@shared_task(name="workflows.tasks.send_daily_digests", ignore_result=True)
+def send_daily_digests() -> int:
+    """Queue today's digest for every user with something due or overdue (idempotent)."""
+    return digest.digest_send_all()

@@ -1,6 +1,6 @@
 from django import template
 
-from coordination.selectors import is_registry_admin
+from coordination.selectors import is_registry_admin, mas_kommuner
 
 from ..selectors import is_region_side, payment_kommuner_visible_to
 
@@ -13,9 +13,10 @@ def oversight_access(context) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"figures": False, "admin": False, "region": False}
+        return {"figures": False, "admin": False, "region": False, "mas": False}
     return {
         "figures": bool(payment_kommuner_visible_to(user=user)),
         "admin": is_registry_admin(user=user),
         "region": is_region_side(user=user),
+        "mas": bool(mas_kommuner(user=user)),
     }

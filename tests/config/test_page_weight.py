@@ -33,7 +33,7 @@ PAGES = [
     ("avd53.sos", "/workflow/flows/discharge/start/"),
     ("handlaggare.sodermalm", "/sips/"),
     ("mas.sodermalm", "/deviations/"),
-    ("mas.sodermalm", "/deviations/oversikt/"),
+    ("mas.sodermalm", "/oversikt/mas/"),
     ("admin", "/notifications/utkorg/"),
     ("avd53.sos", "/notifications/installningar/"),
     ("admin", "/coordination/organisationer/"),

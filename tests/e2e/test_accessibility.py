@@ -15,7 +15,7 @@ PAGES = [
     ("handlaggare.sodermalm", "/sips/"),
     ("handlaggare.sodermalm", "/workflow/flows/sip/start/"),
     ("mas.sodermalm", "/deviations/"),
-    ("mas.sodermalm", "/deviations/oversikt/"),
+    ("mas.sodermalm", "/oversikt/mas/"),
     ("admin", "/notifications/utkorg/"),
 ]
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from coordination.models import Deviation, Individual, Organisation
+from coordination.models import Individual, Organisation
+from workflows.deviations.models import Deviation
 from workflows.discharge.flows import DischargeFlow
 from workflows.discharge.models import DischargeProcess
 from workflows.models import Deadline
@@ -85,7 +86,7 @@ def test_missed_deadline_escalates_and_becomes_a_deviation(session):
     assert deviation.status == "DRAFT"
     assert deviation.receiving_organisation == rosenlund
     mas = session("mas.sodermalm")
-    mas.goto("/deviations/oversikt/")
+    mas.goto("/oversikt/mas/")
     mas.see("MAS-översikt", "Inskrivningsmeddelande inte kvitterat")
     mas.shot("mas-dashboard", readme=True)
     mas.check_accessibility("mas-dashboard")

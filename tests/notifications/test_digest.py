@@ -5,8 +5,9 @@ import pytest
 import time_machine
 from django.core import mail
 
-from notifications.services import digest_send_all, outbox_deliver_pending, preference_set
+from notifications.services import outbox_deliver_pending, preference_set
 from tests.notifications.factories import ProcessFactory, build_registry
+from workflows.digest import digest_send_all
 from workflows.services import deadline_meet, deadline_open
 
 pytestmark = pytest.mark.django_db

@@ -173,7 +173,7 @@ def test_case_panel_shows_reminders_and_deadline_events():
             outbox_deliver_pending()
     OutboundEmail.objects.filter(process=other).update(to="other-case@example.se")
 
-    html = render_to_string("notifications/_process_emails.html", {"process": process})
+    html = render_to_string("workflows/_process_notifications.html", {"process": process})
     assert "Påminnelser och e-post" in html
     assert "Eskalerad" in html  # the deadline event
     assert "Påminnelse skickad" in html
@@ -183,5 +183,5 @@ def test_case_panel_shows_reminders_and_deadline_events():
     assert "Skickat" in html
     assert "other-case@example.se" not in html
 
-    empty = render_to_string("notifications/_process_emails.html", {"process": ProcessFactory()})
+    empty = render_to_string("workflows/_process_notifications.html", {"process": ProcessFactory()})
     assert "Inga påminnelser eller e-postmeddelanden har skickats för ärendet." in empty

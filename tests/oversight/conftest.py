@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from coordination.clock import STOCKHOLM
 from coordination.models import Area
 from tests.factories import AreaFactory, IndividualFactory, UserFactory
 from tests.workflows.discharge.factories import (
@@ -10,7 +11,6 @@ from tests.workflows.discharge.factories import (
     WardFactory,
     member,
 )
-from workflows.deadlines import STOCKHOLM
 from workflows.discharge.flows import DischargeFlow
 from workflows.discharge.models import (
     DischargeProcess,

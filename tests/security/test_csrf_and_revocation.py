@@ -6,8 +6,9 @@ from django.test import TestCase
 from django.urls import URLPattern, get_resolver, reverse
 from viewflow.workflow.models import Process, Task
 
-from coordination.models import AccessLog, Deviation, Membership, Organisation
+from coordination.models import AccessLog, Membership, Organisation
 from notifications.models import OutboundEmail
+from workflows.deviations.models import Deviation
 from workflows.discharge.models import DischargeProcess
 from workflows.selectors import processes_visible_to
 from workflows.sip.models import Invitation, SipProcess

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from viewflow.workflow.models import Process, Task
 
-from coordination.models import Deviation, Individual
+from coordination.models import Individual
+from workflows.deviations.models import Deviation
 from workflows.discharge.flows import DischargeFlow
 from workflows.sip.flows import SipFlow
 from workflows.sip.models import Invitation, Meeting

@@ -24,7 +24,7 @@ from tests.factories import UserFactory
 FORM_MODULES = [
     "config.forms",
     "coordination.forms",
-    "coordination.deviations.forms",
+    "workflows.deviations.forms",
     "notifications.forms",
     "workflows.discharge.forms",
     "workflows.sip.forms",

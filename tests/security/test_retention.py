@@ -10,10 +10,11 @@ from django.test import TestCase
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS
 
-from coordination.models import AccessLog, Deviation
-from coordination.retention import expired_cases, years_before
+from coordination.models import AccessLog
 from coordination.services import access_log_record
 from notifications.models import OutboundEmail
+from oversight.retention import expired_cases, years_before
+from workflows.deviations.models import Deviation
 from workflows.discharge.models import DischargeProcess
 from workflows.models import Deadline
 from workflows.sip.models import Invitation, Meeting, PlanVersion, SipProcess

@@ -54,13 +54,15 @@ LOGIN = {
     "deviations:index",
     "deviations:deviation_list",
     "deviations:deviation_create",
-    "deviations:dashboard",
-    "deviations:dashboard_cases",
+    "deviations:dashboard_moved",  # redirects to oversight:dashboard (old bookmarks)
+    "deviations:dashboard_cases_moved",
     "notifications:index",
     "notifications:outbox_list",
     # Payment and indicators: filtered by payment_kommuner_visible_to; the episodes by
     # discharges_visible_to; the dispute endpoints are POST only (GET 405).
     "oversight:index",
+    "oversight:dashboard",  # a MAS only, for their own kommuner (oversight.dashboard.Scope)
+    "oversight:dashboard_cases",
     "oversight:invoice_basis",
     "oversight:invoice_episodes",
     "oversight:dispute_open",
@@ -186,7 +188,7 @@ ADMIN_MODELS = [
     "axes_accesslog",
     "coordination_area",
     "coordination_consent",
-    "coordination_deviation",
+    "deviations_deviation",
     "coordination_individual",
     "coordination_membership",
     "coordination_organisation",

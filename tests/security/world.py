@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import get_resolver
 
-from coordination.models import Area, Deviation, Membership, Organisation
+from coordination.models import Area, Membership, Organisation
 from notifications.models import OutboundEmail
+from workflows.deviations.models import Deviation
 from workflows.discharge.models import DischargeProcess
 from workflows.sip.models import Invitation, SipProcess
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from coordination import clock
 from notifications.models import OutboundEmail
 from tests.notifications.factories import ProcessFactory, build_registry
 from workflows import deadlines, escalation
@@ -53,20 +54,14 @@ def test_calendar_days_end_at_local_midnight_across_both_changes():
 
 
 def test_the_local_date_changes_at_local_midnight_not_utc_midnight():
-    assert deadlines.local_date(dt.datetime(2026, 6, 30, 21, 59, tzinfo=dt.UTC)) == dt.date(
-        2026, 6, 30
-    )
-    assert deadlines.local_date(dt.datetime(2026, 6, 30, 22, 0, tzinfo=dt.UTC)) == dt.date(
-        2026, 7, 1
-    )
-    assert deadlines.local_date(dt.datetime(2026, 12, 31, 23, 0, tzinfo=dt.UTC)) == dt.date(
-        2027, 1, 1
-    )
+    assert clock.local_date(dt.datetime(2026, 6, 30, 21, 59, tzinfo=dt.UTC)) == dt.date(2026, 6, 30)
+    assert clock.local_date(dt.datetime(2026, 6, 30, 22, 0, tzinfo=dt.UTC)) == dt.date(2026, 7, 1)
+    assert clock.local_date(dt.datetime(2026, 12, 31, 23, 0, tzinfo=dt.UTC)) == dt.date(2027, 1, 1)
     # The day of the autumn change has 25 hours, the spring one 23.
-    autumn = deadlines.start_of_local_day(dt.date(2026, 10, 26)) - deadlines.start_of_local_day(
+    autumn = clock.start_of_local_day(dt.date(2026, 10, 26)) - clock.start_of_local_day(
         dt.date(2026, 10, 25)
     )
-    spring = deadlines.start_of_local_day(dt.date(2026, 3, 30)) - deadlines.start_of_local_day(
+    spring = clock.start_of_local_day(dt.date(2026, 3, 30)) - clock.start_of_local_day(
         dt.date(2026, 3, 29)
     )
     assert (autumn, spring) == (25 * H, 23 * H)
@@ -79,7 +74,7 @@ def test_naive_datetimes_are_refused():
 
 def test_ladder_rungs_are_elapsed_time_from_due_across_the_change():
     # SIP_KALLELSE: remind 24 h before; due at the end of Sunday 29 March (summer time).
-    due = deadlines.end_of_local_day(dt.date(2026, 3, 29))
+    due = clock.end_of_local_day(dt.date(2026, 3, 29))
     first = escalation.next_action_at("SIP_KALLELSE", due_at=due, level=0, now=due - 48 * H)
     assert due - first == 24 * H
     # 24 elapsed hours before 23:59:59 CEST on the 23-hour day is 22:59:59 CET the day before.
@@ -93,7 +88,7 @@ def test_sweep_at_local_midnight_and_across_fall_back():
     reg = build_registry()
     # Due at the end of Saturday 24 October (summer time); the reminder 24 h earlier,
     # the escalation 2 h after in the night of the change, the breach on the 25-hour day.
-    due = deadlines.end_of_local_day(dt.date(2026, 10, 24))
+    due = clock.end_of_local_day(dt.date(2026, 10, 24))
     with time_machine.travel(due - 48 * H, tick=False):
         deadline = deadline_open(
             process=ProcessFactory(),

@@ -9,7 +9,7 @@ from django.core import mail
 from notifications.models import OutboundEmail
 from notifications.services import outbox_deliver_pending
 from tests.notifications.factories import ProcessFactory, build_registry
-from workflows import escalation
+from workflows import escalation, hooks
 from workflows.models import Deadline, DeadlineEvent
 from workflows.services import deadline_meet, deadline_open
 from workflows.tasks import deadlines_sweep
@@ -210,15 +210,14 @@ def test_catching_up_several_reminders_sends_only_the_latest(reg):
 
 
 def test_invitation_reminders_also_go_to_the_invitee_with_the_one_click_link(reg, monkeypatch):
-    import workflows.sip.services as sip_services
-
     calls = []
 
     def invitation_recipient(*, invitation_id):
         calls.append(invitation_id)
         return "gunnel.extern@example.se", "http://localhost:8000/kallelse/kvittera/abc123/"
 
-    monkeypatch.setattr(sip_services, "invitation_recipient", invitation_recipient, raising=False)
+    # What the SIP app provides through the hook (``SipConfig.ready``), replaced here.
+    monkeypatch.setitem(hooks._provided, hooks.INVITATION_RECIPIENT, invitation_recipient)
     deadline = _open(
         reg, kind="INVITATION_RESPONSE", subject_key="invitation:42", opened=DUE - 48 * H
     )

@@ -8,11 +8,13 @@ class DischargeConfig(AppConfig):
     verbose_name = _("Discharge from inpatient care (LUS)")
 
     def ready(self):
+        # Imported here: the modules need the loaded models.
         from django.core import checks
 
-        from workflows.discharge import parties
+        from workflows.discharge import kinds, parties
 
         from .checks import payment_rates_check
 
         parties.connect()
+        kinds.register_kinds()
         checks.register(payment_rates_check)

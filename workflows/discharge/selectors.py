@@ -8,7 +8,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coordination import access
+from coordination import access, clock
 from coordination.models import Organisation
 from coordination.selectors import user_organisations
 from workflows import deadlines
@@ -157,7 +157,7 @@ def settlement_year(*, discharged_at, now) -> int:
     the episode in a settlement period (Stockholm agreement: the average is taken over
     the patients discharged in the period); an ongoing stay is read as if it ended now.
     The case page and the invoice basis both use this rule."""
-    return deadlines.local_date(discharged_at or now).year
+    return clock.local_date(discharged_at or now).year
 
 
 def payment_rates() -> dict[int, PaymentDayRate]:
@@ -170,7 +170,7 @@ def payment_years_missing_rate() -> list[int]:
 
     years = set(
         ReadyForDischargeNotice.objects.annotate(
-            year=ExtractYear("recorded_at", tzinfo=deadlines.STOCKHOLM)
+            year=ExtractYear("recorded_at", tzinfo=clock.STOCKHOLM)
         )
         .values_list("year", flat=True)
         .distinct()

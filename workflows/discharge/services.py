@@ -15,10 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
-from coordination import access
+from coordination import access, clock
 from coordination.models import Individual
-from workflows import deadlines
+from notifications.services import email_enqueue
+from workflows import deadlines, hooks
 from workflows.services import (
     deadline_cancel,
     deadline_meet,
@@ -132,8 +135,6 @@ def _active_vardcentral(process):
 def _notify_units(*, process, template, key, context, units=None):
     """Email each unit's functional mailbox after commit. No personnummer, name or
     health data: what to do, by when, and the link to the case page."""
-    from notifications.services import email_enqueue
-
     for unit in units if units is not None else _active_units(process):
         mailbox = unit.organisation.functional_mailbox
         if not mailbox:
@@ -324,7 +325,7 @@ def admission_notice_send(
     chosen = [(role, organisation) for role, organisation in chosen if organisation is not None]
     if not chosen:
         raise ValidationError(_("Choose at least one unit to send the admission notice to."))
-    if estimated_discharge_date < deadlines.local_date(process.admitted_at):
+    if estimated_discharge_date < clock.local_date(process.admitted_at):
         raise ValidationError(_("The estimated discharge date cannot be before the admission."))
     now = timezone.now()
     process.admission_notice_sent_at = now
@@ -376,7 +377,7 @@ def _open_fast_vardkontakt_deadline(process, *, by, due_at=None):
         process=process,
         kind=FAST_VARDKONTAKT,
         responsible_organisation=process.vardcentral,
-        due_at=due_at or deadlines.end_of_local_day(process.estimated_discharge_date),
+        due_at=due_at or clock.end_of_local_day(process.estimated_discharge_date),
         by=by,
     )
 
@@ -499,7 +500,7 @@ def estimated_discharge_date_change(
 ) -> EstimatedDischargeDate:
     """A new estimate (PUD), kept with the earlier ones and sent to the units "as soon
     as possible" (DOMAIN §1.3 step 1b). Deadlines tied to the estimate move with it."""
-    from .flows import DischargeFlow
+    from .flows import DischargeFlow  # here: the flow imports this module
 
     with DischargeFlow.lock(process.pk):
         process = DischargeProcess.objects.get(pk=process.pk)
@@ -508,7 +509,7 @@ def estimated_discharge_date_change(
             raise ValidationError(
                 _("The estimated discharge date can only be changed during planning.")
             )
-        if estimated_date < deadlines.local_date(process.admitted_at):
+        if estimated_date < clock.local_date(process.admitted_at):
             raise ValidationError(_("The estimated discharge date cannot be before the admission."))
         if estimated_date == process.estimated_discharge_date:
             raise ValidationError(_("That is already the estimated discharge date."))
@@ -531,7 +532,7 @@ def estimated_discharge_date_change(
             at=now,
             note=f"{change.previous_date:%Y-%m-%d} → {estimated_date:%Y-%m-%d}",
         )
-        new_due = deadlines.end_of_local_day(estimated_date)
+        new_due = clock.end_of_local_day(estimated_date)
         if process.deadlines.filter(kind=FAST_VARDKONTAKT, status="OPEN").exists():
             _open_fast_vardkontakt_deadline(process, by=by, due_at=new_due)
         if process.deadlines.filter(kind=DISCHARGE_INFORMATION, status="OPEN").exists():
@@ -640,10 +641,8 @@ def _open_ready_deadlines(process, *, notice, by):
                 due_at=deadlines.end_of_calendar_day_after(notice.issued_at, days=3),
                 by=by,
             )
-    estimated = max(process.estimated_discharge_date, deadlines.local_date(notice.issued_at))
-    _open_discharge_information_deadline(
-        process, by=by, due_at=deadlines.end_of_local_day(estimated)
-    )
+    estimated = max(process.estimated_discharge_date, clock.local_date(notice.issued_at))
+    _open_discharge_information_deadline(process, by=by, due_at=clock.end_of_local_day(estimated))
 
 
 @transaction.atomic
@@ -714,9 +713,7 @@ def ready_notice_revoke(*, process: DischargeProcess, reason, by) -> ReadyForDis
 
 def _withdraw_notice_tasks(process):
     """Cancel the open viewflow tasks that answer the revoked notice."""
-    from viewflow.workflow.status import STATUS
-
-    from .flows import DischargeFlow
+    from .flows import DischargeFlow  # here: the flow imports this module
 
     open_tasks = process.task_set.filter(
         flow_task__in=[DischargeFlow.ack_ready, DischargeFlow.sip_kallelse],
@@ -775,9 +772,8 @@ def sip_kallelse_record(
 
 
 def _start_sip(process, *, by):
-    try:
-        from workflows.sip.services import sip_start_from_discharge
-    except ImportError:  # the SIP app may be absent in a slimmed deployment
+    sip_start_from_discharge = hooks.provided(hooks.SIP_START_FROM_DISCHARGE)
+    if sip_start_from_discharge is None:  # the SIP app may be absent from a deployment
         logger.warning(
             "SIP services unavailable; kallelse for discharge %s recorded only", process.pk
         )
@@ -843,7 +839,7 @@ def discharge_record(
         organisation=process.ward,
         at=discharged_at,
     )
-    due = deadlines.end_of_local_day(deadlines.local_date(discharged_at))
+    due = clock.end_of_local_day(clock.local_date(discharged_at))
     open_info = process.deadlines.filter(kind=DISCHARGE_INFORMATION, status="OPEN").first()
     if open_info is None or open_info.due_at != due:
         _open_discharge_information_deadline(process, by=by, due_at=due)
@@ -874,7 +870,7 @@ def discharge_withdraw(*, process: DischargeProcess, reason: str, by) -> Dischar
     told. The record stays, marked withdrawn; nothing is deleted. Withdrawing an
     already withdrawn case changes nothing and sends nothing (a double submission).
     """
-    from .flows import DischargeFlow
+    from .flows import DischargeFlow  # here: the flow imports this module
 
     process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
     if not discharge_may_withdraw(user=by, process=process):
@@ -922,10 +918,7 @@ def discharge_withdraw(*, process: DischargeProcess, reason: str, by) -> Dischar
 def discharge_change_ward(*, process: DischargeProcess, ward, note="", by) -> DischargeProcess:
     """A transfer between wards during the stay: the open discharge moves to the new
     ward, with its open ward steps and deadlines; it is not a new admission."""
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
-
-    from .flows import DischargeFlow
+    from .flows import DischargeFlow  # here: the flow imports this module
 
     with DischargeFlow.lock(process.pk):
         process = DischargeProcess.objects.select_related("ward").get(pk=process.pk)

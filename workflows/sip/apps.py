@@ -8,6 +8,11 @@ class SipConfig(AppConfig):
     verbose_name = _("Coordinated individual plan (SIP)")
 
     def ready(self):
-        from workflows.sip import parties
+        # Imported here: the modules need the loaded models.
+        from workflows import hooks
+        from workflows.sip import kinds, parties, services
 
         parties.connect()
+        kinds.register_kinds()
+        hooks.provide(hooks.SIP_START_FROM_DISCHARGE, services.sip_start_from_discharge)
+        hooks.provide(hooks.INVITATION_RECIPIENT, services.invitation_recipient)

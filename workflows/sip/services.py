@@ -676,7 +676,7 @@ def invitations_record_unanswered_at_meeting(*, now=None) -> int:
 def _draft_participation_deviation(*, sip, meeting, invitation) -> None:
     """An organisation absent from the meeting, or that never answered its invitation,
     gets a deviation drafted for the MAS to review (DOMAIN §2.8): one per cause."""
-    from coordination.deviations import services as deviations
+    from workflows.deviations import services as deviations
 
     if invitation.organisation_id is None:
         return  # persons are not organisations that can be asked to explain

@@ -10,7 +10,7 @@ LOADERS = [
     "coordination.demo.load_users",
     "workflows.sip.demo.load",
     "workflows.discharge.demo.load",
-    "coordination.deviations.demo.load",
+    "workflows.deviations.demo.load",
 ]
 
 

@@ -8,8 +8,8 @@ import time_machine
 from django.core import mail
 from viewflow.workflow.status import PROCESS, STATUS
 
+from coordination.clock import STOCKHOLM
 from notifications.services import outbox_deliver_pending
-from workflows.deadlines import STOCKHOLM
 from workflows.discharge import selectors
 from workflows.discharge.flows import DischargeFlow
 from workflows.discharge.models import DischargeProcess, Stage

@@ -2,9 +2,10 @@
 
 import datetime as dt
 
+from coordination import clock
 from workflows import deadlines
 
-STHLM = deadlines.STOCKHOLM
+STHLM = clock.STOCKHOLM
 NOON = dt.time(12, 0)
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from workflows.deadlines import STOCKHOLM
+from coordination.clock import STOCKHOLM
 from workflows.discharge import selectors
 from workflows.discharge.flows import DischargeFlow
 from workflows.discharge.models import PaymentAgreement, PaymentDayRate

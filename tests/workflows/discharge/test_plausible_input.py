@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.core import mail
 
+from coordination.clock import STOCKHOLM
 from notifications.models import OutboundEmail
 from notifications.services import outbox_deliver_pending
-from workflows.deadlines import STOCKHOLM
 from workflows.discharge.flows import DischargeFlow
 from workflows.discharge.models import DischargeEvent, DischargeProcess
 from workflows.models import Deadline, DeadlineEvent

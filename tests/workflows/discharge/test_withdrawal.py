@@ -9,9 +9,9 @@ from django.core import mail
 from django.urls import reverse
 from viewflow.workflow.status import PROCESS, STATUS
 
+from coordination.clock import STOCKHOLM
 from coordination.models import AccessLog
 from notifications.services import outbox_deliver_pending
-from workflows.deadlines import STOCKHOLM
 from workflows.discharge.flows import DischargeFlow
 from workflows.discharge.models import DischargeEvent, Stage
 from workflows.models import Deadline

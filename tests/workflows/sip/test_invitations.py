@@ -272,7 +272,7 @@ def test_attendance_and_unanswered_are_recorded_for_the_deviation_register(world
 
     # Each absent organisation gets one deviation drafted for the MAS, reported by the
     # organisation that called the SIP; recording again drafts nothing new.
-    from coordination.models import Deviation
+    from workflows.deviations.models import Deviation
 
     drafts = Deviation.objects.filter(process_id=sip.pk)
     assert {(d.receiving_organisation, d.category, d.status) for d in drafts} == {
@@ -303,7 +303,7 @@ def test_unanswered_invitations_are_recorded_at_meeting_time(world, sip):
     silent.refresh_from_db()
     answered.refresh_from_db()
     assert silent.unanswered_at_meeting and not answered.unanswered_at_meeting
-    from coordination.models import Deviation
+    from workflows.deviations.models import Deviation
 
     draft = Deviation.objects.get(process_id=sip.pk)
     assert (draft.receiving_organisation, draft.category) == (

@@ -1,0 +1,726 @@
+"""The MAS dashboard: the scope (kommun, area, organisation, months), its tables and
+the cases behind every figure. Every query here is limited by ``Scope``; the view
+builds a scope only from the MAS's own kommuner."""
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import BooleanField, Count, F, Func, Min, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Process
+
+from coordination import access, clock
+from coordination.models import Area, Membership, Organisation, ProcessParty
+from coordination.selectors import kommun_organisations
+from oversight.models import DashboardSnapshot
+from workflows.deviations.models import Deviation
+from workflows.discharge.models import DischargeProcess
+from workflows.escalation import kind_label
+from workflows.models import Deadline
+from workflows.sip.models import Invitation, SipProcess
+
+from . import charts
+from . import deviation_indicators as indicators
+
+OPEN_STATUSES = [
+    Deviation.Status.DRAFT,
+    Deviation.Status.REPORTED,
+    Deviation.Status.REOPENED,
+    Deviation.Status.ANSWERED,
+]
+AWAITING = [Deviation.Status.REPORTED, Deviation.Status.REOPENED]
+MONTH_NAMES = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+
+
+class AnyOf(Func):
+    """``field = ANY(ids)``: one array parameter however many ids (PostgreSQL), or a
+    JSON list read by ``json_each`` (SQLite, the embedded demo)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, *, ids):
+        super().__init__(expression)
+        self.ids = list(ids)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        lhs, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*params, self.ids]
+        sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (a compiled column)
+        return sql, [*params, json.dumps(self.ids)]
+
+
+def month_label(month: dt.date) -> str:
+    return f"{MONTH_NAMES[month.month - 1]} {month.year}"
+
+
+def _parse_month(value: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except (TypeError, ValueError):
+        return None
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
+@dataclass
+class Scope:
+    kommun: Area
+    area: Area | None
+    organisation: Organisation | None
+    first_month: dt.date
+    last_month: dt.date
+    today: dt.date
+    _process_ids: list | None = field(default=None, repr=False)
+    _figures: dict | None = field(default=None, repr=False)
+    computed_at: dt.datetime | None = field(default=None, repr=False)
+    _cases_url: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, *, kommun, area=None, organisation=None, month_from="", month_to="", today):
+        """Default period: the last twelve months, the current one included."""
+        last = _parse_month(month_to) or today.replace(day=1)
+        first = _parse_month(month_from)
+        if first is None:
+            first = last
+            for _i in range(11):
+                first = (first - dt.timedelta(days=1)).replace(day=1)
+        return cls(kommun, area, organisation, first, last, today)
+
+    # -- period
+
+    @property
+    def start(self) -> dt.datetime:
+        return clock.start_of_local_day(self.first_month)
+
+    @property
+    def end(self) -> dt.datetime:
+        return clock.start_of_local_day(_next_month(self.last_month))
+
+    @property
+    def months(self) -> list[dt.date]:
+        return indicators.months_between(self.first_month, self.last_month)
+
+    def params(self) -> dict:
+        params = {
+            "kommun": self.kommun.pk,
+            "month_from": self.first_month.strftime("%Y-%m"),
+            "month_to": self.last_month.strftime("%Y-%m"),
+        }
+        if self.area is not None:
+            params["area"] = self.area.pk
+        if self.organisation is not None:
+            params["organisation"] = self.organisation.pk
+        return params
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.params())
+
+    def link(self, figure: str, **extra) -> str:
+        query = {**self.params(), "figure": figure, **{k: v for k, v in extra.items() if v}}
+        if self._cases_url is None:
+            self._cases_url = reverse("oversight:dashboard_cases")
+        return self._cases_url + "?" + urlencode(query)
+
+    # -- rows in scope
+
+    def organisations(self):
+        if self.organisation is not None:
+            return Organisation.objects.filter(pk=self.organisation.pk) & kommun_organisations(
+                kommun=self.kommun
+            )
+        if self.area is not None:
+            return Organisation.objects.filter(area=self.area)
+        return kommun_organisations(kommun=self.kommun)
+
+    def kommun_side(self):
+        """What the MAS oversees (``coordination.access``): the kommun's organisations
+        whose effective huvudman is the kommun, not every unit that lies in it."""
+        return kommun_organisations(kommun=self.kommun).filter(access.KOMMUN_SIDE)
+
+    def case_organisations(self):
+        """Whose cases the case figures count: the chosen organisation, else the
+        kommun-side organisations of the area or kommun."""
+        if self.organisation is not None:
+            return self.organisations()
+        return self.organisations().filter(access.KOMMUN_SIDE)
+
+    def process_ids(self) -> list[int]:
+        """The cases with a party in scope that the MAS oversees: a party on the
+        kommun's side too (``coordination.ProcessParty``, the one access rule's table).
+        Read once per page and handed to every query as one array parameter."""
+        if self._process_ids is None:
+            overseen = ProcessParty.objects.filter(
+                organisation__in=self.kommun_side().values("pk")
+            ).values("process_id")
+            self._process_ids = list(
+                ProcessParty.objects.filter(
+                    organisation__in=self.case_organisations().values("pk"),
+                    process_id__in=overseen,
+                )
+                .exclude(process_id__in=withdrawn_process_ids())
+                .order_by()
+                .values_list("process_id", flat=True)
+                .distinct()
+            )
+        return self._process_ids
+
+    def in_scope(self, field: str = "process_id") -> "AnyOf":
+        return AnyOf(F(field), ids=self.process_ids())
+
+    def deviations(self):
+        """As ``deviations_visible_to`` for a MAS: drafts only on the reporting side."""
+        sent = ~Q(status__in=["DRAFT", "DISMISSED"])
+        orgs = self.organisations().values("pk")
+        side = self.kommun_side().values("pk")
+        return Deviation.objects.filter(
+            Q(reporting_organisation__in=orgs) | (Q(receiving_organisation__in=orgs) & sent)
+        ).filter(Q(reporting_organisation__in=side) | (Q(receiving_organisation__in=side) & sent))
+
+    def deadlines(self):
+        return Deadline.objects.filter(self.in_scope())
+
+    def deadlines_in_period(self):
+        return self.deadlines().filter(due_at__gte=self.start, due_at__lt=self.end)
+
+    @property
+    def key(self) -> str:
+        return ":".join(
+            str(part or "")
+            for part in (
+                self.kommun.pk,
+                self.area.pk if self.area else "",
+                self.organisation.pk if self.organisation else "",
+                self.first_month.isoformat(),
+                self.last_month.isoformat(),
+            )
+        )
+
+    def case_figures(self) -> dict:
+        """The grouped case counts (deadlines, invitations, discharges) of this scope:
+        from its snapshot when fresh enough, else computed now and stored."""
+        if self._figures is None:
+            max_age = dt.timedelta(seconds=snapshot_max_age())
+            snapshot = DashboardSnapshot.objects.filter(
+                key=self.key, computed_at__gte=timezone.now() - max_age
+            ).first()
+            if snapshot is None or snapshot.data.get("version") != SNAPSHOT_VERSION:
+                # Missing, too old, or written by another version of this code.
+                snapshot = snapshot_refresh(self)
+            self._figures = decode(snapshot.data)
+            self.computed_at = snapshot.computed_at
+        return self._figures
+
+    def figure(self, name: str):
+        """One of the case figures: admission, kallelse, unreachable (month → Ratio),
+        discharges (month → Spread), breaches ((kind, organisation) → count),
+        participation (organisation → Ratio)."""
+        return self.case_figures()[name]
+
+    def discharges(self):
+        return DischargeProcess.objects.filter(
+            self.in_scope("pk"),
+            discharged_at__gte=self.start,
+            discharged_at__lt=self.end,
+            ready_for_discharge_at__isnull=False,
+        )
+
+    def invitations(self):
+        return Invitation.objects.filter(
+            self.in_scope("meeting__sip_id"), kind="ORGANISATION", organisation__isnull=False
+        )
+
+
+def withdrawn_process_ids():
+    """Cases withdrawn as registered in error (makulering): they count in no figure."""
+    discharges = DischargeProcess.objects.filter(withdrawn_at__isnull=False).values("pk")
+    sips = SipProcess.objects.filter(withdrawn_at__isnull=False).values("pk")
+    return discharges.union(sips)
+
+
+# --- Snapshots of the case figures ---------------------------------------------------------
+
+DEFAULT_MAX_AGE_SECONDS = 15 * 60
+# Bump when the stored shape changes: older snapshots are then recounted, not read.
+SNAPSHOT_VERSION = 2
+
+
+def snapshot_max_age() -> int:
+    return int(getattr(settings, "DEVIATION_DASHBOARD_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
+
+
+def compute(scope: Scope) -> dict:
+    """The case figures of a scope, aggregated and JSON-ready (months as ISO dates):
+    a page decodes a few hundred numbers, not the grouped rows behind them."""
+    deadlines = indicators.deadline_rows(scope.deadlines_in_period(), now=timezone.now())
+    invitations = indicators.invitation_rows(scope.invitations(), start=scope.start, end=scope.end)
+
+    def ratios_by_month(ratios):
+        return [[m.isoformat(), r.part, r.whole] for m, r in sorted(ratios.items())]
+
+    return {
+        "version": SNAPSHOT_VERSION,
+        "admission": ratios_by_month(
+            indicators.timeliness(deadlines, kind="INSKRIVNINGSMEDDELANDE")
+        ),
+        "kallelse": ratios_by_month(indicators.timeliness(deadlines, kind="SIP_KALLELSE")),
+        "breaches": [[k, org, n] for (k, org), n in indicators.breaches(deadlines).items()],
+        "unreachable": ratios_by_month(indicators.unreachable(invitations)),
+        "participation": [
+            [org, r.part, r.whole]
+            for org, r in indicators.participation_from_rows(invitations).items()
+        ],
+        "discharges": [
+            [month.isoformat(), spread.count, spread.median, spread.p90]
+            for month, spread in indicators.discharge_spread_in_db(scope.discharges()).items()
+        ],
+    }
+
+
+def decode(data: dict) -> dict:
+    day = dt.date.fromisoformat
+    Ratio, Spread = indicators.Ratio, indicators.Spread
+    result = {
+        name: {day(month): Ratio(part, whole) for month, part, whole in data[name]}
+        for name in ("admission", "kallelse", "unreachable")
+    }
+    result["breaches"] = {(kind, org): n for kind, org, n in data["breaches"]}
+    result["participation"] = {
+        org: Ratio(part, whole) for org, part, whole in data["participation"]
+    }
+    result["discharges"] = {
+        day(month): Spread(count, median, p90) for month, count, median, p90 in data["discharges"]
+    }
+    return result
+
+
+def snapshot_refresh(scope: Scope) -> DashboardSnapshot:
+    """Compute a scope's case figures and store them (last writer wins)."""
+    now = timezone.now()
+    snapshot, _created = DashboardSnapshot.objects.update_or_create(
+        key=scope.key, defaults={"computed_at": now, "data": compute(scope)}
+    )
+    return snapshot
+
+
+def snapshots_refresh_defaults(*, today: dt.date | None = None) -> int:
+    """Refresh the default view (last twelve months) of every kommun with a MAS."""
+    today = today or timezone.localdate()
+    kommuner = {}
+    for membership in Membership.objects.filter(
+        role=Membership.Role.MAS, is_active=True
+    ).select_related("organisation__area__parent"):
+        kommun = membership.organisation.area.kommun
+        if kommun is not None:
+            kommuner[kommun.pk] = kommun
+    for kommun in kommuner.values():
+        snapshot_refresh(Scope.build(kommun=kommun, today=today))
+    return len(kommuner)
+
+
+# --- Tables -------------------------------------------------------------------------------
+
+
+def open_deviations(scope: Scope) -> list[dict]:
+    """Open deviations (whatever the period: they are work still to do) by category
+    and status."""
+    counts = defaultdict(dict)
+    for row in (
+        scope.deviations()
+        .filter(status__in=OPEN_STATUSES)
+        .values("category", "status")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["category"]][row["status"]] = row["n"]
+    labels = dict(Deviation.Category.choices)
+    rows = []
+    for category in sorted(counts, key=lambda c: str(labels.get(c, c))):
+        cells = [
+            (
+                counts[category].get(status, 0),
+                scope.link("deviations", status=status, category=category),
+            )
+            for status in OPEN_STATUSES
+        ]
+        rows.append(
+            {
+                "label": labels.get(category, category),
+                "cells": cells,
+                "total": (
+                    sum(n for n, _l in cells),
+                    scope.link("deviations", category=category, open=1),
+                ),
+            }
+        )
+    return rows
+
+
+def overdue_answers(scope: Scope) -> list[dict]:
+    """Deviations whose answer is overdue, per receiving organisation."""
+    rows = (
+        scope.deviations()
+        .filter(status__in=AWAITING, answer_due_date__lt=scope.today)
+        .values("receiving_organisation", "receiving_organisation__name")
+        .annotate(n=Count("pk"), oldest=Min("answer_due_date"))
+        .order_by("-n", "receiving_organisation__name")
+    )
+    return [
+        {
+            "label": row["receiving_organisation__name"],
+            "count": row["n"],
+            "oldest": row["oldest"],
+            "link": scope.link("deviations", overdue=1, receiver=row["receiving_organisation"]),
+        }
+        for row in rows
+    ]
+
+
+def breached_deadlines(scope: Scope) -> list[dict]:
+    """Breached deadlines due in the period, by kind and responsible organisation."""
+    counts = scope.figure("breaches")
+    names = dict(
+        Organisation.objects.filter(pk__in={org for _kind, org in counts}).values_list("pk", "name")
+    )
+    rows = [
+        {
+            "kind": kind_label(kind),
+            "label": names.get(org, ""),
+            "count": n,
+            "link": scope.link("deadlines", kind=kind, org=org, breached=1),
+        }
+        for (kind, org), n in counts.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["count"], r["kind"], r["label"]))
+
+
+def monthly(scope: Scope) -> list[dict]:
+    admission = scope.figure("admission")
+    kallelse = scope.figure("kallelse")
+    days = scope.figure("discharges")
+    unreachable = scope.figure("unreachable")
+    empty_ratio, empty_spread = indicators.Ratio(0, 0), indicators.Spread(0, None, None)
+    rows = []
+    for month in scope.months:
+        key = month.strftime("%Y-%m")
+        rows.append(
+            {
+                "month": month,
+                "label": month_label(month),
+                "admission": admission.get(month, empty_ratio),
+                "admission_link": scope.link("deadlines", kind="INSKRIVNINGSMEDDELANDE", month=key),
+                "kallelse": kallelse.get(month, empty_ratio),
+                "kallelse_link": scope.link("deadlines", kind="SIP_KALLELSE", month=key),
+                "days": days.get(month, empty_spread),
+                "days_link": scope.link("discharges", month=key),
+                "unreachable": unreachable.get(month, empty_ratio),
+                "unreachable_link": scope.link("unreachable", month=key),
+            }
+        )
+    return rows
+
+
+def participation(scope: Scope) -> list[dict]:
+    """SIP participation per invited organisation, meetings held in the period."""
+    ratios = scope.figure("participation")
+    names = dict(Organisation.objects.filter(pk__in=ratios).values_list("pk", "name"))
+    result = [
+        {
+            "label": names.get(org, ""),
+            "ratio": ratio,
+            "link": scope.link("participation", org=org),
+        }
+        for org, ratio in ratios.items()
+    ]
+    return sorted(result, key=lambda r: (r["ratio"].percent or 0, r["label"]))
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}".replace(".", ",")
+
+
+def _export_open(scope):
+    header = (
+        [_("Category")] + [str(Deviation.Status(s).label) for s in OPEN_STATUSES] + [_("Total")]
+    )
+    return header, [
+        [str(r["label"])] + [n for n, _l in r["cells"]] + [r["total"][0]]
+        for r in open_deviations(scope)
+    ]
+
+
+def _export_overdue(scope):
+    return [_("Receiving organisation"), _("Overdue answers"), _("Oldest due date")], [
+        [r["label"], r["count"], r["oldest"].isoformat()] for r in overdue_answers(scope)
+    ]
+
+
+def _export_breached(scope):
+    return [_("Deadline"), _("Responsible organisation"), _("Breached")], [
+        [r["kind"], r["label"], r["count"]] for r in breached_deadlines(scope)
+    ]
+
+
+def _export_monthly(scope):
+    header = [
+        _("Month"),
+        _("Admission notices on time"),
+        _("Admission notices"),
+        _("Share on time (%)"),
+        _("SIP invitations on time"),
+        _("SIP invitations"),
+        _("Share on time (%)"),
+        _("Discharges"),
+        _("Median days"),
+        _("90th percentile days"),
+        _("Invitations to unreachable units"),
+        _("Invitations to units"),
+    ]
+    rows = [
+        [
+            r["month"].strftime("%Y-%m"),
+            r["admission"].part,
+            r["admission"].whole,
+            _fmt(r["admission"].percent),
+            r["kallelse"].part,
+            r["kallelse"].whole,
+            _fmt(r["kallelse"].percent),
+            r["days"].count,
+            _fmt(r["days"].median),
+            _fmt(r["days"].p90),
+            r["unreachable"].part,
+            r["unreachable"].whole,
+        ]
+        for r in monthly(scope)
+    ]
+    return header, rows
+
+
+def _export_participation(scope):
+    return [_("Organisation"), _("Invited"), _("Attended"), _("Participation (%)")], [
+        [r["label"], r["ratio"].whole, r["ratio"].part, _fmt(r["ratio"].percent)]
+        for r in participation(scope)
+    ]
+
+
+TABLES = {
+    "oppna": _export_open,
+    "forsenade-svar": _export_overdue,
+    "passerade-tidsfrister": _export_breached,
+    "manad": _export_monthly,
+    "sip-deltagande": _export_participation,
+}
+
+
+def build(scope: Scope) -> dict:
+    months = monthly(scope)
+    labels = [month_label(r["month"]) for r in months]
+    return {
+        "open_statuses": [Deviation.Status(s).label for s in OPEN_STATUSES],
+        "open_rows": open_deviations(scope),
+        "overdue_rows": overdue_answers(scope),
+        "breached_rows": breached_deadlines(scope),
+        "monthly_rows": months,
+        "participation_rows": participation(scope),
+        "timeliness_chart": charts.line_chart(
+            title=_("Share on time per month"),
+            labels=labels,
+            series=[
+                (_("Admission notices within 24 h"), [r["admission"].percent for r in months]),
+                (_("SIP invitations within 3 days"), [r["kallelse"].percent for r in months]),
+            ],
+            y_max=100,
+            unit=" %",
+        ),
+        "days_chart": charts.line_chart(
+            title=_("Days from ready for discharge to discharge"),
+            labels=labels,
+            series=[
+                (_("Median"), [r["days"].median for r in months]),
+                (_("90th percentile"), [r["days"].p90 for r in months]),
+            ],
+        ),
+    }
+
+
+# --- The cases behind a figure ---------------------------------------------------------
+
+FIGURES = {"deviations", "deadlines", "discharges", "participation", "unreachable"}
+
+
+def figure_from_request(params) -> dict | None:
+    figure = params.get("figure")
+    if figure not in FIGURES:
+        return None
+    result = {"figure": figure}
+    for key in ("status", "category", "kind", "month"):
+        result[key] = params.get(key, "")
+    for key in ("receiver", "org"):
+        try:
+            result[key] = int(params.get(key) or 0) or None
+        except ValueError:
+            return None
+    for key in ("overdue", "breached", "open"):
+        result[key] = params.get(key) == "1"
+    if result["month"] and _parse_month(result["month"]) is None:
+        return None
+    return result
+
+
+def case_links(process_ids) -> dict[int, str]:
+    """Case page paths for many processes in one query (the page checks access again)."""
+    links = {}
+    for pk, flow_class in Process.objects.filter(pk__in=set(process_ids)).values_list(
+        "pk", "flow_class"
+    ):
+        process_class = getattr(flow_class, "process_class", None)
+        try:
+            links[pk] = process_class(pk=pk).get_absolute_url() if process_class else ""
+        except NoReverseMatch:  # a flow without a case page
+            links[pk] = ""
+    return links
+
+
+def _month_bounds(month: str):
+    first = _parse_month(month)
+    return clock.start_of_local_day(first), clock.start_of_local_day(_next_month(first))
+
+
+def _local(at) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def figure_rows(scope: Scope, figure: dict) -> tuple[str, list[str], list[list]]:
+    """Title, header and rows (the last cell of a row is its link) behind a figure."""
+    kind = figure["figure"]
+    if kind == "deviations":
+        qs = scope.deviations().select_related("reporting_organisation", "receiving_organisation")
+        if figure["status"]:
+            qs = qs.filter(status=figure["status"])
+        elif figure["open"]:
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        if figure["category"]:
+            qs = qs.filter(category=figure["category"])
+        if figure["overdue"]:
+            qs = qs.filter(status__in=AWAITING, answer_due_date__lt=scope.today)
+        if figure["receiver"]:
+            qs = qs.filter(receiving_organisation_id=figure["receiver"])
+        header = [
+            _("Deviation"),
+            _("Status"),
+            _("Category"),
+            _("Case"),
+            _("Reported by"),
+            _("Receiving organisation"),
+            _("Answer due"),
+        ]
+        rows = [
+            [
+                f"#{d.pk}",
+                d.get_status_display(),
+                d.get_category_display(),
+                d.process_id or "",
+                d.reporting_organisation.name,
+                d.receiving_organisation.name,
+                d.answer_due_date.isoformat() if d.answer_due_date else "",
+                d.get_absolute_url(),
+            ]
+            for d in qs.order_by("-occurred_at", "-pk")[:1000]
+        ]
+        return _("Deviations behind the figure"), header, rows
+    if kind == "deadlines":
+        qs = scope.deadlines_in_period().select_related("responsible_organisation")
+        if figure["kind"]:
+            qs = qs.filter(kind=figure["kind"])
+        if figure["org"]:
+            qs = qs.filter(responsible_organisation_id=figure["org"])
+        if figure["breached"]:
+            qs = qs.filter(Q(status="BREACHED") | Q(breached_at__isnull=False))
+        if figure["month"]:
+            start, end = _month_bounds(figure["month"])
+            qs = qs.filter(due_at__gte=start, due_at__lt=end)
+        header = [
+            _("Case"),
+            _("Deadline"),
+            _("Responsible organisation"),
+            _("Due"),
+            _("Met"),
+            _("Status"),
+        ]
+        found = list(qs.order_by("due_at", "pk")[:1000])
+        links = case_links(d.process_id for d in found)
+        rows = [
+            [
+                d.process_id,
+                d.kind_label,
+                d.responsible_organisation.name,
+                _local(d.due_at),
+                _local(d.met_at),
+                d.get_status_display(),
+                links.get(d.process_id, ""),
+            ]
+            for d in found
+        ]
+        return _("Deadlines behind the figure"), header, rows
+    if kind == "discharges":
+        qs = scope.discharges()
+        if figure["month"]:
+            start, end = _month_bounds(figure["month"])
+            qs = qs.filter(discharged_at__gte=start, discharged_at__lt=end)
+        header = [_("Case"), _("Ready for discharge"), _("Discharged"), _("Days")]
+        rows = [
+            [
+                p.pk,
+                _local(p.ready_for_discharge_at),
+                _local(p.discharged_at),
+                indicators.days_ready_to_discharge(p.ready_for_discharge_at, p.discharged_at),
+                p.get_absolute_url(),
+            ]
+            for p in qs.order_by("discharged_at", "pk")[:1000]
+        ]
+        return _("Discharges behind the figure"), header, rows
+    qs = scope.invitations().select_related("organisation", "meeting")
+    if kind == "participation":
+        qs = qs.filter(meeting__held_at__gte=scope.start, meeting__held_at__lt=scope.end)
+        title = _("SIP invitations behind the figure")
+    else:  # unreachable
+        qs = qs.filter(sent_at__gte=scope.start, sent_at__lt=scope.end).exclude(
+            organisation__reachability="YES"
+        )
+        title = _("Invitations to units the IT support may not reach")
+    if figure["org"]:
+        qs = qs.filter(organisation_id=figure["org"])
+    if figure["month"]:
+        start, end = _month_bounds(figure["month"])
+        qs = qs.filter(sent_at__gte=start, sent_at__lt=end)
+    header = [
+        _("Case"),
+        _("Organisation"),
+        _("Reachable"),
+        _("Meeting"),
+        _("Sent"),
+        _("Attendance"),
+    ]
+    rows = [
+        [
+            i.meeting.sip_id,
+            i.organisation.name,
+            i.organisation.get_reachability_display(),
+            _local(i.meeting.starts_at),
+            _local(i.sent_at),
+            i.get_attendance_display() if i.attendance else "",
+            reverse("sips:sip_detail", args=[i.meeting.sip_id]),
+        ]
+        for i in qs.order_by("sent_at", "pk")[:1000]
+    ]
+    return title, header, rows

@@ -1,0 +1,60 @@
+"""The deadlines of discharge from inpatient care (LUS 2017:612), declared once.
+
+Each kind carries its source, its ladder (``workflows.escalation``) and the deviation
+drafted when it is breached. Registered by ``DischargeConfig.ready``."""
+
+from django.utils.translation import gettext_lazy as _
+
+from workflows.deviations.models import Deviation
+from workflows.escalation import DeadlineKind, H, register, standard_ladder
+
+Category, Step = Deviation.Category, Deviation.Step
+
+KINDS = (
+    DeadlineKind(
+        "INSKRIVNINGSMEDDELANDE",
+        _("Admission notice to the units concerned"),
+        standard_ladder(before=6 * H, escalate_after=2 * H, breach_after=4 * H),
+        source="LUS 4 kap. 1 §: within 24 hours of admission or of the physician's judgement",
+        deviation=(Category.INSKRIVNINGSMEDDELANDE_LATE, Step.INSKRIVNING),
+    ),
+    DeadlineKind(
+        "INSKRIVNING_ACK",
+        _("Acknowledge the admission notice"),
+        standard_ladder(before=4 * H, escalate_after=4 * H, breach_after=24 * H),
+        source="Stockholm routine for discharge planning, step 1: the notice is acknowledged",
+        deviation=(Category.INSKRIVNING_NOT_ACKNOWLEDGED, Step.INSKRIVNING),
+    ),
+    DeadlineKind(
+        "FAST_VARDKONTAKT",
+        _("Appoint the designated care contact"),
+        standard_ladder(before=24 * H, escalate_after=2 * H, breach_after=24 * H),
+        source="LUS 4 kap. 3 §: a fast vårdkontakt appointed before the patient is discharged",
+        deviation=(Category.FAST_VARDKONTAKT_MISSING, Step.FAST_VARDKONTAKT),
+    ),
+    DeadlineKind(
+        "UTSKRIVNINGSKLAR_ACK",
+        _("Acknowledge the ready-for-discharge notice"),
+        standard_ladder(before=4 * H, escalate_after=2 * H, breach_after=24 * H),
+        source="LUS 4 kap. 5 §; Stockholm routine: outpatient care acknowledges before discharge",
+        deviation=(Category.UTSKRIVNINGSKLAR_NOT_ACKNOWLEDGED, Step.UTSKRIVNINGSKLAR),
+    ),
+    DeadlineKind(
+        "SIP_KALLELSE",
+        _("Send the invitation to SIP"),
+        standard_ladder(before=24 * H, escalate_after=2 * H, breach_after=24 * H),
+        source="LUS 4 kap. 6 §: within three calendar days of the ready-for-discharge notice",
+        deviation=(Category.SIP_INVITATION_LATE, Step.SIP_KALLELSE),
+    ),
+    DeadlineKind(
+        "DISCHARGE_INFORMATION",
+        _("Information at discharge"),
+        standard_ladder(before=4 * H, escalate_after=2 * H, breach_after=24 * H),
+        source="LUS 4 kap. 7 §: no later than the day of discharge",
+        deviation=(Category.DISCHARGE_INFORMATION_MISSING, Step.UTSKRIVNING),
+    ),
+)
+
+
+def register_kinds() -> None:
+    register(*KINDS)

@@ -1,0 +1,30 @@
+"""Named hooks between apps that must not import each other.
+
+The two processes (``workflows.discharge`` and ``workflows.sip``) are independent
+(import-linter keeps them so), yet a discharge starts a SIP and the sweep reminds an
+invitee. The app that can do a thing provides it here in its ``AppConfig.ready()``;
+the app that needs it asks by name and copes when nobody provides it.
+
+>>> provide("example.double", lambda n: 2 * n)
+>>> provided("example.double")(21)
+42
+>>> provided("example.missing") is None
+True
+"""
+
+from collections.abc import Callable
+
+#: A discharge asks for a SIP: ``fn(*, discharge_process, by) -> SipProcess``.
+SIP_START_FROM_DISCHARGE = "sip.start_from_discharge"
+#: The invitee of an invitation: ``fn(*, invitation_id) -> (email, acknowledgement URL)``.
+INVITATION_RECIPIENT = "sip.invitation_recipient"
+
+_provided: dict[str, Callable] = {}
+
+
+def provide(name: str, fn: Callable) -> None:
+    _provided[name] = fn
+
+
+def provided(name: str) -> Callable | None:
+    return _provided.get(name)

@@ -1,0 +1,31 @@
+"""The deadlines of a SIP (SoL 2 kap. 7 §, HSL 16 kap. 4 §), declared once.
+
+Registered by ``SipConfig.ready``; see ``workflows.escalation`` for the ladders."""
+
+from django.utils.translation import gettext_lazy as _
+
+from workflows.deviations.models import Deviation
+from workflows.escalation import DeadlineKind, H, register, standard_ladder
+
+Category, Step = Deviation.Category, Deviation.Step
+
+KINDS = (
+    DeadlineKind(
+        "INVITATION_RESPONSE",
+        _("Answer the invitation to SIP"),
+        standard_ladder(before=24 * H, escalate_after=4 * H, breach_after=24 * H),
+        source="Stockholm routine for SIP: the invited party answers before the meeting",
+        deviation=(Category.INVITATION_NOT_ANSWERED, Step.SIP_KALLELSE),
+    ),
+    DeadlineKind(
+        "SIP_FOLLOW_UP",
+        _("Follow up the SIP"),
+        standard_ladder(before=7 * 24 * H, escalate_after=7 * 24 * H, breach_after=30 * 24 * H),
+        source="SoL 2 kap. 7 § / HSL 16 kap. 4 §: the plan says when it is followed up",
+        deviation=(Category.SIP_FOLLOW_UP_MISSING, Step.SIP_UPPFOLJNING),
+    ),
+)
+
+
+def register_kinds() -> None:
+    register(*KINDS)
