@@ -28,7 +28,7 @@ def unfuzzy(text: str) -> str:
                 continue
             if line.startswith("msgstr"):
                 in_str = True
-                kept.append(re.sub(r'^(msgstr(\[\d+\])?) .*$', r'\1 ""', line))
+                kept.append(re.sub(r"^(msgstr(\[\d+\])?) .*$", r'\1 ""', line))
                 continue
             if in_str and line.startswith('"'):
                 continue
