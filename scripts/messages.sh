@@ -17,7 +17,10 @@ if command -v msgcat >/dev/null && command -v msgmerge >/dev/null; then
   for po in locale/sv/LC_MESSAGES/django.po */locale/sv/LC_MESSAGES/django.po */*/locale/sv/LC_MESSAGES/django.po; do
     [ -f "$po" ] && existing+=("$po")
   done
-  msgcat --use-first -o "$compendium" "${existing[@]}"
+  # KARDBORRE_PO_EXTRA: more catalogues to take translations from (e.g. a merged branch's).
+  # shellcheck disable=SC2206
+  extra=(${KARDBORRE_PO_EXTRA:-})
+  msgcat --use-first -o "$compendium" "${existing[@]}" "${extra[@]}"
 fi
 for dir in "${dirs[@]}"; do
   mkdir -p "$dir/locale"

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.exceptions import FlowLockFailed, FlowRuntimeError
 from viewflow.workflow.status import PROCESS
 
 from . import escalation
@@ -228,19 +228,28 @@ def withdrawal_reason_clean(reason) -> str:
     return reason[:500]
 
 
-def process_withdrawn_cancel(*, process, flow, reason: str, by, now, busy_message: str) -> None:
-    """The part of a withdrawal every flow shares: who, when and why on the process, the
-    flow cancelled through viewflow's own ``Flow.cancel`` (every open task; the process
-    saved as CANCELED), and every open deadline cancelled. The caller has locked the row
-    and set the stage through its own transition."""
-    process.withdrawn_at = now
-    process.withdrawn_by = by
-    process.withdrawal_reason = reason
+def process_flow_cancel(*, process, flow, by, note: str, busy_message: str) -> None:
+    """End a process through its flow: viewflow's own ``Flow.cancel`` cancels every
+    open task and saves the process as CANCELED; every open deadline is cancelled
+    (breached and met ones stay as the record of what happened). A process whose flow
+    has already finished is only saved. Shared by withdrawal and by a revoked consent;
+    the caller has locked the row and set the stage through its own transition."""
     if process.status in (PROCESS.DONE, PROCESS.CANCELED):
         process.save()
     else:
         try:
             flow.cancel(process)
-        except FlowRuntimeError as exc:
+        except (FlowRuntimeError, FlowLockFailed) as exc:
             raise ValidationError(busy_message) from exc
-    deadlines_cancel_open(process=process, by=by, note="withdrawn")
+    deadlines_cancel_open(process=process, by=by, note=note)
+
+
+def process_withdrawn_cancel(*, process, flow, reason: str, by, now, busy_message: str) -> None:
+    """The part of a withdrawal every flow shares: who, when and why on the process,
+    then the flow and its open deadlines cancelled (``process_flow_cancel``)."""
+    process.withdrawn_at = now
+    process.withdrawn_by = by
+    process.withdrawal_reason = reason
+    process_flow_cancel(
+        process=process, flow=flow, by=by, note="withdrawn", busy_message=busy_message
+    )

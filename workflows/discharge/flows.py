@@ -15,106 +15,17 @@ and each ends on its own; the process finishes when the last branch ends.
                └─ discharge (ward): discharged ─► end, or revoked ─► issue_ready_notice
 """
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
-from viewflow.workflow.exceptions import FlowLockFailed
-from viewflow.workflow.flow import utils as flow_utils
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from coordination.backends import ACT_FOR_ORGANISATION
-from workflows.routing import OrganisationScopedFlow, OrganisationTask
+from workflows.routing import OrganisationScopedFlow
+from workflows.taskviews import FlowTask
 
 from . import selectors, views
 from .models import DischargeProcess, DischargeUnit, Judgement, Stage, UnitRole
-
-
-def _refusal_message(request, task):
-    """A clear sentence for a user who lost a race or repeats a step."""
-    if task.status == STATUS.DONE:
-        who = task.owner.get_full_name() if task.owner else ""
-        when = (
-            formats.date_format(timezone.localtime(task.finished), "j b Y H:i")
-            if task.finished
-            else ""
-        )
-        return _("This step has already been done by %(who)s (%(when)s).") % {
-            "who": who,
-            "when": when,
-        }
-    if task.status == STATUS.CANCELED:
-        return _("This step is no longer needed.")
-    if task.owner_id and task.owner_id != request.user.pk:
-        return _("This step has already been taken by %(who)s.") % {
-            "who": task.owner.get_full_name() or task.owner.get_username()
-        }
-    return None
-
-
-def _friendly(view_func):
-    """Turn viewflow's bare 403 for a lost race into a message on the case page.
-
-    Only for users who may see the case; anyone else keeps the 403.
-    """
-
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view_func(request, *args, **kwargs)
-        except (PermissionDenied, FlowLockFailed) as exc:
-            task = (
-                Task.objects.filter(pk=kwargs.get("task_pk"), process_id=kwargs.get("process_pk"))
-                .select_related("owner")
-                .first()
-            )
-            if task is None:
-                raise
-            process = (
-                selectors.discharges_visible_to(user=request.user)
-                .filter(pk=task.process_id)
-                .first()
-            )
-            if process is None:
-                raise
-            if isinstance(exc, FlowLockFailed):
-                message = _("Someone else is saving this case right now. Try again.")
-            else:
-                message = _refusal_message(request, task)
-                if message is None:
-                    raise
-            messages.error(request, message)
-            return redirect(process.get_absolute_url())
-
-    wrapper.__name__ = getattr(view_func, "__name__", "view")
-    return wrapper
-
-
-class DischargeTask(OrganisationTask):
-    """A human task whose refusals after a race are explained, not bare 403s."""
-
-    @property
-    def view_path(self):
-        return path(
-            f"<int:process_pk>/{self.name}/<int:task_pk>/execute/",
-            _friendly(flow_utils.wrap_view(self, self.view)),
-            name="execute",
-        )
-
-    @property
-    def assign_path(self):
-        if self.assign_view:
-            return path(
-                f"<int:process_pk>/{self.name}/<int:task_pk>/assign/",
-                _friendly(
-                    flow_utils.wrap_task_view(self, self.assign_view, permission=self.can_assign)
-                ),
-                name="assign",
-            )
 
 
 def _concrete(process):
@@ -198,7 +109,7 @@ class DischargeFlow(OrganisationScopedFlow):
         .Default(this.end_no_planning)
     )
     judge = (
-        DischargeTask(views.JudgeView.as_view())
+        FlowTask(views.JudgeView.as_view())
         .Annotation(title=_("Judge needs after discharge"))
         .Permission(ACT_FOR_ORGANISATION, obj=_ward)
         .Next(this.route_after_judgement)
@@ -211,7 +122,7 @@ class DischargeFlow(OrganisationScopedFlow):
     end_no_planning = flow.End().Annotation(title=_("No LUS planning"))
 
     send_admission_notice = (
-        DischargeTask(views.AdmissionNoticeView.as_view())
+        FlowTask(views.AdmissionNoticeView.as_view())
         .Annotation(title=_("Send admission notice"))
         .Permission(ACT_FOR_ORGANISATION, obj=_ward)
         .Next(this.split_units)
@@ -225,7 +136,7 @@ class DischargeFlow(OrganisationScopedFlow):
     )
 
     ack_socialtjanst = (
-        DischargeTask(views.UnitAnswerView.as_view(role=UnitRole.SOCIALTJANST))
+        FlowTask(views.UnitAnswerView.as_view(role=UnitRole.SOCIALTJANST))
         .Annotation(title=_("Answer admission notice (social services)"))
         .Permission(ACT_FOR_ORGANISATION, obj=_unit_org(UnitRole.SOCIALTJANST))
         .Next(this.route_socialtjanst)
@@ -234,14 +145,14 @@ class DischargeFlow(OrganisationScopedFlow):
         flow.If(_unit_accepted(UnitRole.SOCIALTJANST)).Then(this.plan_socialtjanst).Else(this.end)
     )
     plan_socialtjanst = (
-        DischargeTask(views.PlanView.as_view(role=UnitRole.SOCIALTJANST))
+        FlowTask(views.PlanView.as_view(role=UnitRole.SOCIALTJANST))
         .Annotation(title=_("Plan interventions (social services)"))
         .Permission(ACT_FOR_ORGANISATION, obj=_unit_org(UnitRole.SOCIALTJANST))
         .Next(this.end)
     )
 
     ack_kommunal_hsv = (
-        DischargeTask(views.UnitAnswerView.as_view(role=UnitRole.KOMMUNAL_HSV))
+        FlowTask(views.UnitAnswerView.as_view(role=UnitRole.KOMMUNAL_HSV))
         .Annotation(title=_("Answer admission notice (municipal health care)"))
         .Permission(ACT_FOR_ORGANISATION, obj=_unit_org(UnitRole.KOMMUNAL_HSV))
         .Next(this.route_kommunal_hsv)
@@ -250,14 +161,14 @@ class DischargeFlow(OrganisationScopedFlow):
         flow.If(_unit_accepted(UnitRole.KOMMUNAL_HSV)).Then(this.plan_kommunal_hsv).Else(this.end)
     )
     plan_kommunal_hsv = (
-        DischargeTask(views.PlanView.as_view(role=UnitRole.KOMMUNAL_HSV))
+        FlowTask(views.PlanView.as_view(role=UnitRole.KOMMUNAL_HSV))
         .Annotation(title=_("Plan interventions (municipal health care)"))
         .Permission(ACT_FOR_ORGANISATION, obj=_unit_org(UnitRole.KOMMUNAL_HSV))
         .Next(this.end)
     )
 
     ack_vardcentral = (
-        DischargeTask(views.UnitAnswerView.as_view(role=UnitRole.VARDCENTRAL))
+        FlowTask(views.UnitAnswerView.as_view(role=UnitRole.VARDCENTRAL))
         .Annotation(title=_("Answer admission notice (primary care centre)"))
         .Permission(ACT_FOR_ORGANISATION, obj=_vardcentral)
         .Next(this.route_vardcentral)
@@ -266,20 +177,20 @@ class DischargeFlow(OrganisationScopedFlow):
         flow.If(_vardcentral_active).Then(this.appoint_fast_vardkontakt).Else(this.end)
     )
     appoint_fast_vardkontakt = (
-        DischargeTask(views.AppointFastVardkontaktView.as_view())
+        FlowTask(views.AppointFastVardkontaktView.as_view())
         .Annotation(title=_("Appoint designated care contact"))
         .Permission(ACT_FOR_ORGANISATION, obj=_vardcentral)
         .Next(this.plan_vardcentral)
     )
     plan_vardcentral = (
-        DischargeTask(views.PlanView.as_view(role=UnitRole.VARDCENTRAL))
+        FlowTask(views.PlanView.as_view(role=UnitRole.VARDCENTRAL))
         .Annotation(title=_("Plan interventions (primary care centre)"))
         .Permission(ACT_FOR_ORGANISATION, obj=_vardcentral)
         .Next(this.end)
     )
 
     issue_ready_notice = (
-        DischargeTask(views.ReadyNoticeView.as_view())
+        FlowTask(views.ReadyNoticeView.as_view())
         .Annotation(title=_("Send ready-for-discharge notice"))
         .Permission(ACT_FOR_ORGANISATION, obj=_ward)
         .Next(this.split_ready)
@@ -291,19 +202,19 @@ class DischargeFlow(OrganisationScopedFlow):
         .Always(this.discharge)
     )
     ack_ready = (
-        DischargeTask(views.AcknowledgeReadyView.as_view())
+        FlowTask(views.AcknowledgeReadyView.as_view())
         .Annotation(title=_("Acknowledge ready-for-discharge notice"))
         .Permission(ACT_FOR_ORGANISATION, obj=_vardcentral)
         .Next(this.end)
     )
     sip_kallelse = (
-        DischargeTask(views.SipKallelseView.as_view())
+        FlowTask(views.SipKallelseView.as_view())
         .Annotation(title=_("Send invitation to SIP"))
         .Permission(ACT_FOR_ORGANISATION, obj=_vardcentral)
         .Next(this.end)
     )
     discharge = (
-        DischargeTask(views.DischargeView.as_view())
+        FlowTask(views.DischargeView.as_view())
         .Annotation(title=_("Discharge or revoke"))
         .Permission(ACT_FOR_ORGANISATION, obj=_ward)
         .Next(this.route_discharge)

@@ -1,24 +1,27 @@
 """Thin views: the task forms of the flow, the case page and the list page.
 
 Every read goes through ``selectors.discharges_visible_to``; every write through one
-service. The task views run inside viewflow's lock and transaction; a refused step
-rolls back with a message on the form.
+service. The task views are ``workflows.taskviews.FlowTaskView`` pages: they run inside
+viewflow's lock and transaction, and a refused step rolls back with a message on the
+form.
 """
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views import generic
 from viewflow.workflow.flow.views import mixins as flow_mixins
+from viewflow.workflow.status import STATUS
 
 from coordination.models import AccessLog
 from coordination.printing import pdf_response
 from coordination.services import access_log_record
+from workflows.taskviews import FlowTaskView
 
 from . import forms, selectors, services
 from .models import DischargeProcess
@@ -33,68 +36,36 @@ STATE_LABELS = {
 }
 
 
-class _ServiceFormMixin:
-    """Save the form through its service; turn a refusal into a form error."""
+class DischargeTaskView(flow_mixins.TaskViewTemplateNames, FlowTaskView):
+    """A step of the discharge flow: its form takes the user and the case (and the
+    unit's role where the step belongs to a unit) and saves itself through its
+    service."""
 
-    form_class = None
+    template_filename = "task.html"
+    access_purpose = "Utskrivningsärende (LUS)"
     role = None
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["user"] = self.request.user
-        kwargs["process"] = self.request.activation.process
+        kwargs["process"] = self.process
         if self.role is not None:
             kwargs["role"] = self.role
         return kwargs
 
     def get_context_data(self, **kwargs):
-        process = self.request.activation.process
         context = super().get_context_data(**kwargs)
-        context["process"] = process
-        context["task"] = self.request.activation.task
-        context["task_title"] = self.request.activation.flow_task.task_title
         form = context.get("form")
         context["preconditions"] = form.preconditions() if hasattr(form, "preconditions") else []
-        self._log(process, AccessLog.Action.READ)
         return context
 
-    def _log(self, process, action):
-        """Task pages show and change the individual's data: access-logged (PDL 4 kap. 3 §)."""
-        if process.pk is not None and getattr(process, "individual_id", None):
-            access_log_record(
-                user=self.request.user,
-                action=action,
-                purpose="Utskrivningsärende (LUS)",
-                individual=process.individual,
-                process=process,
-                request=self.request,
-            )
-
-    def form_valid(self, form):
-        process = self.request.activation.process
-        try:
-            form.save(process=process, by=self.request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            return self.form_invalid(form)
-        self.request.activation.execute()
-        self._log(process, AccessLog.Action.UPDATE)
-        messages.success(self.request, _("The step has been recorded."))
-        return HttpResponseRedirect(process.get_absolute_url())
+    def perform(self, form):
+        form.save(process=self.process, by=self.request.user)
 
 
-class DischargeTaskView(_ServiceFormMixin, flow_mixins.TaskViewTemplateNames, generic.FormView):
-    template_filename = "task.html"
-
-
-class RegisterAdmissionView(_ServiceFormMixin, flow_mixins.TaskViewTemplateNames, generic.FormView):
+class RegisterAdmissionView(DischargeTaskView):
     form_class = forms.RegisterAdmissionForm
     template_filename = "start.html"
-
-    def get_context_data(self, **kwargs):
-        context = super(_ServiceFormMixin, self).get_context_data(**kwargs)
-        context["task_title"] = self.request.activation.flow_task.task_title
-        return context
 
 
 class JudgeView(DischargeTaskView):
@@ -137,7 +108,7 @@ class DischargeView(DischargeTaskView):
 
 
 def _flow():
-    from .flows import DischargeFlow
+    from .flows import DischargeFlow  # here: the flow imports this module
 
     return DischargeFlow
 
@@ -231,8 +202,6 @@ class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
         return context
 
     def _open_tasks(self, process):
-        from viewflow.workflow.status import STATUS
-
         tasks = process.task_set.filter(
             flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]
         ).select_related("owner")

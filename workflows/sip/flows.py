@@ -11,7 +11,8 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from coordination.backends import ACT_FOR_ORGANISATION
-from workflows.routing import OrganisationScopedFlow, OrganisationTask
+from workflows.routing import OrganisationScopedFlow
+from workflows.taskviews import FlowTask
 
 from . import services, views
 from .models import SipProcess
@@ -52,7 +53,7 @@ class SipFlow(OrganisationScopedFlow):
         .Next(this.consent)
     )
     consent = (
-        OrganisationTask(views.ConsentView.as_view())
+        FlowTask(views.ConsentView.as_view())
         .Annotation(title=_("Record consent"))
         .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
         .Next(this.consent_given)
@@ -64,25 +65,25 @@ class SipFlow(OrganisationScopedFlow):
         .Else(this.declined)
     )
     invite = (
-        OrganisationTask(views.InviteView.as_view())
+        FlowTask(views.InviteView.as_view())
         .Annotation(title=_("Invite to the SIP meeting"))
         .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
         .Next(this.meeting)
     )
     meeting = (
-        OrganisationTask(views.MeetingView.as_view())
+        FlowTask(views.MeetingView.as_view())
         .Annotation(title=_("Record the meeting"))
         .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
         .Next(this.plan)
     )
     plan = (
-        OrganisationTask(views.PlanView.as_view())
+        FlowTask(views.PlanView.as_view())
         .Annotation(title=_("Write the plan"))
         .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
         .Next(this.follow_up)
     )
     follow_up = (
-        OrganisationTask(views.FollowUpView.as_view())
+        FlowTask(views.FollowUpView.as_view())
         .Annotation(title=_("Follow up the plan"))
         .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
         .Next(this.closed_or_revised)

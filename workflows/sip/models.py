@@ -20,8 +20,20 @@ LEAD_CHOICES = [
 ]
 
 
-class SipProcess(Process):
-    """One SIP for one individual, from initiation to closure."""
+class SipProcess(FSMModelMixin, Process):
+    """One SIP for one individual, from initiation to closure.
+
+    ``stage`` changes only through the transitions below, each called by one service
+    that records a ``SipEvent``::
+
+        CONSENT ─► INVITATION ─► MEETING ─► PLAN ─► FOLLOW_UP ─► CLOSED
+           │                                  ▲          │
+           └─► CONSENT_DECLINED               └──────────┘ (revise the plan)
+        INVITATION … CLOSED ─► CONSENT_REVOKED;  any stage ─► WITHDRAWN
+
+    Recording the meeting again stays in PLAN; a new plan version before the
+    follow-up stays in FOLLOW_UP.
+    """
 
     class Stage(models.TextChoices):
         CONSENT = "CONSENT", _("Awaiting consent")
@@ -82,8 +94,8 @@ class SipProcess(Process):
         on_delete=models.PROTECT,
         related_name="sips",
     )
-    stage = models.CharField(
-        _("status"), max_length=20, choices=Stage.choices, default=Stage.CONSENT
+    stage = FSMField(
+        _("status"), max_length=20, choices=Stage.choices, default=Stage.CONSENT, protected=True
     )
     closed_reason = models.TextField(_("reason for ending"), blank=True)
     # Makulering: a SIP registered in error is withdrawn, never deleted.
@@ -131,6 +143,62 @@ class SipProcess(Process):
             if organisation not in organisations:
                 organisations.append(organisation)
         return organisations
+
+    # --- Stages (each transition writes a SipEvent in the service) ---------------------
+
+    @transition(field=stage, source=Stage.CONSENT, target=Stage.INVITATION)
+    def give_consent(self):
+        """The consent the plan needs was given (SoL 2 kap. 7 §)."""
+
+    @transition(field=stage, source=Stage.CONSENT, target=Stage.CONSENT_DECLINED)
+    def decline_consent(self):
+        """The person declined: no plan is drawn up."""
+
+    @transition(field=stage, source=Stage.INVITATION, target=Stage.MEETING)
+    def schedule_meeting(self):
+        """The meeting is planned and the participants invited."""
+
+    @transition(field=stage, source=[Stage.MEETING, Stage.PLAN], target=Stage.PLAN)
+    def hold_meeting(self):
+        """The meeting was held (or its attendance corrected); the plan is written next."""
+
+    @transition(field=stage, source=[Stage.PLAN, Stage.FOLLOW_UP], target=Stage.FOLLOW_UP)
+    def save_plan(self):
+        """A plan version was saved; it is followed up on its date. A new version
+        before the follow-up moves the follow-up date."""
+
+    @transition(field=stage, source=Stage.FOLLOW_UP, target=Stage.PLAN)
+    def revise_plan(self):
+        """The follow-up found that the plan needs a new version."""
+
+    @transition(field=stage, source=Stage.FOLLOW_UP, target=Stage.CLOSED)
+    def close(self):
+        """The follow-up closed the SIP."""
+
+    @transition(
+        field=stage,
+        source=[Stage.INVITATION, Stage.MEETING, Stage.PLAN, Stage.FOLLOW_UP, Stage.CLOSED],
+        target=Stage.CONSENT_REVOKED,
+    )
+    def revoke_consent(self):
+        """The person withdrew the consent: sharing stops at once (DOMAIN.md §2.3)."""
+
+    @transition(
+        field=stage,
+        source=[
+            Stage.CONSENT,
+            Stage.INVITATION,
+            Stage.MEETING,
+            Stage.PLAN,
+            Stage.FOLLOW_UP,
+            Stage.CLOSED,
+            Stage.CONSENT_DECLINED,
+            Stage.CONSENT_REVOKED,
+        ],
+        target=Stage.WITHDRAWN,
+    )
+    def withdraw(self):
+        """Registered in error (makulering): the record stays, marked withdrawn."""
 
     @property
     def consent_in_force(self) -> bool:

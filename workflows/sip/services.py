@@ -11,13 +11,16 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from viewflow.workflow.status import PROCESS, STATUS
+from django_fsm import can_proceed
 
 from coordination.models import Consent, Membership
+from notifications.services import email_enqueue
+from workflows.deviations import services as deviations
 from workflows.services import (
     deadline_cancel,
     deadline_meet,
     deadline_open,
+    process_flow_cancel,
     process_withdrawn_cancel,
     withdrawal_reason_clean,
 )
@@ -31,6 +34,7 @@ from .models import (
     SipEvent,
     SipProcess,
 )
+from .selectors import sip_may_withdraw
 
 INVITATION_RESPONSE = "INVITATION_RESPONSE"
 SIP_FOLLOW_UP = "SIP_FOLLOW_UP"
@@ -63,6 +67,22 @@ def _locked(sip: SipProcess) -> SipProcess:
     list(SipProcess.objects.select_for_update().filter(pk=sip.pk).values_list("pk", flat=True))
     sip.refresh_from_db()
     return sip
+
+
+def _refuse_unless(sip: SipProcess, transition_name: str) -> None:
+    """A step that does not fit the stage the SIP is at is a clear refusal, checked
+    before the step writes anything."""
+    if not can_proceed(getattr(sip, transition_name)):
+        raise ValidationError(
+            _("This step cannot be done now: the SIP is at the stage “%(stage)s”.")
+            % {"stage": sip.get_stage_display()}
+        )
+
+
+def _stage(sip: SipProcess, transition_name: str) -> None:
+    """Move the SIP to its next stage through its FSM transition, never a silent jump."""
+    _refuse_unless(sip, transition_name)
+    getattr(sip, transition_name)()
 
 
 def _ensure_sharing_allowed(sip: SipProcess) -> None:
@@ -119,7 +139,7 @@ def _fill_from_discharge(activation, *, discharge_process, by):
 @transaction.atomic
 def sip_start_from_discharge(*, discharge_process, by) -> SipProcess:
     """Start a SIP for the discharge's individual, initiated by its vårdcentral."""
-    from .flows import SipFlow
+    from .flows import SipFlow  # here: the flow imports this module
 
     existing = SipProcess.objects.filter(origin_discharge_id=discharge_process.pk).first()
     if existing is not None:
@@ -145,6 +165,7 @@ def sip_consent_record(
     individual, a guardian, a god man or förvaltare), how (in writing or orally) and
     who recorded it. A declined consent ends the SIP with that reason."""
     sip = _locked(sip)
+    _refuse_unless(sip, "give_consent")
     if decision not in Consent.Decision.values:
         raise ValidationError(_("Choose a decision."))
     if method not in Consent.Method.values:
@@ -184,31 +205,27 @@ def sip_consent_record(
     consent.given_by.set(guardians)
     sip.consent = consent
     if decision == Consent.Decision.GIVEN:
-        sip.stage = SipProcess.Stage.INVITATION
+        _stage(sip, "give_consent")
         _event(sip=sip, kind=SipEvent.Kind.CONSENT_GIVEN, by=by, note=scope_note)
     else:
-        sip.stage = SipProcess.Stage.CONSENT_DECLINED
+        _stage(sip, "decline_consent")
         sip.closed_reason = scope_note or _("Consent declined.")
         _event(sip=sip, kind=SipEvent.Kind.CONSENT_DECLINED, by=by, note=scope_note)
     sip.save(update_fields=["consent", "stage", "closed_reason"])
     return consent
 
 
-def _cancel_open_obligations(*, sip, by, note):
-    for invitation in Invitation.objects.filter(meeting__sip=sip):
-        deadline_cancel(
-            process=sip,
-            kind=INVITATION_RESPONSE,
-            subject_key=f"invitation:{invitation.pk}",
-            by=by,
-            note=note,
-        )
-    deadline_cancel(process=sip, kind=SIP_FOLLOW_UP, by=by, note=note)
-
-
 @transaction.atomic
 def sip_consent_revoke(*, sip, by, note="") -> SipProcess:
-    """The person withdraws: sharing stops at once and the SIP ends (DOMAIN.md §2.3)."""
+    """The person withdraws: sharing stops at once and the SIP ends (DOMAIN.md §2.3).
+
+    The SIP ends through its flow, like a withdrawal: viewflow's ``Flow.cancel``
+    cancels every open step, and every open deadline is cancelled
+    (``workflows.services.process_flow_cancel``). A SIP already closed keeps its
+    finished flow; its consent is revoked all the same.
+    """
+    from .flows import SipFlow  # here: the flow imports this module
+
     sip = _locked(sip)
     if sip.consent is None or not sip.consent.is_in_force:
         raise ValidationError(_("There is no consent in force to revoke."))
@@ -217,18 +234,16 @@ def sip_consent_revoke(*, sip, by, note="") -> SipProcess:
     consent.revoked_at = now
     consent.revoked_by = by
     consent.save(update_fields=["revoked_at", "revoked_by"])
-    sip.stage = SipProcess.Stage.CONSENT_REVOKED
+    _stage(sip, "revoke_consent")
     sip.closed_reason = note or _("Consent revoked.")
-    sip.status = PROCESS.CANCELED
-    sip.finished = now
-    sip.save(update_fields=["stage", "closed_reason", "status", "finished"])
-    # The open steps of the flow can no longer be done.
-    for task in sip.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED]):
-        task.status = STATUS.CANCELED
-        task.finished = now
-        task.save(update_fields=["status", "finished"])
-    _cancel_open_obligations(sip=sip, by=by, note="consent revoked")
-    _event(sip=sip, kind=SipEvent.Kind.CONSENT_REVOKED, by=by, note=note)
+    process_flow_cancel(
+        process=sip,
+        flow=SipFlow.instance,
+        by=by,
+        note="consent revoked",
+        busy_message=_("A step of this SIP is being saved right now. Try again."),
+    )
+    _event(sip=sip, kind=SipEvent.Kind.CONSENT_REVOKED, by=by, note=note, at=now)
     return sip
 
 
@@ -276,8 +291,6 @@ def _local(value) -> str:
 
 
 def _enqueue_invitation_email(invitation: Invitation) -> None:
-    from notifications.services import email_enqueue
-
     meeting = invitation.meeting
     sip = meeting.sip
     email_enqueue(
@@ -467,6 +480,7 @@ def sip_invite(
     """
     sip = _locked(sip)
     _ensure_sharing_allowed(sip)
+    _refuse_unless(sip, "schedule_meeting")
     if not (place or meeting_link or phone):
         raise ValidationError(_("Give a place, a secure meeting link or a phone number."))
     meeting = Meeting.objects.create(
@@ -516,7 +530,7 @@ def sip_invite(
                 channel=Invitation.Channel.EMAIL if person.email else Invitation.Channel.LETTER,
             )
         )
-    sip.stage = SipProcess.Stage.MEETING
+    _stage(sip, "schedule_meeting")
     sip.save(update_fields=["stage"])
     _event(
         sip=sip,
@@ -535,6 +549,8 @@ def sip_meeting_record(*, sip, meeting, attendance, notes="", by) -> Meeting:
     """Record who came. ``attendance`` maps invitation pk → (ATTENDED | ABSENT |
     ATTENDED_LATE | REPLACED, note). Invitations still unanswered at the meeting are
     recorded as such, for the deviation register."""
+    sip = _locked(sip)
+    _refuse_unless(sip, "hold_meeting")
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk, sip=sip)
     meeting.held_at = timezone.now()
     meeting.notes = notes
@@ -548,8 +564,7 @@ def sip_meeting_record(*, sip, meeting, attendance, notes="", by) -> Meeting:
         invitation.unanswered_at_meeting = invitation.is_unanswered
         invitation.save(update_fields=["attendance", "attendance_note", "unanswered_at_meeting"])
         _draft_participation_deviation(sip=sip, meeting=meeting, invitation=invitation)
-    sip = _locked(sip)
-    sip.stage = SipProcess.Stage.PLAN
+    _stage(sip, "hold_meeting")
     sip.save(update_fields=["stage"])
     _event(sip=sip, kind=SipEvent.Kind.MEETING_HELD, by=by, note=notes)
     return meeting
@@ -584,6 +599,7 @@ def sip_plan_save(
     deadline on its follow-up date."""
     sip = _locked(sip)
     _ensure_sharing_allowed(sip)
+    _refuse_unless(sip, "save_plan")
     if not interventions:
         raise ValidationError(_("The plan needs at least one intervention."))
     number = (sip.plan_versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -608,7 +624,7 @@ def sip_plan_save(
             sip.participants.add(item["organisation"])
     sip.lead_huvudman = overall_responsibility
     sip.lead_person = lead_person
-    sip.stage = SipProcess.Stage.FOLLOW_UP
+    _stage(sip, "save_plan")
     sip.save(update_fields=["lead_huvudman", "lead_person", "stage"])
     due_at = timezone.make_aware(dt.datetime.combine(follow_up_date, FOLLOW_UP_DUE_TIME))
     deadline_open(
@@ -627,13 +643,12 @@ def sip_plan_save(
 def sip_follow_up_record(*, sip, close, note="", by) -> SipProcess:
     """The follow-up was done: either revise the plan (a new version) or close the SIP."""
     sip = _locked(sip)
+    _stage(sip, "close" if close else "revise_plan")
     deadline_meet(process=sip, kind=SIP_FOLLOW_UP, by=by)
     if close:
-        sip.stage = SipProcess.Stage.CLOSED
         sip.closed_reason = note
         _event(sip=sip, kind=SipEvent.Kind.CLOSED, by=by, note=note)
     else:
-        sip.stage = SipProcess.Stage.PLAN
         _event(sip=sip, kind=SipEvent.Kind.FOLLOW_UP_REVISE, by=by, note=note)
     sip.save(update_fields=["stage", "closed_reason"])
     return sip
@@ -676,8 +691,6 @@ def invitations_record_unanswered_at_meeting(*, now=None) -> int:
 def _draft_participation_deviation(*, sip, meeting, invitation) -> None:
     """An organisation absent from the meeting, or that never answered its invitation,
     gets a deviation drafted for the MAS to review (DOMAIN §2.8): one per cause."""
-    from workflows.deviations import services as deviations
-
     if invitation.organisation_id is None:
         return  # persons are not organisations that can be asked to explain
     if invitation.attendance == Invitation.Attendance.ABSENT:
@@ -713,8 +726,7 @@ def sip_withdraw(*, sip, reason: str, by) -> SipProcess:
     whose invitation was sent is told (no personal data in the email). The SIP is kept,
     marked withdrawn. A second withdrawal changes nothing and sends nothing.
     """
-    from .flows import SipFlow
-    from .selectors import sip_may_withdraw
+    from .flows import SipFlow  # here: the flow imports this module
 
     sip = _locked(sip)
     if not sip_may_withdraw(user=by, sip=sip):
@@ -723,7 +735,7 @@ def sip_withdraw(*, sip, reason: str, by) -> SipProcess:
         return sip
     reason = withdrawal_reason_clean(reason)
     now = timezone.now()
-    sip.stage = SipProcess.Stage.WITHDRAWN
+    _stage(sip, "withdraw")
     process_withdrawn_cancel(
         process=sip,
         flow=SipFlow.instance,
@@ -746,8 +758,6 @@ def sip_withdraw(*, sip, reason: str, by) -> SipProcess:
 
 
 def _enqueue_withdrawal_email(invitation: Invitation, *, withdrawn_at) -> None:
-    from notifications.services import email_enqueue
-
     sip = invitation.meeting.sip
     email_enqueue(
         idempotency_key=f"sips:invitation:{invitation.pk}:withdrawn",

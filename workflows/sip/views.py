@@ -8,16 +8,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_fsm import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
 from coordination import access
-from coordination.models import AccessLog, Membership
+from coordination.models import AccessLog, Membership, Organisation
 from coordination.printing import pdf_response
 from coordination.selectors import user_organisations
 from coordination.services import access_log_record
+from workflows.taskviews import FlowTaskView
 
 from . import selectors, services
 from .forms import (
@@ -57,35 +59,22 @@ def _log(request, sip, action):
 # --- Flow task views ----------------------------------------------------------------------
 
 
-class SipTaskView(FormView):
-    """A human step of SipFlow; viewflow wraps it with the task's permission checks."""
+class SipTaskView(FlowTaskView):
+    """A human step of SipFlow (``workflows.taskviews.FlowTaskView``)."""
 
     template_name = "sip/task_form.html"
-    title = ""
+    access_purpose = "SIP"
+    success_message = gettext_lazy("Saved.")
 
     @property
     def sip(self) -> SipProcess:
-        return self.request.activation.process
+        return self.process
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "sip": self.sip}
 
     def get_context_data(self, **kwargs):
-        _log(self.request, self.sip, AccessLog.Action.READ)
-        return super().get_context_data(
-            sip=self.sip, task_title=self.request.activation.flow_task.task_title, **kwargs
-        )
-
-    def form_valid(self, form):
-        try:
-            self.perform(form)
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        self.request.activation.execute()
-        _log(self.request, self.sip, AccessLog.Action.UPDATE)
-        messages.success(self.request, _("Saved."))
-        return redirect(self.sip.get_absolute_url())
+        return super().get_context_data(sip=self.sip, **kwargs)
 
 
 class InitiateView(LoginRequiredMixin, FormView):
@@ -226,8 +215,6 @@ class PlanView(SipTaskView):
         )
 
     def _organisations(self):
-        from coordination.models import Organisation
-
         return Organisation.objects.filter(
             pk__in=[o.pk for o in self.sip.participating_organisations()]
         ).order_by("name")
@@ -333,7 +320,7 @@ class SipListView(LoginRequiredMixin, ListView):
         query.pop("page", None)
         context["query_string"] = query.urlencode()
         if selectors.user_can_initiate_sip(user=self.request.user):
-            from .flows import SipFlow
+            from .flows import SipFlow  # here: the flow imports this module
 
             context["start_url"] = SipFlow.start.reverse("execute")
         return context

@@ -20,6 +20,9 @@ pytestmark = pytest.mark.django_db
 def sip(world):
     sip = SipProcessFactory(individual=world.individual, initiating_organisation=world.bistand)
     services.sip_consent_record(sip=sip, decision="GIVEN", method="ORAL", by=world.handlaggare)
+    # The tests add their meetings with factories: the SIP is where a meeting is planned.
+    sip.schedule_meeting()
+    sip.save()
     return sip
 
 

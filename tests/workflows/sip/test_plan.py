@@ -19,6 +19,10 @@ def sip(world):
     sip = SipProcessFactory(individual=world.individual, initiating_organisation=world.bistand)
     sip.participants.add(world.vc)
     services.sip_consent_record(sip=sip, decision="GIVEN", method="ORAL", by=world.handlaggare)
+    # The meeting has been held: the plan is written next.
+    sip.schedule_meeting()
+    sip.hold_meeting()
+    sip.save()
     return sip
 
 
