@@ -36,8 +36,8 @@ def wait_until_serving(base, attempts=120):
 def main(base, static_root):
     wait_until_serving(base)
     manifest = json.loads((Path(static_root) / "staticfiles.json").read_text())["paths"]
-    css = manifest["kardborre/kardborre.css"]
-    assert css != "kardborre/kardborre.css", "static names are not hashed"
+    css = manifest["kardborre/site.css"]
+    assert css != "kardborre/site.css", "static names are not hashed"
     checks = [
         # (path, status, text the body must contain, request headers, response headers)
         ("/konto/login/", 200, "Logga in", {}, {"Content-Security-Policy": "default-src 'self'"}),

@@ -158,3 +158,18 @@ def test_the_trimmed_viewflow_stylesheet_keeps_every_class_a_template_uses():
     missing = sorted(c for c in _classes_in_templates() if c in in_original and c not in in_trimmed)
     assert not missing, f"run scripts/build_css.sh; classes without their styles: {missing}"
     assert len(trimmed) < len(original) * 0.6
+
+
+def test_the_one_stylesheet_is_the_bundle_of_its_sources(db):
+    """Every page loads one stylesheet, static/kardborre/site.css; after an edit of
+    kardborre.css (or a viewflow upgrade) scripts/bundle_css.py must be run again."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bundle_css", ROOT / "scripts/bundle_css.py")
+    bundle_css = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bundle_css)
+    site = Path(finders.find("kardborre/site.css")).read_text(encoding="utf-8")
+    assert site == bundle_css.bundle(), "run: .venv/bin/python scripts/bundle_css.py"
+    html = Client().get("/konto/login/").content.decode()
+    stylesheets = [url for kind, url, _ in assets_of(html) if kind == "css"]
+    assert stylesheets == ["/static/kardborre/site.css"]
