@@ -27,7 +27,7 @@ demo: venv
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py load_demo_data
 	@echo "Kardborre runs on http://localhost:$(PORT)/ (Ctrl-C stops web, worker and beat)"
-	DEBUG=true PORT=$(PORT) $(BIN)/honcho start -f Procfile.demo
+	DEBUG=true PORT=$(PORT) SITE_URL=$${SITE_URL:-http://localhost:$(PORT)} $(BIN)/honcho start -f Procfile.demo
 
 test: venv
 	bash scripts/test.sh
