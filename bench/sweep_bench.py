@@ -138,8 +138,11 @@ def vacuum():
 def make_due(count: int, now: dt.datetime) -> list[int]:
     """Make ``count`` open deadlines, spread over the table, due for their next rung.
 
-    Mixed rungs as in real life: 70 % first reminder, 20 % reminder at the due time,
-    8 % escalation, 2 % breach; each row's next rung is not yet due.
+    Mixed rungs as production sees them (issue #15): 70 % first reminder, 8 % reminder
+    at the due time, 20 % escalation, 2 % breach (which drafts a deviation); each row's
+    next rung is not yet due. The rung is chosen by the row's position in the sample,
+    spread with a multiplier coprime to 100, never by its id (the sample takes ids that
+    are multiples of one step, which would put every row in the same bucket).
     """
     from workflows import escalation
 
@@ -151,9 +154,9 @@ def make_due(count: int, now: dt.datetime) -> list[int]:
         [step, count],
     )
     ids, due_ats, levels, next_ats = [], [], [], []
-    for pk, kind in rows:
-        bucket = pk % 100
-        level = 0 if bucket < 70 else 1 if bucket < 90 else 2 if bucket < 98 else 3
+    for position, (pk, kind) in enumerate(rows):
+        bucket = (position * 37) % 100
+        level = 0 if bucket < 70 else 1 if bucket < 78 else 2 if bucket < 98 else 3
         next_at = now - dt.timedelta(minutes=pk % 50)
         ids.append(pk)
         levels.append(level)
@@ -178,6 +181,10 @@ def undo_due(ids: list[int]):
     )
     sql("DELETE FROM workflows_deadlineevent WHERE kind <> 'OPENED'")
     sql("TRUNCATE notifications_outboundemail")
+    # The breaches drafted deviations and made their reporters parties: undo those too.
+    sql("DELETE FROM coordination_deviationevent")
+    sql("DELETE FROM coordination_deviation WHERE source = 'DEADLINE'")
+    sql("DELETE FROM coordination_processparty WHERE reason = 'DEVIATION'")
     vacuum()
 
 

@@ -225,7 +225,11 @@ class Recipients:
             process_class = flow_class.process_class
             if not hasattr(process_class, "participating_organisations"):
                 continue
-            for pk, process in process_class._default_manager.in_bulk(pks).items():
+            queryset = process_class._default_manager.filter(pk__in=pks)
+            prefetch = getattr(process_class, "participants_prefetch", None)
+            if prefetch is not None:
+                queryset = prefetch(queryset)
+            for pk, process in queryset.in_bulk().items():
                 self._participants[pk] = list(process.participating_organisations())
         missing -= set(self._participants)
         if not missing:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from notifications import catalogue
 from notifications.bulk import execute_with_arrays
 from notifications.services import outbox_enqueue_many, outbox_schedule_delivery
-from workflows.deviations.services import deviation_draft_from_deadline
+from workflows.deviations.services import Breach, deviations_draft_from_breaches
 
 from . import digest, escalation
 from .models import Deadline, DeadlineEvent, Heartbeat
@@ -110,15 +110,18 @@ def _email(deadline, level: int, recipient, *, action: str, now, organisation_na
     }
 
 
-def on_deadline_breached(deadline, *, now=None, recipients=None, emails=None) -> list[dict]:
+def on_deadline_breached(
+    deadline, *, now=None, recipients=None, emails=None, breaches=None
+) -> list[dict]:
     """What a breach sets off, beyond the BREACHED event the sweep records.
 
     The MAS of the kommun concerned is told through the outbox, and a
     samverkansavvikelse is drafted for the MAS to review (one per deadline, ever).
 
     ``deadline`` is a ``Deadline`` (or a row with its ids). The sweep passes its
-    ``emails`` list so the notices are written with the batch, in its transaction;
-    called alone, the notices are written here. Returns the outbox rows.
+    ``emails`` list so the notices are written with the batch, in its transaction, and
+    its ``breaches`` list so the deviations are drafted in bulk at the end of the batch;
+    called alone, both are written here. Returns the outbox rows.
     """
     now = now or timezone.now()
     recipients = recipients or escalation.Recipients()
@@ -139,21 +142,22 @@ def on_deadline_breached(deadline, *, now=None, recipients=None, emails=None) ->
         outbox_enqueue_many(emails=notices)
     else:
         emails.extend(notices)
-    _draft_deviation(deadline.pk, now=now)
+    breach = Breach(
+        deadline_id=deadline.pk,
+        process_id=deadline.process_id,
+        kind=deadline.kind,
+        due_at=deadline.due_at,
+        receiver=organisation,
+        participants=recipients.participants(deadline.process_id),
+    )
+    if breaches is None:
+        deviations_draft_from_breaches([breach], now=now)
+    else:
+        breaches.append(breach)
     return notices
 
 
-def _draft_deviation(deadline_pk: int, *, now) -> None:
-    """Draft the deviation inside the sweep's transaction (it commits or rolls back with
-    the breach). The draft service is idempotent: a re-run finds the first draft."""
-
-    deadline = Deadline.objects.select_related("process", "responsible_organisation").get(
-        pk=deadline_pk
-    )
-    deviation_draft_from_deadline(deadline=deadline, now=now)
-
-
-def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events) -> None:
+def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, breaches) -> None:
     """Act on every due rung of one locked deadline and move it to its next rung."""
     rungs = escalation.ladder(deadline.kind)
     organisation = recipients.organisation(deadline.responsible_organisation_id)
@@ -162,7 +166,9 @@ def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events) -> N
     ):
         action = rungs[level].action
         if action == escalation.BREACH:
-            written = on_deadline_breached(deadline, now=now, recipients=recipients, emails=emails)
+            written = on_deadline_breached(
+                deadline, now=now, recipients=recipients, emails=emails, breaches=breaches
+            )
             deadline.status = Deadline.Status.BREACHED
             deadline.breached_at = now
             result.breaches += 1
@@ -281,7 +287,7 @@ def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
             recipients.prefetch_participants(
                 {row.process_id for row in batch if _escalates(row, now=now)}
             )
-            emails, events, changed = [], [], []
+            emails, events, changed, breaches = [], [], [], []
             for row in batch:
                 # Re-check under the lock: a flow may have met it since it was chosen.
                 if row.status != Deadline.Status.OPEN or row.next_action_at > now:
@@ -298,9 +304,11 @@ def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
                     result=result,
                     emails=emails,
                     events=events,
+                    breaches=breaches,
                 )
                 changed.append(row)
             _write(events, changed)
+            deviations_draft_from_breaches(breaches, now=now)
             result.emails += outbox_enqueue_many(emails=emails, schedule=False)
             result.deadlines += len(changed)
         if len(batch) < batch_size:

@@ -7,6 +7,7 @@ was drafted already (by this or a concurrent transaction), returns the existing 
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
 
 from coordination import clock
-from coordination.models import Huvudman, Membership, Organisation
+from coordination.models import Huvudman, Membership, Organisation, ProcessParty
 from notifications.services import email_enqueue
 from workflows import escalation
 from workflows.deviations.models import Deviation, DeviationEvent
@@ -114,15 +115,7 @@ def deviation_draft_from_deadline(*, deadline, now: dt.datetime | None = None):
         return None
     kind = escalation.KINDS.get(deadline.kind)
     category, step = (kind and kind.deviation) or (Deviation.Category.OTHER, Deviation.Step.OTHER)
-    with translation.override(settings.LANGUAGE_CODE):
-        description = _(
-            "The deadline “%(kind)s” for %(organisation)s was due %(due)s and was not met "
-            "in time. Drafted automatically when the deadline was breached."
-        ) % {
-            "kind": deadline.kind_label,
-            "organisation": receiver.name,
-            "due": formats.date_format(timezone.localtime(deadline.due_at), "j b Y H:i"),
-        }
+    description = _breach_description(kind=deadline.kind, receiver=receiver, due_at=deadline.due_at)
     return _draft(
         cause_key=cause_key,
         source=Deviation.Source.DEADLINE,
@@ -136,6 +129,116 @@ def deviation_draft_from_deadline(*, deadline, now: dt.datetime | None = None):
         occurred_at=deadline.breached_at or deadline.due_at,
         created_at=now,
     )
+
+
+@dataclass(frozen=True)
+class Breach:
+    """What the sweep knows of one breached deadline, to draft its deviation in bulk."""
+
+    deadline_id: int
+    process_id: int
+    kind: str
+    due_at: dt.datetime
+    receiver: Organisation
+    participants: list
+
+
+def _breach_description(*, kind: str, receiver: Organisation, due_at: dt.datetime) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "The deadline “%(kind)s” for %(organisation)s was due %(due)s and was not met "
+            "in time. Drafted automatically when the deadline was breached."
+        ) % {
+            "kind": escalation.kind_label(kind),
+            "organisation": receiver.name,
+            "due": formats.date_format(timezone.localtime(due_at), "j b Y H:i"),
+        }
+
+
+def deviations_draft_from_breaches(breaches: list[Breach], *, now: dt.datetime) -> int:
+    """Draft the deviations of many deadlines breached in one sweep batch, in a fixed
+    number of statements whatever their number (the rule is
+    ``deviation_draft_from_deadline``'s: one per deadline, reported by the other side of
+    the case, category and step from the deadline kind's declaration).
+
+    Runs inside the sweep's transaction. A cause drafted meanwhile by someone else (the
+    unique index on ``cause_key``) sends this batch down the one-by-one path, which
+    finds the existing draft. Returns how many were drafted."""
+    if not breaches:
+        return 0
+    keys = {f"deadline:{b.deadline_id}": b for b in breaches}
+    done = set(Deviation.objects.filter(cause_key__in=keys).values_list("cause_key", flat=True))
+    drafts = []
+    for key, breach in keys.items():
+        if key in done:
+            continue
+        reporter = _other_party(breach.participants, receiver=breach.receiver)
+        if reporter is None:
+            logger.info("deadline %s: no other party to report a deviation", breach.deadline_id)
+            continue
+        declared = escalation.KINDS.get(breach.kind)
+        category, step = (declared and declared.deviation) or (
+            Deviation.Category.OTHER,
+            Deviation.Step.OTHER,
+        )
+        drafts.append(
+            Deviation(
+                cause_key=key,
+                source=Deviation.Source.DEADLINE,
+                category=category,
+                process_step=step,
+                process_id=breach.process_id,
+                deadline_id=breach.deadline_id,
+                reporting_organisation=reporter,
+                receiving_organisation=breach.receiver,
+                description=_breach_description(
+                    kind=breach.kind, receiver=breach.receiver, due_at=breach.due_at
+                ),
+                occurred_at=breach.due_at,  # as the one-by-one path: when it was due
+                created_at=now,
+            )
+        )
+    if not drafts:
+        return 0
+    try:
+        with transaction.atomic():
+            created = Deviation.objects.bulk_create(drafts)
+            with translation.override(settings.LANGUAGE_CODE):
+                comment = str(Deviation.Source.DEADLINE.label)
+            DeviationEvent.objects.bulk_create(
+                DeviationEvent(
+                    deviation=deviation,
+                    kind=DeviationEvent.Kind.CREATED,
+                    to_status=deviation.status,
+                    at=now,
+                    comment=comment,
+                )
+                for deviation in created
+            )
+            # A draft makes its reporter a party of the case (the post_save receiver of
+            # one-by-one drafts does the same, workflows.deviations.parties).
+            ProcessParty.objects.bulk_create(
+                [
+                    ProcessParty(
+                        process_id=deviation.process_id,
+                        organisation_id=deviation.reporting_organisation_id,
+                        reason=ProcessParty.Reason.DEVIATION,
+                        since_at=now,
+                    )
+                    for deviation in created
+                ],
+                ignore_conflicts=True,
+            )
+    except IntegrityError:
+        for breach in keys.values():
+            deviation_draft_from_deadline(
+                deadline=Deadline.objects.select_related("process", "responsible_organisation").get(
+                    pk=breach.deadline_id
+                ),
+                now=now,
+            )
+        return 0
+    return len(created)
 
 
 @transaction.atomic

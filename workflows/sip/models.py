@@ -136,6 +136,16 @@ class SipProcess(FSMModelMixin, Process):
     def get_absolute_url(self):
         return reverse("sips:sip_detail", args=[self.pk])
 
+    @classmethod
+    def participants_prefetch(cls, queryset):
+        """``queryset`` loading what ``participating_organisations`` reads, for many
+        cases in a fixed number of queries (the sweep's recipients)."""
+        return queryset.select_related("initiating_organisation__area__parent").prefetch_related(
+            models.Prefetch(
+                "participants", queryset=Organisation.objects.select_related("area__parent")
+            )
+        )
+
     def participating_organisations(self) -> list[Organisation]:
         """The initiating organisation first, then every invited or added organisation."""
         organisations = [self.initiating_organisation]

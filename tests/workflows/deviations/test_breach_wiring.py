@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from coordination.models import ProcessParty
 from notifications.models import OutboundEmail
 from workflows.deviations.models import Deviation
 from workflows.services import deadline_open
@@ -68,3 +69,58 @@ def test_the_case_page_lists_its_deviations_and_offers_to_report_one(w, client):
     page = client.get(stay.get_absolute_url()).content.decode()
     assert deviation.get_absolute_url() not in page
     assert "Inga avvikelser om ärendet." in page
+
+
+def _breaching_cases(w, count):
+    deadlines = []
+    for _ in range(count):
+        stay = discharge(w.ward, units=[("SOCIALTJANST", w.bistand)], ready_at=DUE)
+        with time_machine.travel(DUE - 30 * H, tick=False):
+            deadlines.append(
+                deadline_open(
+                    process=stay,
+                    kind="INSKRIVNINGSMEDDELANDE",
+                    responsible_organisation=w.ward,
+                    due_at=DUE,
+                )
+            )
+    # Reminders and the escalation first, so the next sweep takes the breach rung only.
+    with time_machine.travel(DUE + 2 * H, tick=False):
+        deadlines_sweep()
+    return deadlines
+
+
+def _breach_sweep_queries(now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(now, tick=False), CaptureQueriesContext(connection) as queries:
+        result = deadlines_sweep()
+    return result, len(queries)
+
+
+def test_breaches_are_drafted_in_bulk_whatever_their_number(w):
+    """Issue #15: the breach path costs at most two statements per breach; drafting is
+    set-based, so the deviations of a batch cost the same for 2 breaches as for 8."""
+    _breaching_cases(w, 2)
+    few, few_queries = _breach_sweep_queries(DUE + 5 * H)
+    assert few.breaches == 2
+    _breaching_cases(w, 8)
+    many, many_queries = _breach_sweep_queries(DUE + 5 * H)
+    assert many.breaches == 8
+    assert many_queries - few_queries <= 2 * (8 - 2), (few_queries, many_queries)
+    drafted = Deviation.objects.filter(source=Deviation.Source.DEADLINE)
+    assert drafted.count() == 10
+    for deviation in drafted:
+        assert deviation.status == "DRAFT"
+        assert deviation.events.get().kind == "CREATED"
+        assert (deviation.reporting_organisation, deviation.receiving_organisation) == (
+            w.bistand,
+            w.ward,
+        )
+        # The reporter is a party of the case (coordination.access) as with one draft.
+        assert ProcessParty.objects.filter(
+            process_id=deviation.process_id,
+            organisation=w.bistand,
+            reason=ProcessParty.Reason.DEVIATION,
+        ).exists()
