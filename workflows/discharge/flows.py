@@ -21,6 +21,7 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from coordination.backends import ACT_FOR_ORGANISATION
+from workflows import nodes
 from workflows.routing import OrganisationScopedFlow
 from workflows.taskviews import FlowTask
 
@@ -104,6 +105,7 @@ class DischargeFlow(OrganisationScopedFlow):
     )
     route_judgement = (
         flow.Switch()
+        .Annotation(title=_("Needs judged?"))
         .Case(this.judge, lambda a: a.process.judgement == Judgement.PENDING)
         .Case(this.send_admission_notice, lambda a: a.process.judgement == Judgement.MAY_NEED)
         .Default(this.end_no_planning)
@@ -115,7 +117,8 @@ class DischargeFlow(OrganisationScopedFlow):
         .Next(this.route_after_judgement)
     )
     route_after_judgement = (
-        flow.If(lambda a: a.process.stage == Stage.ADMITTED)
+        nodes.If(lambda a: a.process.stage == Stage.ADMITTED)
+        .Annotation(title=_("Interventions may be needed?"))
         .Then(this.send_admission_notice)
         .Else(this.end_no_planning)
     )
@@ -129,6 +132,7 @@ class DischargeFlow(OrganisationScopedFlow):
     )
     split_units = (
         flow.Split()
+        .Annotation(title=_("To each unit concerned"))
         .Next(this.ack_socialtjanst, case=_has_unit(UnitRole.SOCIALTJANST))
         .Next(this.ack_kommunal_hsv, case=_has_unit(UnitRole.KOMMUNAL_HSV))
         .Next(this.ack_vardcentral, case=_has_unit(UnitRole.VARDCENTRAL))
@@ -142,7 +146,10 @@ class DischargeFlow(OrganisationScopedFlow):
         .Next(this.route_socialtjanst)
     )
     route_socialtjanst = (
-        flow.If(_unit_accepted(UnitRole.SOCIALTJANST)).Then(this.plan_socialtjanst).Else(this.end)
+        nodes.If(_unit_accepted(UnitRole.SOCIALTJANST))
+        .Annotation(title=_("Social services take part?"))
+        .Then(this.plan_socialtjanst)
+        .Else(this.end)
     )
     plan_socialtjanst = (
         FlowTask(views.PlanView.as_view(role=UnitRole.SOCIALTJANST))
@@ -158,7 +165,10 @@ class DischargeFlow(OrganisationScopedFlow):
         .Next(this.route_kommunal_hsv)
     )
     route_kommunal_hsv = (
-        flow.If(_unit_accepted(UnitRole.KOMMUNAL_HSV)).Then(this.plan_kommunal_hsv).Else(this.end)
+        nodes.If(_unit_accepted(UnitRole.KOMMUNAL_HSV))
+        .Annotation(title=_("Municipal health care takes part?"))
+        .Then(this.plan_kommunal_hsv)
+        .Else(this.end)
     )
     plan_kommunal_hsv = (
         FlowTask(views.PlanView.as_view(role=UnitRole.KOMMUNAL_HSV))
@@ -174,7 +184,10 @@ class DischargeFlow(OrganisationScopedFlow):
         .Next(this.route_vardcentral)
     )
     route_vardcentral = (
-        flow.If(_vardcentral_active).Then(this.appoint_fast_vardkontakt).Else(this.end)
+        nodes.If(_vardcentral_active)
+        .Annotation(title=_("Primary care centre takes part?"))
+        .Then(this.appoint_fast_vardkontakt)
+        .Else(this.end)
     )
     appoint_fast_vardkontakt = (
         FlowTask(views.AppointFastVardkontaktView.as_view())
@@ -197,6 +210,7 @@ class DischargeFlow(OrganisationScopedFlow):
     )
     split_ready = (
         flow.Split()
+        .Annotation(title=_("Ready for discharge: to each party"))
         .Next(this.ack_ready, case=_vardcentral_active)
         .Next(this.sip_kallelse, case=_kallelse_owed)
         .Always(this.discharge)
@@ -220,11 +234,12 @@ class DischargeFlow(OrganisationScopedFlow):
         .Next(this.route_discharge)
     )
     route_discharge = (
-        flow.If(lambda a: a.process.stage == Stage.DISCHARGED)
+        nodes.If(lambda a: a.process.stage == Stage.DISCHARGED)
+        .Annotation(title=_("Discharged?"))
         .Then(this.end)
         .Else(this.issue_ready_notice)
     )
-    end = flow.End()
+    end = flow.End().Annotation(title=_("Discharge case closed"))
 
     def may_withdraw(self, *, user, process):
         return selectors.discharge_may_withdraw(user=user, process=process)

@@ -11,6 +11,7 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from coordination.backends import ACT_FOR_ORGANISATION
+from workflows import nodes
 from workflows.routing import OrganisationScopedFlow
 from workflows.taskviews import FlowTask
 
@@ -59,7 +60,7 @@ class SipFlow(OrganisationScopedFlow):
         .Next(this.consent_given)
     )
     consent_given = (
-        flow.If(lambda activation: activation.process.consent_in_force)
+        nodes.If(lambda activation: activation.process.consent_in_force)
         .Annotation(title=_("Consent given?"))
         .Then(this.invite)
         .Else(this.declined)
@@ -89,7 +90,7 @@ class SipFlow(OrganisationScopedFlow):
         .Next(this.closed_or_revised)
     )
     closed_or_revised = (
-        flow.If(lambda activation: activation.process.stage == SipProcess.Stage.CLOSED)
+        nodes.If(lambda activation: activation.process.stage == SipProcess.Stage.CLOSED)
         .Annotation(title=_("Close the SIP?"))
         .Then(this.end)
         .Else(this.plan)
