@@ -1,7 +1,8 @@
 """SipFlow: initiate → consent → invite → meeting → plan → follow-up → revise or close.
 
 Every human step is routed to the initiating organisation (ACT_FOR_ORGANISATION): any
-active member may take it from the queue. At discharge the region's vårdcentral
+active member may take it from the queue; the follow-up goes to the organisation of the
+plan's lead person, which also owns the follow-up deadline. At discharge the region's vårdcentral
 initiates (DOMAIN.md §2.2).
 """
 
@@ -24,6 +25,11 @@ def _initiator(process):
     # viewflow passes the base Process on some paths (can_assign) and the SipProcess
     # on others (task creation); ``coerced`` gives the SipProcess in both cases.
     return process.coerced.initiating_organisation
+
+
+def _follow_up_owner(process):
+    # The lead person's organisation, as the follow-up deadline (one owner for both).
+    return services.follow_up_organisation(process.coerced)
 
 
 def _can_initiate(user):
@@ -86,7 +92,7 @@ class SipFlow(OrganisationScopedFlow):
     follow_up = (
         FlowTask(views.FollowUpView.as_view())
         .Annotation(title=_("Follow up the plan"))
-        .Permission(ACT_FOR_ORGANISATION, obj=_initiator)
+        .Permission(ACT_FOR_ORGANISATION, obj=_follow_up_owner)
         .Next(this.closed_or_revised)
     )
     closed_or_revised = (

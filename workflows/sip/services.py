@@ -459,6 +459,21 @@ def invitation_answer_via_link(*, invitation, action, reason="") -> tuple[Invita
 # --- Meeting --------------------------------------------------------------------------
 
 
+def _accept_own_invitation(*, meeting: Meeting, organisation, by) -> Invitation:
+    invitation = Invitation.objects.create(
+        meeting=meeting,
+        kind=Invitation.Kind.ORGANISATION,
+        organisation=organisation,
+        email="",
+        channel=Invitation.Channel.SYSTEM,
+        needs_second_channel=False,
+    )
+    reason = _("The initiating organisation calls the meeting.")
+    for name in ("send", "acknowledge", "accept"):
+        _transition(invitation, name, by=by, reason=reason, channel=invitation.channel)
+    return invitation
+
+
 @transaction.atomic
 def sip_invite(
     *,
@@ -488,8 +503,12 @@ def sip_invite(
     )
     invitations = []
     for organisation in organisations:
-        if organisation != sip.initiating_organisation:
-            sip.participants.add(organisation)
+        if organisation == sip.initiating_organisation:
+            # The initiator calls the meeting: its own place is taken at once, with no
+            # invitation to answer, no answer deadline and no email to itself.
+            _accept_own_invitation(meeting=meeting, organisation=organisation, by=by)
+            continue
+        sip.participants.add(organisation)
         invitations.append(
             Invitation.objects.create(
                 meeting=meeting,
@@ -571,6 +590,13 @@ def sip_meeting_record(*, sip, meeting, attendance, notes="", by) -> Meeting:
 
 
 # --- Plan and follow-up -----------------------------------------------------------------
+
+
+def follow_up_organisation(sip):
+    """Who follows the plan up: the organisation of the plan's lead person (the one
+    the follow-up deadline is opened for), else the initiating organisation. The
+    follow-up task is routed to the same organisation (``SipFlow.follow_up``)."""
+    return _lead_organisation(sip, sip.lead_person)
 
 
 def _lead_organisation(sip, lead_person):
