@@ -14,6 +14,11 @@ def pytest_configure(config):
             "(it starts throwaway servers).",
             returncode=2,
         )
+    # Production hashes passwords with PBKDF2 (a million rounds, about 0.2 s per hash by
+    # design); the tests create hundreds of users and log in through the login page, and
+    # what they check does not depend on the hash. Set before the first hash is made, for
+    # the whole run, so class-level test data and the live server use it too.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
