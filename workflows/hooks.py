@@ -16,6 +16,9 @@ from collections.abc import Callable
 
 #: A discharge asks for a SIP: ``fn(*, discharge_process, by) -> SipProcess``.
 SIP_START_FROM_DISCHARGE = "sip.start_from_discharge"
+#: A SIP started from a discharge has invited every participant: the discharge's
+#: kallelse went out. ``fn(*, process_id, by, at)``.
+KALLELSE_SENT = "discharge.kallelse_sent"
 #: The invitee of an invitation: ``fn(*, invitation_id) -> (email, acknowledgement URL)``.
 INVITATION_RECIPIENT = "sip.invitation_recipient"
 

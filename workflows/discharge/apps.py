@@ -11,10 +11,12 @@ class DischargeConfig(AppConfig):
         # Imported here: the modules need the loaded models.
         from django.core import checks
 
-        from workflows.discharge import kinds, parties
+        from workflows import hooks
+        from workflows.discharge import kinds, parties, services
 
         from .checks import payment_rates_check
 
         parties.connect()
         kinds.register_kinds()
+        hooks.provide(hooks.KALLELSE_SENT, services.sip_kallelse_sent)
         checks.register(payment_rates_check)

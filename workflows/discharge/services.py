@@ -745,17 +745,11 @@ def sip_kallelse_record(
     process.sip_kallelse_recorded_at = now
     process.sip_kallelse_recorded_by = by
     if sent:
-        process.sip_kallelse_sent_at = now
         process.save()
-        _event(
-            process=process,
-            kind=DischargeEvent.Kind.SIP_KALLELSE_SENT,
-            by=by,
-            organisation=process.vardcentral,
-            at=now,
-        )
-        deadline_meet(process=process, kind=SIP_KALLELSE, by=by, at=now)
-        _start_sip(process, by=by)
+        # The deadline is met when the SIP's invitations have actually gone out to every
+        # participant (``sip_kallelse_sent``, called by the SIP app), not by this click.
+        if _start_sip(process, by=by) is None:  # no SIP app: this click is the kallelse
+            sip_kallelse_sent(process_id=process.pk, by=by, at=now)
     else:
         process.sip_kallelse_skipped_reason = skipped_reason
         process.save()
@@ -768,6 +762,29 @@ def sip_kallelse_record(
             note=skipped_reason,
         )
         deadline_cancel(process=process, kind=SIP_KALLELSE, by=by, note=skipped_reason[:300])
+    return process
+
+
+@transaction.atomic
+def sip_kallelse_sent(*, process_id: int, by=None, at=None) -> DischargeProcess | None:
+    """The kallelse to SIP went out: the SIP started from this discharge has sent its
+    invitations to every participant (by the planning IT support, or by a second
+    channel where a unit cannot be reached). Meets the SIP_KALLELSE deadline (LUS
+    4 kap. 6 §) and records the time on the discharge's timeline. Once only."""
+    process = DischargeProcess.objects.select_for_update().filter(pk=process_id).first()
+    if process is None or process.sip_kallelse_sent_at is not None:
+        return None
+    at = at or timezone.now()
+    process.sip_kallelse_sent_at = at
+    process.save(update_fields=["sip_kallelse_sent_at"])
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.SIP_KALLELSE_SENT,
+        by=by,
+        organisation=process.vardcentral,
+        at=at,
+    )
+    deadline_meet(process=process, kind=SIP_KALLELSE, by=by, at=at)
     return process
 
 

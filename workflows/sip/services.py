@@ -15,6 +15,7 @@ from django_fsm import can_proceed
 
 from coordination.models import Consent, Membership
 from notifications.services import email_enqueue
+from workflows import hooks
 from workflows.deviations import services as deviations
 from workflows.services import (
     deadline_cancel,
@@ -326,6 +327,22 @@ def _transition(invitation, name, *, by=None, via_link=False, reason="", channel
     )
 
 
+def _kallelse_check(sip: SipProcess, *, by) -> None:
+    """A SIP called at a discharge: once every invitation of its meeting has gone out
+    (none left as a draft waiting for a second channel), the discharge's kallelse is
+    sent (``workflows.hooks.KALLELSE_SENT``, provided by the discharge app)."""
+    if sip.origin_discharge_id is None:
+        return
+    invitations = Invitation.objects.filter(meeting__sip=sip).exclude(
+        state=Invitation.State.WITHDRAWN
+    )
+    if not invitations.exists() or invitations.filter(state=Invitation.State.DRAFT).exists():
+        return
+    kallelse_sent = hooks.provided(hooks.KALLELSE_SENT)
+    if kallelse_sent is not None:
+        kallelse_sent(process_id=sip.origin_discharge_id, by=by, at=timezone.now())
+
+
 def _responsible_organisation(invitation: Invitation):
     return invitation.organisation or invitation.meeting.sip.initiating_organisation
 
@@ -353,6 +370,7 @@ def invitation_send(*, invitation, by) -> Invitation:
     )
     if invitation.email:
         _enqueue_invitation_email(invitation)
+    _kallelse_check(sip, by=by)
     return invitation
 
 
@@ -560,6 +578,7 @@ def sip_invite(
     for invitation in invitations:
         if not invitation.needs_second_channel:
             invitation_send(invitation=invitation, by=by)
+    _kallelse_check(sip, by=by)
     return meeting
 
 

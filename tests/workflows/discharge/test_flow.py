@@ -13,6 +13,7 @@ from notifications.services import outbox_deliver_pending
 from workflows.discharge import selectors
 from workflows.discharge.flows import DischargeFlow
 from workflows.discharge.models import DischargeProcess, Stage
+from workflows.sip import services as sip_services
 from workflows.sip.models import SipProcess
 
 from .helpers import client_for, deadline, do, fresh, open_task, start
@@ -197,8 +198,25 @@ def test_discharge_end_to_end_with_revocation(world):
 
         clock.move_to(local(2022, 11, 18, 10, 0))
         do(vc, process, DischargeFlow.sip_kallelse, {"action": "SENT"})
-        assert deadline(process, "SIP_KALLELSE").display_state == "MET"
-        assert SipProcess.objects.filter(origin_discharge_id=process.pk).exists()
+        # The click starts the SIP; the kallelse has not gone out until its invitations have.
+        assert deadline(process, "SIP_KALLELSE").display_state == "OPEN"
+        sip = SipProcess.objects.get(origin_discharge_id=process.pk)
+        sip_services.sip_consent_record(
+            sip=sip, decision="GIVEN", method="ORAL", by=world.vardkontakt
+        )
+        reachable = [o for o in sip.participating_organisations() if not o.needs_second_channel]
+        sip_services.sip_invite(
+            sip=sip,
+            starts_at=local(2022, 11, 24, 10, 0),
+            place="Hemma hos patienten",
+            organisations=reachable,
+            by=world.vardkontakt,
+        )
+        if any(o.needs_second_channel for o in sip.participating_organisations()):
+            pytest.fail("the world's participants are expected to be reachable")
+        met = deadline(process, "SIP_KALLELSE")
+        assert met.display_state == "MET" and met.met_at == local(2022, 11, 18, 10, 0)
+        assert fresh(process).sip_kallelse_sent_at == local(2022, 11, 18, 10, 0)
 
         # Discharged Monday 10:00, information the same day.
         clock.move_to(local(2022, 11, 21, 10, 0))

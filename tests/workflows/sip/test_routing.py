@@ -13,6 +13,7 @@ from workflows.sip import services
 from workflows.sip.flows import SipFlow
 from workflows.sip.models import Invitation
 
+from .factories import SipProcessFactory
 from .helpers import do_task, local_input, open_task, start_sip
 from .test_flow import _interventions
 
@@ -103,3 +104,52 @@ def test_the_follow_up_task_goes_to_the_lead_persons_organisation(client, world)
     assert response.status_code == 302
     deadline.refresh_from_db()
     assert deadline.status == "MET"
+
+
+def test_a_discharge_kallelse_is_met_only_when_every_invitation_has_gone_out(world):
+    """LUS 4 kap. 6 §: the kallelse to SIP is sent when the participants are invited;
+    an unreachable unit counts once its second channel is recorded."""
+    from viewflow.workflow.models import Process
+
+    from coordination.models import Organisation
+    from workflows.discharge.flows import DischargeFlow
+    from workflows.discharge.models import DischargeProcess
+    from workflows.services import deadline_open
+
+    stay = DischargeProcess.objects.create(
+        flow_class=DischargeFlow,
+        individual=world.individual,
+        ward=world.vc,
+        admitted_at=timezone.now() - dt.timedelta(days=3),
+        registered_by=world.vardkontakt,
+    )
+    deadline_open(
+        process=stay,
+        kind="SIP_KALLELSE",
+        responsible_organisation=world.vc,
+        due_at=timezone.now() + dt.timedelta(days=3),
+    )
+    sip = SipProcessFactory(
+        individual=world.individual, initiating_organisation=world.vc, origin_discharge_id=stay.pk
+    )
+    services.sip_consent_record(sip=sip, decision="GIVEN", method="ORAL", by=world.vardkontakt)
+    unreachable = Organisation.objects.get(pk=world.hemtjanst.pk)
+    assert unreachable.needs_second_channel
+    services.sip_invite(
+        sip=sip,
+        starts_at=timezone.now() + dt.timedelta(days=5),
+        place="Hemma",
+        organisations=[world.vc, world.bistand, unreachable],
+        by=world.vardkontakt,
+    )
+    kallelse = Deadline.objects.get(process_id=stay.pk, kind="SIP_KALLELSE")
+    assert kallelse.status == "OPEN"  # the hemtjänst has not been reached yet
+    waiting = Invitation.objects.get(meeting__sip=sip, organisation=unreachable)
+    services.invitation_record_second_channel(
+        invitation=waiting, channel="PHONE", note="Ringt enhetschefen", by=world.vardkontakt
+    )
+    kallelse.refresh_from_db()
+    assert kallelse.status == "MET"
+    stay.refresh_from_db()
+    assert stay.sip_kallelse_sent_at is not None
+    assert Process.objects.filter(pk=stay.pk).exists()
