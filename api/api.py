@@ -13,7 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from . import deviations, directory, discharges, sips
 from .auth import ApiKeyAuth
 from .problems import Problem, field_error, problem_response
-from .schemas import ClientOut
+from .schemas import PROBLEM_CODES, ClientOut, ProblemOut
 
 DESCRIPTION = """\
 Kardborre's API for hospital and kommun systems: admissions (ADT events, idempotent by
@@ -123,7 +123,12 @@ def _refused(request, exc: DjangoValidationError):
     return problem_response(Problem(status, code, detail, errors=errors))
 
 
-@api.get("/me", response=ClientOut, tags=["client"], summary="The calling client")
+@api.get(
+    "/me",
+    response={200: ClientOut, PROBLEM_CODES: ProblemOut},
+    tags=["client"],
+    summary="The calling client",
+)
 def me(request):
     client = request.auth
     return {

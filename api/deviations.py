@@ -4,8 +4,7 @@ Through ``deviations_visible_to``; the services decide who may do what."""
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
-from ninja import Router
-from ninja.responses import codes_4xx
+from ninja import Router, Status
 
 from coordination.models import Organisation
 from workflows.deviations import selectors, services
@@ -15,7 +14,14 @@ from .auth import require_scope
 from .common import ListQuery, paginate
 from .models import Scope
 from .problems import Problem, field_error
-from .schemas import DeviationAnswerIn, DeviationOut, DeviationPage, DeviationReportIn, ProblemOut
+from .schemas import (
+    PROBLEM_CODES,
+    DeviationAnswerIn,
+    DeviationOut,
+    DeviationPage,
+    DeviationReportIn,
+    ProblemOut,
+)
 
 router = Router(tags=["deviation"])
 
@@ -59,7 +65,7 @@ def _visible(request, pk) -> Deviation:
 
 
 @router.get(
-    "", response={200: DeviationPage, codes_4xx: ProblemOut}, summary="Deviations of the client"
+    "", response={200: DeviationPage, PROBLEM_CODES: ProblemOut}, summary="Deviations of the client"
 )
 def deviation_list(request, params: ListQuery, status: str = ""):
     """Scope `deviation:read`: those the client's organisation reported, and those it
@@ -87,7 +93,7 @@ def deviation_list(request, params: ListQuery, status: str = ""):
 
 @router.get(
     "/{int:deviation_id}",
-    response={200: DeviationOut, codes_4xx: ProblemOut},
+    response={200: DeviationOut, PROBLEM_CODES: ProblemOut},
     summary="A deviation",
 )
 def deviation_detail(request, deviation_id: int):
@@ -98,7 +104,7 @@ def deviation_detail(request, deviation_id: int):
 
 @router.post(
     "",
-    response={201: DeviationOut, codes_4xx: ProblemOut},
+    response={201: DeviationOut, PROBLEM_CODES: ProblemOut},
     summary="Report a deviation to another party of a case",
 )
 def deviation_report(request, payload: DeviationReportIn):
@@ -134,12 +140,12 @@ def deviation_report(request, payload: DeviationReportIn):
             occurred_at=payload.occurred_at or timezone.now(),
             report_now=True,
         )
-    return 201, deviation_out(_visible(request, deviation.pk))
+    return Status(201, deviation_out(_visible(request, deviation.pk)))
 
 
 @router.post(
     "/{int:deviation_id}/answer",
-    response={200: DeviationOut, codes_4xx: ProblemOut},
+    response={200: DeviationOut, PROBLEM_CODES: ProblemOut},
     summary="Answer a deviation the client's organisation received",
 )
 def deviation_answer(request, deviation_id: int, payload: DeviationAnswerIn):

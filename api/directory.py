@@ -3,14 +3,13 @@ open to every client with the scope)."""
 
 from django.http import Http404
 from ninja import Router
-from ninja.responses import codes_4xx
 
 from coordination.selectors import organisations_search
 
 from .auth import require_scope
 from .common import ListQuery, paginate
 from .models import Scope
-from .schemas import OrganisationOut, OrganisationPage, ProblemOut
+from .schemas import PROBLEM_CODES, OrganisationOut, OrganisationPage, ProblemOut
 
 router = Router(tags=["directory"])
 
@@ -36,7 +35,7 @@ def organisation_out(o) -> dict:
 
 @router.get(
     "",
-    response={200: OrganisationPage, codes_4xx: ProblemOut},
+    response={200: OrganisationPage, PROBLEM_CODES: ProblemOut},
     summary="The organisation directory with reachability",
 )
 def organisation_list(
@@ -64,7 +63,7 @@ def organisation_list(
 
 @router.get(
     "/{int:organisation_id}",
-    response={200: OrganisationOut, codes_4xx: ProblemOut},
+    response={200: OrganisationOut, PROBLEM_CODES: ProblemOut},
     summary="One organisation",
 )
 def organisation_detail(request, organisation_id: int):

@@ -11,8 +11,7 @@ import json
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
-from ninja import Router
-from ninja.responses import codes_4xx
+from ninja import Router, Status
 from viewflow.workflow.status import STATUS
 
 from coordination.models import AccessLog, Individual, Organisation
@@ -26,6 +25,7 @@ from .common import ListQuery, individual_out, log_access, paginate
 from .models import ApiEvent, Scope
 from .problems import Problem, field_error
 from .schemas import (
+    PROBLEM_CODES,
     AdmissionNoticeIn,
     AdmitEvent,
     DischargeEventIn,
@@ -42,7 +42,7 @@ from .schemas import (
 
 router = Router(tags=["discharge"])
 PURPOSE = "Utskrivningsärende (LUS), API"
-ProblemResponses = {codes_4xx: ProblemOut}
+ProblemResponses = {PROBLEM_CODES: ProblemOut}
 
 
 # --- Reading ------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def _idempotent(request, *, kind: str, payload, handle):
                     f"Event id {payload.event_id} was already used with another body.",
                     errors=[field_error("event_id", "already used with another body", "reused")],
                 ) from None
-            return first.response_status, {**first.response_body, "replayed": True}
+            return Status(first.response_status, {**first.response_body, "replayed": True})
         process = handle()
         body = {
             "event_id": payload.event_id,
@@ -232,7 +232,7 @@ def _idempotent(request, *, kind: str, payload, handle):
             purpose=PURPOSE,
             action=AccessLog.Action.CREATE if kind == "ADMIT" else AccessLog.Action.UPDATE,
         )
-    return status, body
+    return Status(status, body)
 
 
 def _individual(pnr: str) -> Individual:

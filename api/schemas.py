@@ -360,3 +360,7 @@ class ProblemOut(Schema):
     status: int
     detail: str
     errors: list[FieldProblem] = []
+
+
+#: The refusals every operation may answer (problem+json).
+PROBLEM_CODES = frozenset({400, 401, 403, 404, 409, 422, 429})

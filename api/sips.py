@@ -3,7 +3,6 @@ Through ``sips_visible_to``; another organisation's SIP is a 404."""
 
 from django.http import Http404
 from ninja import Router
-from ninja.responses import codes_4xx
 
 from workflows.sip import selectors
 from workflows.sip.models import SipEvent
@@ -11,7 +10,7 @@ from workflows.sip.models import SipEvent
 from .auth import require_scope
 from .common import ListQuery, individual_out, log_access, paginate
 from .models import Scope
-from .schemas import ProblemOut, SipOut, SipPage
+from .schemas import PROBLEM_CODES, ProblemOut, SipOut, SipPage
 
 router = Router(tags=["sip"])
 PURPOSE = "SIP, API"
@@ -82,7 +81,7 @@ def sip_out(sip) -> dict:
     }
 
 
-@router.get("", response={200: SipPage, codes_4xx: ProblemOut}, summary="SIPs of the client")
+@router.get("", response={200: SipPage, PROBLEM_CODES: ProblemOut}, summary="SIPs of the client")
 def sip_list(request, params: ListQuery):
     """Scope `sip:read`. `updated_since`: SIPs with an event at or after that time."""
     require_scope(request, Scope.SIP_READ)
@@ -115,7 +114,7 @@ def sip_list(request, params: ListQuery):
 
 @router.get(
     "/{int:sip_id}",
-    response={200: SipOut, codes_4xx: ProblemOut},
+    response={200: SipOut, PROBLEM_CODES: ProblemOut},
     summary="A SIP: participants, invitations, meetings, plan",
 )
 def sip_detail(request, sip_id: int):
