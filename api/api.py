@@ -103,6 +103,14 @@ def _not_allowed(request, exc):
     return problem_response(Problem(409, "step-not-open", "The step is not allowed now."))
 
 
+#: The request field a service's error code is about.
+FIELD_OF_CODE = {
+    "admission_in_future": "admitted_at",
+    "admission_late": "late_registration_reason",
+    "already_open": "personal_identity_number",
+}
+
+
 @api.exception_handler(DjangoValidationError)
 def _refused(request, exc: DjangoValidationError):
     """A service refused: its message, with the field when the service named one."""
@@ -114,7 +122,7 @@ def _refused(request, exc: DjangoValidationError):
         ]
     else:
         errors = [
-            field_error(getattr(exc, "field", None) or "", message, exc.code or "refused")
+            field_error(FIELD_OF_CODE.get(exc.code, ""), message, exc.code or "refused")
             for message in exc.messages
         ]
     detail = " ".join(error["reason"] for error in errors)

@@ -96,3 +96,33 @@ STHLM = dt.timezone(dt.timedelta(hours=1))  # November: CET
 
 def local(*args):
     return dt.datetime(*args, tzinfo=STHLM)
+
+
+def admit_body(w, *, event_id="adt-1", individual=None, **extra):
+    return {
+        "event_id": event_id,
+        "personal_identity_number": (individual or w.individual).personal_identity_number,
+        "ward_id": w.ward.pk,
+        "admitted_at": local(2022, 11, 14, 8, 0).isoformat(),
+        "care_type": "SOMATIC",
+        "judgement": "MAY_NEED",
+        **extra,
+    }
+
+
+def notified_discharge(w) -> int:
+    """Admitted by the ward's client and the notice sent to the kommun and the
+    vårdcentral (call inside a time travel to 2022-11-14 after 08:00)."""
+    response = w.ward_api.post("/api/v1/adt/admit", admit_body(w))
+    assert response.status_code == 201, response.json()
+    pk = response.json()["discharge_id"]
+    response = w.ward_api.post(
+        f"/api/v1/discharges/{pk}/admission-notice",
+        {
+            "socialtjanst_id": w.social.pk,
+            "vardcentral_id": w.vc.pk,
+            "estimated_discharge_date": "2022-11-18",
+        },
+    )
+    assert response.status_code == 200, response.json()
+    return pk
