@@ -68,9 +68,9 @@ def test_deviation_reported_answered_and_read(world, clock):
     )
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "ANSWERED"
-    assert world.ward_api.get(f"/api/v1/deviations/{deviation['id']}").json()["answer_measures"] == (
-        "Ny rutin."
-    )
+    assert world.ward_api.get(f"/api/v1/deviations/{deviation['id']}").json()[
+        "answer_measures"
+    ] == ("Ny rutin.")
 
 
 def test_deviation_about_a_case_the_client_cannot_see(world, clock):
@@ -118,3 +118,24 @@ def test_updated_since(clock, world):
     world.other_ward.save()
     orgs = world.ward_api.get("/api/v1/organisations", {"updated_since": since}).json()
     assert [o["id"] for o in orgs["items"]] == [world.other_ward.pk]
+
+
+def test_a_client_is_never_offered_as_a_person(world, clock):
+    """The service user of a client is a member of its organisation, but the pickers of
+    people (fast vårdkontakt, SIP staff and lead) do not offer it."""
+    from tests.workflows.discharge.factories import member
+    from workflows.discharge.forms import AppointFastVardkontaktForm
+    from workflows.sip.forms import InviteForm, PlanForm
+
+    person = member(world.vc, "FAST_VARDKONTAKT")
+    pk = notified_discharge(world)
+    process = DischargeProcess.objects.get(pk=pk)
+    offered = set(
+        AppointFastVardkontaktForm(user=person, process=process).fields["person"].queryset
+    )
+    assert person in offered and world.vc_client.user not in offered
+    sip = sip_start_from_discharge(discharge_process=process, by=person)
+    staff = set(InviteForm(sip=sip).fields["staff_users"].queryset)
+    leads = set(PlanForm(sip=sip).fields["lead_person"].queryset)
+    assert person in staff and person in leads
+    assert not {c.user for c in (world.vc_client, world.social_client)} & (staff | leads)
