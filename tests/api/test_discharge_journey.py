@@ -191,3 +191,26 @@ def test_transfer_moves_the_open_discharge(world):
         assert response.status_code == 200, response.json()
         assert response.json()["event_type"] == "TRANSFER"
     assert DischargeProcess.objects.get(pk=pk).ward == other_ward
+
+
+def test_a_later_judgement_through_the_api(world):
+    w = world
+    with time_machine.travel(local(2022, 11, 14, 9, 0), tick=False):
+        body = {
+            "event_id": "adt-p",
+            "personal_identity_number": w.individual.personal_identity_number,
+            "ward_id": w.ward.pk,
+            "admitted_at": local(2022, 11, 14, 8, 0).isoformat(),
+        }
+        pk = w.ward_api.post("/api/v1/adt/admit", body).json()["discharge_id"]
+        case = w.ward_api.get(f"/api/v1/discharges/{pk}").json()
+        assert case["judgement"] == "PENDING"
+        assert [s["step"] for s in case["open_steps"]] == ["judge"]
+        response = w.ward_api.post(f"/api/v1/discharges/{pk}/judgement", {"judgement": "NO_NEED"})
+        assert response.status_code == 200, response.json()
+        case = response.json()
+    assert case["stage"] == "NO_LUS_PLANNING"
+    assert case["open_steps"] == []
+    # Done: judging again is a step that is no longer open.
+    again = w.ward_api.post(f"/api/v1/discharges/{pk}/judgement", {"judgement": "MAY_NEED"})
+    assert again.status_code == 409

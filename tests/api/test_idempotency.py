@@ -57,3 +57,34 @@ def test_a_refused_event_is_not_stored_and_may_be_corrected(world):
         assert not ApiEvent.objects.exists()
         corrected = world.ward_api.post("/api/v1/adt/admit", admit_body(world))
     assert corrected.status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_event_sent_twice_at_once_admits_once(world):
+    """Two deliveries of one event racing: one admits, the other waits for it on the
+    unique (client, event id) and returns its result; never a 500 or a second case."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    results = []
+
+    def send():
+        try:
+            barrier.wait(timeout=10)
+            with time_machine.travel(local(2022, 11, 14, 9, 0), tick=False):
+                response = world.ward_api.post("/api/v1/adt/admit", admit_body(world))
+            results.append((response.status_code, response.json()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(status for status, _body in results) == [201, 201]
+    assert sorted(body["replayed"] for _status, body in results) == [False, True]
+    assert len({body["discharge_id"] for _status, body in results}) == 1
+    assert DischargeProcess.objects.count() == 1
