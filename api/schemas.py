@@ -6,7 +6,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
 from coordination import personnummer
 from workflows.deviations.models import Deviation
@@ -16,6 +16,8 @@ TEXT = 5000
 
 
 class Input(Schema):
+    """A request body: unknown fields are refused; times must carry their offset."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -55,7 +57,7 @@ class AdmitEvent(Input):
     event_id: str = Field(min_length=1, max_length=100)
     personal_identity_number: str = Field(max_length=13)
     ward_id: int
-    admitted_at: dt.datetime
+    admitted_at: AwareDatetime
     care_type: CareType = CareType.SOMATIC
     judgement: Judgement = Judgement.PENDING
     leaves_for_open_compulsory_care: bool = False
@@ -76,8 +78,8 @@ class TransferEvent(Input):
 class DischargeEventIn(Input):
     event_id: str = Field(min_length=1, max_length=100)
     personal_identity_number: str = Field(max_length=13)
-    discharged_at: dt.datetime
-    information_sent_at: dt.datetime
+    discharged_at: AwareDatetime
+    information_sent_at: AwareDatetime
     individual_declined_interventions: bool = False
 
     _pnr = field_validator("personal_identity_number")(_personnummer)
@@ -137,7 +139,7 @@ class DischargeSummary(Schema):
     stage: Stage
     personal_identity_number: str
     ward: OrganisationRef
-    admitted_at: dt.datetime
+    admitted_at: AwareDatetime
     estimated_discharge_date: dt.date | None
     ready_for_discharge_at: dt.datetime | None
     discharged_at: dt.datetime | None
@@ -152,7 +154,7 @@ class DischargeOut(Schema):
     stage: Stage
     individual: IndividualOut
     ward: OrganisationRef
-    admitted_at: dt.datetime
+    admitted_at: AwareDatetime
     care_type: CareType
     judgement: Judgement
     judged_at: dt.datetime | None
@@ -189,7 +191,7 @@ class UnitAnswerIn(Input):
 
 
 class ReadyNoticeIn(Input):
-    issued_at: dt.datetime | None = Field(
+    issued_at: AwareDatetime | None = Field(
         None, description="When the patient was judged ready; default now."
     )
     backdate_reason: str = Field("", max_length=300)
@@ -302,7 +304,7 @@ class DeviationReportIn(Input):
     description: str = Field(min_length=1, max_length=TEXT)
     harm: Deviation.Harm
     process_step: Deviation.Step = Deviation.Step.OTHER
-    occurred_at: dt.datetime | None = None
+    occurred_at: AwareDatetime | None = None
 
 
 class DeviationAnswerIn(Input):

@@ -171,3 +171,13 @@ def test_a_refusal_names_the_field_when_the_service_does(world, clock):
     )
     assert response.status_code == 422
     assert _fields(response) == {"late_registration_reason"}
+
+
+def test_a_time_without_offset_is_refused(world, clock):
+    before = _counts()
+    response = world.ward_api.post(
+        "/api/v1/adt/admit", admit_body(world, admitted_at="2022-11-14T08:00:00")
+    )
+    assert response.status_code == 422
+    assert _fields(response) == {"admitted_at"}
+    assert _counts() == before
