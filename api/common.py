@@ -1,4 +1,4 @@
-"""Helpers the endpoints share: pagination, the individual as a system may see it,
+"""What the endpoints share: pagination, the individual as a system may see it,
 the access log."""
 
 from django.db.models import QuerySet
