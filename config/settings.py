@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "workflows.deviations",
     "notifications",
     "oversight",
+    "ninja",  # its static Swagger UI for /api/v1/docs (no CDN, within the CSP)
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +305,11 @@ DISCHARGE_CLOCK_SKEW_MINUTES = env.int("DISCHARGE_CLOCK_SKEW_MINUTES", default=5
 # (set DEVIATION_ANSWER_DAYS=0 for no answer deadline).
 DEVIATION_ANSWER_DAYS = env.int("DEVIATION_ANSWER_DAYS", default=60) or None
 DEVIATION_DASHBOARD_MAX_AGE_SECONDS = env.int("DEVIATION_DASHBOARD_MAX_AGE_SECONDS", default=900)
+
+# REST API for systems (api/): requests per client and minute (0: no limit), counted
+# in this cache (a shared one, e.g. Redis, when several web processes serve the API).
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+API_RATE_LIMIT_CACHE = env("API_RATE_LIMIT_CACHE", default="default")
 
 # --- Sign-in with SITHS (OpenID Connect) --------------------------------------------
 # Production sign-in through the regional IdP, enabled when OIDC_RP_CLIENT_ID is set

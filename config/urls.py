@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from api.urls import urls as api_urls
 from coordination import oidc
 
 from . import health, metrics
@@ -36,6 +37,8 @@ urlpatterns = [
     path("metrics", login_not_required(metrics.metrics), name="metrics"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("kallelse/", include("workflows.sip.urls")),
+    # Systems: bearer keys, not sessions (api/urls.py).
+    path("api/v1/", api_urls),
     path("", RedirectView.as_view(pattern_name="coordination:organisation_list"), name="home"),
     path("", site.urls),
 ]

@@ -187,6 +187,9 @@ class Membership(models.Model):
         MAS = "MAS", _("Medically responsible nurse (MAS)")
         CHEFLAKARE = "CHEFLAKARE", _("Chief medical officer (chefläkare)")
         ADMIN = "ADMIN", _("Administrator")
+        # A hospital or kommun system acting through the API (api.ApiClient): its own
+        # service user, which cannot sign in to the pages.
+        SYSTEM = "SYSTEM", _("System (API client)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

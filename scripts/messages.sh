@@ -8,7 +8,7 @@ root=$PWD
 unset DJANGO_SETTINGS_MODULE  # without settings each catalogue stays in its own dir
 admin="$root/.venv/bin/django-admin"
 dirs=("$@")
-[ ${#dirs[@]} -gt 0 ] || dirs=(. coordination workflows workflows/discharge workflows/sip workflows/deviations notifications oversight)
+[ ${#dirs[@]} -gt 0 ] || dirs=(. api coordination workflows workflows/discharge workflows/sip workflows/deviations notifications oversight)
 compendium=""
 if command -v msgcat >/dev/null && command -v msgmerge >/dev/null; then
   compendium="$(mktemp)"
@@ -26,7 +26,7 @@ for dir in "${dirs[@]}"; do
   mkdir -p "$dir/locale"
   ignore=(-i .venv -i .tools -i var -i tests -i bench -i 'locale')
   case "$dir" in
-    .) ignore+=(-i coordination -i workflows -i notifications -i oversight) ;;
+    .) ignore+=(-i api -i coordination -i workflows -i notifications -i oversight) ;;
     workflows) ignore+=(-i discharge -i sip -i deviations) ;;
   esac
   (cd "$dir" && "$admin" makemessages -l sv --no-obsolete "${ignore[@]}" >/dev/null)

@@ -58,7 +58,7 @@ echo "== ruff"
 echo "== import-linter (layers import only downward; see README, Architecture)"
 "$BIN/lint-imports" --no-cache
 echo "== bandit (application code; accepted findings with their reasons in bandit-baseline.json)"
-"$BIN/bandit" --quiet --recursive coordination workflows notifications oversight config manage.py \
+"$BIN/bandit" --quiet --recursive api coordination workflows notifications oversight config manage.py \
   --exclude '*/migrations/*' --baseline bandit-baseline.json
 echo "== manage.py check / makemigrations --check"
 "$BIN/python" manage.py check --fail-level WARNING

@@ -17,15 +17,22 @@ vårdcentral of each side, the MAS of each kommun, the MAS of another region, a 
 member (inactive membership), the membership-less administrator and the logged-out
 visitor.
 - ``outbox_admin``: administrators only;
-- ``admin``: the Django admin, staff only (anyone else is sent to the admin login).
+- ``admin``: the Django admin, staff only (anyone else is sent to the admin login);
+- ``api``: the REST API for systems (``/api/v1/``): a bearer key, never a session;
+  every actor, signed in or not, gets 401 problem+json (not a login redirect), and a
+  key of one side's organisation gets 404 for the other side's ids. Its schema and
+  documentation page are ``public`` (no personal data).
 """
 
+import json
 import re
 
 import pytest
 from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, clear_url_caches, get_resolver, reverse
 from viewflow.workflow.models import Task
+
+from workflows.discharge.models import DischargeProcess
 
 from .world import ACTORS, SIDE_OF_ACTOR, DemoWorld, _discharge_orgs, _sip_orgs
 
@@ -43,6 +50,10 @@ PUBLIC = {
     # SITHS sign-in: 404 unless configured; tests/config/test_oidc.py drives the journey.
     "oidc_authentication_init": "oidc/authenticate/",
     "oidc_authentication_callback": "oidc/callback/",
+    # The API's schema and documentation page, and its root (404: it only anchors the URLs).
+    "api:openapi-json": "api/v1/openapi.json",
+    "api:openapi-view": "api/v1/docs",
+    "api:api-root": "api/v1/",
 }
 LOGIN = {
     "home",
@@ -124,6 +135,37 @@ OBJECT = {
     "workflow:flows:discharge:process_chart": ("discharge", False),
 }
 OUTBOX_ADMIN = {"notifications:outbox_resend"}
+# name -> (object kind or None, a write). Bearer keys only (api/urls.py).
+API = {
+    "api:me": (None, False),
+    "api:discharge_list": (None, False),
+    "api:discharge_detail": ("discharge", False),
+    "api:adt_admit": (None, True),
+    "api:adt_transfer": (None, True),
+    "api:adt_discharge": (None, True),
+    "api:discharge_judgement": ("discharge", True),
+    "api:discharge_admission_notice": ("discharge", True),
+    "api:discharge_unit_answer": ("discharge_unit", True),
+    "api:discharge_ready_notice": ("discharge", True),
+    "api:discharge_ready_acknowledge": ("discharge", True),
+    "api:discharge_ready_revoke": ("discharge", True),
+    "api:sip_list": (None, False),
+    "api:sip_detail": ("sip", False),
+    "api:deviation_list": (None, False),
+    "api:deviation_report": (None, True),
+    "api:deviation_detail": ("deviation", False),
+    "api:deviation_answer": ("deviation", True),
+    "api:organisation_list": (None, False),
+    "api:organisation_detail": ("organisation", False),
+}
+# A valid body for each write on an object, so that the refusal comes from the lookup.
+API_BODIES = {
+    "api:discharge_judgement": {"judgement": "MAY_NEED"},
+    "api:discharge_admission_notice": {"estimated_discharge_date": "2030-01-01"},
+    "api:discharge_unit_answer": {"answer": "ACKNOWLEDGED"},
+    "api:discharge_ready_revoke": {"reason": "Feber"},
+    "api:deviation_answer": {"explanation": "Svar"},
+}
 
 # Every node of each flow with the task actions viewflow gives it.
 HUMAN = ("index", "detail", "execute", "assign", "unassign", "revive", "undo", "cancel")
@@ -204,6 +246,8 @@ ADMIN_MODELS = [
     "viewflow_process",
     "viewflow_task",
     "workflows_deadline",
+    "api_apiclient",
+    "api_apievent",
 ]
 ADMIN = (
     {
@@ -236,6 +280,7 @@ REGISTRY = {
     **dict.fromkeys(TASK, "task"),
     **dict.fromkeys(OUTBOX_ADMIN, "outbox_admin"),
     **dict.fromkeys(ADMIN, "admin"),
+    **dict.fromkeys(API, "api"),
 }
 
 
@@ -314,6 +359,10 @@ def _object_args(kind, side):
         return [side.sip.pk, plan.number if plan else 1]
     if kind == "invitation":
         return [side.invitation.sip_pk, side.invitation.pk]
+    if kind == "discharge_unit":
+        return [side.discharge.pk, "SOCIALTJANST"]
+    if kind == "organisation":
+        return [side.discharge.ward_id]
     raise AssertionError(kind)
 
 
@@ -674,6 +723,60 @@ class Matrix(DemoWorld, TestCase):
         assert ready.status_code in (200, 503)
         assert not any(m in ready.content.decode() for m in self.markers["a"])
         assert client.get(reverse("metrics")).status_code == 404
+        # The API's schema and documentation page: public, and they name no individual.
+        for name in ("api:openapi-json", "api:openapi-view"):
+            page = client.get(reverse(name))
+            assert page.status_code == 200, name
+            assert not any(m in page.content.decode() for m in self.markers["a"])
+        assert client.get(reverse("api:api-root")).status_code == 404  # a marker only
+
+    def test_api_takes_keys_not_sessions(self):
+        """Every API URL, for every actor with a session (or none): 401 problem+json,
+        never a login redirect, a page or a write."""
+        failures = []
+        before = DischargeProcess.objects.count()
+        for actor in ACTORS:
+            client = self.client_for(actor)
+            for name, (kind, write) in sorted(API.items()):
+                url = reverse(name, args=_object_args(kind, self.w.sides["a"]) if kind else [])
+                response = client.post(url, {}) if write else client.get(url)
+                if response.status_code != 401 or (
+                    response["Content-Type"] != "application/problem+json"
+                ):
+                    failures.append(f"{actor} {url}: {response.status_code}")
+        assert DischargeProcess.objects.count() == before
+        assert not failures, "\n".join(failures)
+
+    def test_api_keys_see_their_own_side_only(self):
+        """A key of each side's ward: its own discharge 200, the other side's objects
+        (discharge, SIP, deviation, with each step) 404 without a personnummer."""
+        from api.models import Scope
+        from api.services import api_client_create
+
+        failures = []
+        for key, other in (("a", "b"), ("b", "a")):
+            side = self.w.sides[key]
+            issued = api_client_create(
+                organisation=side.discharge.ward, name=f"HIS {key}", scopes=Scope.values
+            )
+            client = Client(headers={"Authorization": f"Bearer {issued.key}"})
+            own = client.get(reverse("api:discharge_detail", args=[side.discharge.pk]))
+            if own.status_code != 200:
+                failures.append(f"{key} own discharge: {own.status_code}")
+            for name, (kind, write) in sorted(API.items()):
+                if kind in (None, "organisation"):
+                    continue
+                url = reverse(name, args=_object_args(kind, self.w.sides[other]))
+                body = json.dumps(API_BODIES.get(name, {}))
+                response = (
+                    client.post(url, body, content_type="application/json")
+                    if write
+                    else client.get(url)
+                )
+                leaked = [m for m in self.markers[other] if m in response.content.decode()]
+                if response.status_code != 404 or leaked:
+                    failures.append(f"{key} {url}: {response.status_code} {leaked}")
+        assert not failures, "\n".join(failures)
 
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from coordination import personnummer
-from coordination.models import Individual, Organisation
+from coordination.models import Individual, Membership, Organisation
 
 from . import selectors, services
 from .models import CareType, DischargeUnit, Judgement, Stage
@@ -249,6 +249,7 @@ class AppointFastVardkontaktForm(forms.Form):
                 memberships__is_active=True,
                 is_active=True,
             )
+            .exclude(memberships__role=Membership.Role.SYSTEM)  # API clients are not people
             .distinct()
             .order_by("last_name", "first_name")
         )

@@ -157,6 +157,7 @@ class InviteForm(forms.Form):
         self.fields["staff_users"].queryset = (
             get_user_model()
             .objects.filter(is_active=True, memberships__is_active=True)
+            .exclude(memberships__role=Membership.Role.SYSTEM)  # API clients are not people
             .distinct()
             .order_by("last_name", "first_name")
         )
@@ -257,6 +258,7 @@ class PlanForm(forms.Form):
                 memberships__is_active=True,
                 is_active=True,
             )
+            .exclude(memberships__role=Membership.Role.SYSTEM)  # API clients are not people
             .distinct()
             .order_by("last_name", "first_name")
         )

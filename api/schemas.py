@@ -1,0 +1,368 @@
+"""Request and response bodies. Requests forbid unknown fields; choice values are
+the stable uppercase codes of the models, never labels."""
+
+import datetime as dt
+from typing import Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from ninja import Schema
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator
+
+from coordination import personnummer
+from workflows.deviations.models import Deviation
+from workflows.discharge.models import CareType, DischargeUnit, Judgement, Stage, UnitRole
+
+TEXT = 5000
+
+
+class Input(Schema):
+    """A request body: unknown fields are refused; times must carry their offset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _personnummer(value: str) -> str:
+    try:
+        return personnummer.parse(value).formatted
+    except DjangoValidationError as exc:
+        raise ValueError(" ".join(str(m) for m in exc.messages)) from exc
+
+
+# --- Shared -----------------------------------------------------------------------------
+
+
+class OrganisationRef(Schema):
+    id: int
+    name: str
+
+
+class IndividualOut(Schema):
+    personal_identity_number: str
+    protected_identity: bool
+    # Empty for a protected identity (skyddad identitet).
+    given_name: str
+    family_name: str
+
+
+class Page(Schema):
+    count: int
+    limit: int
+    offset: int
+
+
+# --- ADT events -------------------------------------------------------------------------
+
+
+class AdmitEvent(Input):
+    event_id: str = Field(min_length=1, max_length=100)
+    personal_identity_number: str = Field(max_length=13)
+    ward_id: int
+    admitted_at: AwareDatetime
+    care_type: CareType = CareType.SOMATIC
+    judgement: Judgement = Judgement.PENDING
+    leaves_for_open_compulsory_care: bool = False
+    late_registration_reason: str = Field("", max_length=300)
+
+    _pnr = field_validator("personal_identity_number")(_personnummer)
+
+
+class TransferEvent(Input):
+    event_id: str = Field(min_length=1, max_length=100)
+    personal_identity_number: str = Field(max_length=13)
+    ward_id: int
+    note: str = Field("", max_length=300)
+
+    _pnr = field_validator("personal_identity_number")(_personnummer)
+
+
+class DischargeEventIn(Input):
+    event_id: str = Field(min_length=1, max_length=100)
+    personal_identity_number: str = Field(max_length=13)
+    discharged_at: AwareDatetime
+    information_sent_at: AwareDatetime
+    individual_declined_interventions: bool = False
+
+    _pnr = field_validator("personal_identity_number")(_personnummer)
+
+
+class EventResult(Schema):
+    event_id: str
+    event_type: Literal["ADMIT", "TRANSFER", "DISCHARGE"]
+    discharge_id: int
+    stage: Stage
+    replayed: bool = Field(
+        description="True when this is the stored result of an earlier request with the "
+        "same event id."
+    )
+
+
+# --- Discharge --------------------------------------------------------------------------
+
+
+class UnitOut(Schema):
+    role: UnitRole
+    organisation: OrganisationRef
+    notified_at: dt.datetime | None
+    ack_state: DischargeUnit.AckState
+    ack_reason: str
+    ack_at: dt.datetime | None
+    interventions_needed: bool | None
+    planned_at: dt.datetime | None
+
+
+class DeadlineOut(Schema):
+    kind: str
+    subject_key: str
+    responsible_organisation: OrganisationRef | None
+    due_at: dt.datetime
+    status: Literal["OPEN", "MET", "BREACHED", "CANCELLED"]
+    overdue: bool
+    met_at: dt.datetime | None
+    escalation_level: int
+
+
+class ReadyNoticeOut(Schema):
+    issued_at: dt.datetime
+    recorded_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    revocation_reason: str
+
+
+class OpenStep(Schema):
+    step: str
+    organisation_id: int | None
+
+
+class DischargeSummary(Schema):
+    id: int
+    stage: Stage
+    personal_identity_number: str
+    ward: OrganisationRef
+    admitted_at: AwareDatetime
+    estimated_discharge_date: dt.date | None
+    ready_for_discharge_at: dt.datetime | None
+    discharged_at: dt.datetime | None
+
+
+class DischargePage(Page):
+    items: list[DischargeSummary]
+
+
+class DischargeOut(Schema):
+    id: int
+    stage: Stage
+    individual: IndividualOut
+    ward: OrganisationRef
+    admitted_at: AwareDatetime
+    care_type: CareType
+    judgement: Judgement
+    judged_at: dt.datetime | None
+    late_registration_reason: str
+    estimated_discharge_date: dt.date | None
+    admission_notice_sent_at: dt.datetime | None
+    vardcentral: OrganisationRef | None
+    fast_vardkontakt_appointed_at: dt.datetime | None
+    ready_for_discharge_at: dt.datetime | None
+    ready_notices: list[ReadyNoticeOut]
+    sip_kallelse_sent_at: dt.datetime | None
+    discharged_at: dt.datetime | None
+    discharge_information_sent_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+    units: list[UnitOut]
+    deadlines: list[DeadlineOut]
+    open_steps: list[OpenStep]
+
+
+class JudgementIn(Input):
+    judgement: Literal["MAY_NEED", "NO_NEED"]
+
+
+class AdmissionNoticeIn(Input):
+    socialtjanst_id: int | None = None
+    kommunal_hsv_id: int | None = None
+    vardcentral_id: int | None = None
+    estimated_discharge_date: dt.date
+
+
+class UnitAnswerIn(Input):
+    answer: Literal["ACKNOWLEDGED", "REJECTED_NOT_RESIDENT", "NOT_KNOWN"]
+    reason: str = Field("", max_length=300)
+
+
+class ReadyNoticeIn(Input):
+    issued_at: AwareDatetime | None = Field(
+        None, description="When the patient was judged ready; default now."
+    )
+    backdate_reason: str = Field("", max_length=300)
+
+
+class RevocationIn(Input):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+# --- SIP --------------------------------------------------------------------------------
+
+
+class InvitationOut(Schema):
+    id: int
+    kind: str
+    organisation: OrganisationRef | None
+    state: str
+    channel: str
+    needs_second_channel: bool
+    second_channel: str
+    sent_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    answered_at: dt.datetime | None
+    decline_reason: str
+    attendance: str
+
+
+class MeetingOut(Schema):
+    id: int
+    starts_at: dt.datetime
+    place: str
+    held_at: dt.datetime | None
+    invitations: list[InvitationOut]
+
+
+class PlanInterventionOut(Schema):
+    description: str
+    organisation: OrganisationRef
+    start_date: dt.date
+
+
+class PlanOut(Schema):
+    number: int
+    overall_responsibility: str
+    own_goals: str
+    others_actions: str
+    follow_up_date: dt.date
+    created_at: dt.datetime
+    interventions: list[PlanInterventionOut]
+
+
+class SipSummary(Schema):
+    id: int
+    stage: str
+    personal_identity_number: str
+    initiating_organisation: OrganisationRef
+    origin_discharge_id: int | None
+
+
+class SipPage(Page):
+    items: list[SipSummary]
+
+
+class SipOut(Schema):
+    id: int
+    stage: str
+    individual: IndividualOut
+    initiating_organisation: OrganisationRef
+    origin_discharge_id: int | None
+    sharing_stopped: bool
+    participants: list[OrganisationRef]
+    meetings: list[MeetingOut]
+    plan: PlanOut | None = Field(
+        description="The latest plan version; null when none, or when consent no "
+        "longer allows sharing."
+    )
+
+
+# --- Deviations -------------------------------------------------------------------------
+
+
+class DeviationOut(Schema):
+    id: int
+    status: Deviation.Status
+    category: Deviation.Category
+    process_id: int | None
+    process_step: str
+    reporting_organisation: OrganisationRef
+    receiving_organisation: OrganisationRef
+    description: str
+    harm: str
+    level: str
+    source: str
+    occurred_at: dt.datetime
+    reported_at: dt.datetime | None
+    answer_due_date: dt.date | None
+    answered_at: dt.datetime | None
+    answer_explanation: str
+    answer_measures: str
+
+
+class DeviationPage(Page):
+    items: list[DeviationOut]
+
+
+class DeviationReportIn(Input):
+    process_id: int
+    receiving_organisation_id: int
+    category: Deviation.Category
+    description: str = Field(min_length=1, max_length=TEXT)
+    harm: Deviation.Harm
+    process_step: Deviation.Step = Deviation.Step.OTHER
+    occurred_at: AwareDatetime | None = None
+
+
+class DeviationAnswerIn(Input):
+    explanation: str = Field(min_length=1, max_length=TEXT)
+    measures: str = Field("", max_length=TEXT)
+
+
+# --- Directory --------------------------------------------------------------------------
+
+
+class AreaRef(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    hsa_id: str
+    huvudman: str
+    acting_for: str
+    kind: str
+    area: AreaRef
+    parent_id: int | None
+    reachability: Literal["YES", "NO", "UNKNOWN"]
+    functional_mailbox: str
+    phone: str
+    opening_hours_note: str
+    is_active: bool
+    updated_at: dt.datetime
+
+
+class OrganisationPage(Page):
+    items: list[OrganisationOut]
+
+
+class ClientOut(Schema):
+    name: str
+    organisation: OrganisationRef
+    scopes: list[str]
+
+
+class FieldProblem(Schema):
+    field: str
+    reason: str
+    code: str
+
+
+class ProblemOut(Schema):
+    """RFC 9457 problem details (sent as ``application/problem+json``)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] = []
+
+
+#: The refusals every operation may answer (problem+json).
+PROBLEM_CODES = frozenset({400, 401, 403, 404, 409, 422, 429})
