@@ -27,4 +27,5 @@ trap 'rm -rf "$out"' EXIT
   sed '1s/^@charset "UTF-8";//' "$out/viewflow.min.css"
 } >static/kardborre/viewflow.trimmed.css
 echo "static/kardborre/viewflow.trimmed.css: $(wc -c <static/kardborre/viewflow.trimmed.css) bytes"
+.venv/bin/python scripts/subset_fonts.py
 .venv/bin/python scripts/bundle_css.py

@@ -173,3 +173,23 @@ def test_the_one_stylesheet_is_the_bundle_of_its_sources(db):
     html = Client().get("/konto/login/").content.decode()
     stylesheets = [url for kind, url, _ in assets_of(html) if kind == "css"]
     assert stylesheets == ["/static/kardborre/site.css"]
+
+
+def test_the_icon_font_has_every_icon_the_pages_name():
+    """static/kardborre/fonts/material-icons.woff2 keeps only the icons in use
+    (scripts/subset_fonts.py); an icon added to a template without running it again would
+    show as its name. Every name our templates, code and viewflow's use is in the font."""
+    import importlib.util
+
+    from fontTools.ttLib import TTFont
+
+    path = ROOT / "scripts/subset_fonts.py"
+    spec = importlib.util.spec_from_file_location("subset_fonts", path)
+    fonts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fonts)
+    full = fonts.ligatures(TTFont(fonts.FONTS / "material-icons/material-icons.woff2"))
+    subset = fonts.ligatures(TTFont(ROOT / "static/kardborre/fonts/material-icons.woff2"))
+    wanted = fonts.icons_in_use(full)
+    assert {"report", "local_hospital", "diversity_3", "query_stats"} <= set(wanted)
+    assert [name for name in wanted if name not in subset] == []
+    assert len(subset) < len(full) / 4  # and the font stays small
