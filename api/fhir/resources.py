@@ -11,33 +11,12 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
-from fhir.resources.R4B.appointment import Appointment
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.careplan import CarePlan
-from fhir.resources.R4B.communication import Communication
-from fhir.resources.R4B.operationoutcome import OperationOutcome
-from fhir.resources.R4B.organization import Organization
-from fhir.resources.R4B.patient import Patient
-from fhir.resources.R4B.task import Task
+from fhir.resources.R4B import get_fhir_model_class
 
 from coordination.models import Huvudman, Individual, Organisation
 from workflows.escalation import kind_label
 from workflows.models import Deadline
 from workflows.sip.models import Invitation, Meeting, PlanVersion, SipProcess
-
-MODELS = {
-    model.__resource_type__: model
-    for model in (
-        Patient,
-        Task,
-        Communication,
-        CarePlan,
-        Appointment,
-        Organization,
-        Bundle,
-        OperationOutcome,
-    )
-}
 
 #: The Swedish identifiers (Inera's OIDs).
 PERSONNUMMER = "urn:oid:1.2.752.129.2.1.3.1"
@@ -68,7 +47,7 @@ def canonical(path: str) -> str:
 def validated(resource: dict) -> dict:
     """Parse with the ``fhir.resources`` model of its type (raises on anything the
     model refuses) and return the model's own JSON form."""
-    model = MODELS[resource["resourceType"]]
+    model = get_fhir_model_class(resource["resourceType"])
     return model.model_validate(resource).model_dump(mode="json", exclude_none=True)
 
 
