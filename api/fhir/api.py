@@ -202,7 +202,12 @@ def _base(request) -> str:
 def bundle_response(request, *, resource_type: str, total: int, entries: list[dict], count, offset):
     """A searchset Bundle with ``self`` and, where there are more, ``next`` and
     ``previous`` links (``_count`` per page, ``_offset`` into the matches)."""
-    params = [(k, v) for k, v in request.GET.lists() if k not in ("_count", "_offset") for v in v]
+    params = [
+        (name, value)
+        for name, values in request.GET.lists()
+        if name not in ("_count", "_offset")
+        for value in values
+    ]
     url = f"{_base(request)}{resource_type}"
 
     def page(at):
@@ -252,11 +257,20 @@ def _individual_visible(request, individual_id) -> Individual | None:
     return None
 
 
+def _log(request, case) -> None:
+    """One access-log row per case and request, however many of its resources a
+    search returns."""
+    logged = request.__dict__.setdefault("_fhir_logged", set())
+    if case.pk not in logged:
+        logged.add(case.pk)
+        log_access(request, process=case, individual=case.individual, purpose=PURPOSE)
+
+
 def _read_patient(request, individual_id) -> dict | None:
     case = _individual_visible(request, individual_id)
     if case is None:
         return None
-    log_access(request, process=case, individual=case.individual, purpose=PURPOSE)
+    _log(request, case)
     return r.patient(case.individual)
 
 
@@ -412,7 +426,7 @@ def _tasks(request, deadlines) -> list[dict]:
     out = []
     for deadline in deadlines:
         case = cases[deadline.process_id]
-        log_access(request, process=case, individual=case.individual, purpose=PURPOSE)
+        _log(request, case)
         out.append(r.task(deadline, case=case, last_updated=deadline.last_updated))
     return out
 
@@ -480,7 +494,7 @@ def _communication(request, kind: str, pk: int, last_updated) -> dict:
         process = notice.process
         units = process.unit_rows.select_related("organisation").order_by("role")
         resource = r.ready_notice(notice, units=units, last_updated=last_updated)
-    log_access(request, process=process, individual=process.individual, purpose=PURPOSE)
+    _log(request, process)
     return resource
 
 
@@ -540,7 +554,7 @@ def careplan_read(request, resource_id: str):
     plan = None if sip is None else sip.plan_versions.order_by("-number").first()
     if plan is None or sip.sharing_stopped:
         raise Http404
-    log_access(request, process=sip, individual=sip.individual, purpose=PURPOSE)
+    _log(request, sip)
     return fhir_response(r.careplan(sip, plan))
 
 
@@ -554,7 +568,7 @@ def appointment_read(request, resource_id: str):
     )
     if meeting is None:
         raise Http404
-    log_access(request, process=meeting.sip, individual=meeting.sip.individual, purpose=PURPOSE)
+    _log(request, meeting.sip)
     return fhir_response(r.appointment(meeting))
 
 

@@ -218,6 +218,9 @@ def test_tasks_are_the_deadlines_with_owner_and_due(world, clock):
     api = fhir(world.social_api)
     bundle = api.get("/fhir/Task")
     tasks = {task["id"]: task for task in entries(bundle)}
+    # The search is access-logged once for the case, not once per deadline.
+    logged = AccessLog.objects.filter(user=world.social_client.user, path="/fhir/Task")
+    assert list(logged.values_list("process_id", flat=True)) == [process.pk]
     deadlines = Deadline.objects.filter(process_id=process.pk)
     assert set(tasks) == {str(d.pk) for d in deadlines}
     assert bundle["total"] == deadlines.count() >= 3
