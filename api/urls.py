@@ -1,11 +1,14 @@
-"""``/api/v1/``: systems authenticate with a bearer key, not a session, so the site's
-login redirect does not apply (a request without a key answers 401 problem+json).
-The schema and the documentation page hold no personal data and are public."""
+"""``/api/v1/`` and the FHIR facade ``/fhir/``: systems authenticate with a bearer key,
+not a session, so the site's login redirect does not apply (a request without a key
+answers 401: problem+json, or an OperationOutcome under ``/fhir/``). The schema, the
+documentation page and the FHIR CapabilityStatement hold no personal data and are
+public."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver
 
 from .api import api
+from .fhir.api import fhir_api
 
 
 def _public(patterns):
@@ -19,3 +22,6 @@ def _public(patterns):
 
 patterns, app_name, namespace = api.urls
 urls = (_public(patterns), app_name, namespace)
+
+patterns, app_name, namespace = fhir_api.urls
+fhir_urls = (_public(patterns), app_name, namespace)

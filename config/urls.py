@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from api.urls import fhir_urls
 from api.urls import urls as api_urls
 from coordination import oidc
 
@@ -39,6 +40,7 @@ urlpatterns = [
     path("kallelse/", include("workflows.sip.urls")),
     # Systems: bearer keys, not sessions (api/urls.py).
     path("api/v1/", api_urls),
+    path("fhir/", fhir_urls),
     path("", RedirectView.as_view(pattern_name="coordination:organisation_list"), name="home"),
     path("", site.urls),
 ]

@@ -22,6 +22,10 @@ visitor.
   every actor, signed in or not, gets 401 problem+json (not a login redirect), and a
   key of one side's organisation gets 404 for the other side's ids. Its schema and
   documentation page are ``public`` (no personal data).
+- ``fhir``: the FHIR R4 facade (``/fhir/``), the same keys: 401 OperationOutcome for
+  every session, 404 OperationOutcome for the other side's ids, and a search for the
+  other side's person finds nobody. Its CapabilityStatement (``/fhir/metadata``) is
+  ``public`` (no personal data).
 """
 
 import json
@@ -54,6 +58,9 @@ PUBLIC = {
     "api:openapi-json": "api/v1/openapi.json",
     "api:openapi-view": "api/v1/docs",
     "api:api-root": "api/v1/",
+    # The FHIR facade's CapabilityStatement, and its root (404: it only anchors the URLs).
+    "fhir:metadata": "fhir/metadata",
+    "fhir:api-root": "fhir/",
 }
 LOGIN = {
     "home",
@@ -158,6 +165,19 @@ API = {
     "api:organisation_list": (None, False),
     "api:organisation_detail": ("organisation", False),
 }
+# name -> object kind or None (a search). Bearer keys only, reads only (api/fhir/api.py).
+FHIR = {
+    "fhir:patient_read": "patient",
+    "fhir:patient_search": None,
+    "fhir:task_read": "task",
+    "fhir:task_search": None,
+    "fhir:communication_read": "communication",
+    "fhir:communication_search": None,
+    "fhir:careplan_read": "careplan",
+    "fhir:appointment_read": "appointment",
+    "fhir:organization_read": "organisation",
+}
+
 # A valid body for each write on an object, so that the refusal comes from the lookup.
 API_BODIES = {
     "api:discharge_judgement": {"judgement": "MAY_NEED"},
@@ -281,6 +301,7 @@ REGISTRY = {
     **dict.fromkeys(OUTBOX_ADMIN, "outbox_admin"),
     **dict.fromkeys(ADMIN, "admin"),
     **dict.fromkeys(API, "api"),
+    **dict.fromkeys(FHIR, "fhir"),
 }
 
 
@@ -363,6 +384,28 @@ def _object_args(kind, side):
         return [side.discharge.pk, "SOCIALTJANST"]
     if kind == "organisation":
         return [side.discharge.ward_id]
+    return [_fhir_id(kind, side)]
+
+
+def _fhir_id(kind, side) -> str | None:
+    """The FHIR id of one of the side's objects of ``kind`` (None: the side has none)."""
+    from workflows.discharge.models import DischargeUnit
+    from workflows.models import Deadline
+    from workflows.sip.models import Meeting
+
+    if kind == "patient":
+        return str(side.discharge.individual_id)
+    if kind == "task":
+        return str(Deadline.objects.filter(process__in=side.discharges).order_by("pk")[0].pk)
+    if kind == "communication":
+        unit = DischargeUnit.objects.filter(process__in=side.discharges).order_by("pk")[0]
+        return f"admission-notice-{unit.pk}"
+    if kind == "careplan":
+        with_plan = [sip for sip in side.sips if sip.plan_versions.exists()]
+        return str((with_plan or [side.sip])[0].pk)
+    if kind == "appointment":
+        meeting = Meeting.objects.filter(sip__in=side.sips).order_by("pk").first()
+        return None if meeting is None else str(meeting.pk)
     raise AssertionError(kind)
 
 
@@ -729,6 +772,13 @@ class Matrix(DemoWorld, TestCase):
             assert page.status_code == 200, name
             assert not any(m in page.content.decode() for m in self.markers["a"])
         assert client.get(reverse("api:api-root")).status_code == 404  # a marker only
+        # The FHIR CapabilityStatement: public, names no individual.
+        page = client.get(reverse("fhir:metadata"))
+        assert page.status_code == 200
+        assert page["Content-Type"].startswith("application/fhir+json")
+        assert page.json()["resourceType"] == "CapabilityStatement"
+        assert not any(m.replace("-", "") in page.content.decode() for m in self.markers["a"])
+        assert client.get(reverse("fhir:api-root")).status_code == 404  # a marker only
 
     def test_api_takes_keys_not_sessions(self):
         """Every API URL, for every actor with a session (or none): 401 problem+json,
@@ -776,6 +826,73 @@ class Matrix(DemoWorld, TestCase):
                 leaked = [m for m in self.markers[other] if m in response.content.decode()]
                 if response.status_code != 404 or leaked:
                     failures.append(f"{key} {url}: {response.status_code} {leaked}")
+        assert not failures, "\n".join(failures)
+
+    def test_fhir_takes_keys_not_sessions(self):
+        """Every FHIR URL, for every actor with a session (or none): 401
+        OperationOutcome, never a login redirect or a resource."""
+        failures = []
+        for actor in ACTORS:
+            client = self.client_for(actor)
+            for name, kind in sorted(FHIR.items()):
+                url = reverse(name, args=_object_args(kind, self.w.sides["a"]) if kind else [])
+                response = client.get(url)
+                if (
+                    response.status_code != 401
+                    or not response["Content-Type"].startswith("application/fhir+json")
+                    or response.json()["resourceType"] != "OperationOutcome"
+                ):
+                    failures.append(f"{actor} {url}: {response.status_code}")
+        assert not failures, "\n".join(failures)
+
+    def test_fhir_keys_see_their_own_side_only(self):
+        """A key of each side's ward (every scope): its own patient, tasks and messages
+        200; each of the other side's ids 404 OperationOutcome naming no one; the
+        other side's person is not found by identifier, nor in any search."""
+        from api.models import Scope
+        from api.services import api_client_create
+
+        failures = []
+        assert _fhir_id("appointment", self.w.sides["a"]) is not None
+        for key, other in (("a", "b"), ("b", "a")):
+            side = self.w.sides[key]
+            issued = api_client_create(
+                organisation=side.discharge.ward, name=f"FHIR {key}", scopes=Scope.values
+            )
+            client = Client(headers={"Authorization": f"Bearer {issued.key}"})
+            for kind in ("patient", "task", "communication"):
+                name = f"fhir:{kind}_read"
+                own = client.get(reverse(name, args=_object_args(kind, side)))
+                if own.status_code != 200:
+                    failures.append(f"{key} own {kind}: {own.status_code}")
+            markers = self.markers[other] | {m.replace("-", "") for m in self.markers[other]}
+            for name, kind in sorted(FHIR.items()):
+                if kind in (None, "organisation"):
+                    continue
+                args = _object_args(kind, self.w.sides[other])
+                if args == [None]:
+                    continue  # the side has no such object (asserted for side a)
+                url = reverse(name, args=args)
+                response = client.get(url)
+                leaked = [m for m in markers if m in response.content.decode()]
+                if (
+                    response.status_code != 404
+                    or response.json()["resourceType"] != "OperationOutcome"
+                    or leaked
+                ):
+                    failures.append(f"{key} {url}: {response.status_code} {leaked}")
+            for name in ("fhir:task_search", "fhir:communication_search"):
+                body = client.get(reverse(name), {"_count": 100}).content.decode()
+                leaked = [m for m in markers if m in body]
+                if leaked:
+                    failures.append(f"{key} {name} shows {leaked}")
+            for marker in self.markers[other]:
+                found = client.get(
+                    reverse("fhir:patient_search"),
+                    {"identifier": f"urn:oid:1.2.752.129.2.1.3.1|{marker}"},
+                ).json()
+                if found.get("total") != 0:
+                    failures.append(f"{key} finds {marker}: {found.get('total')}")
         assert not failures, "\n".join(failures)
 
 
