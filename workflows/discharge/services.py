@@ -445,6 +445,15 @@ def unit_answer(
                 _("The notice is forwarded only when the person is not your resident.")
             )
         check_forward_target(unit=unit, organisation=forward_to)
+        if not process.is_open:
+            raise ValidationError(_("The discharge is closed: the notice cannot be forwarded."))
+        if any(
+            other.is_active and other.organisation_id == forward_to.pk
+            for other in process.unit_rows.filter(role=role)
+        ):
+            raise ValidationError(
+                _("%(unit)s already takes part in this role.") % {"unit": forward_to}
+            )
     now = timezone.now()
     unit.ack_state = ack_state
     unit.ack_reason = reason

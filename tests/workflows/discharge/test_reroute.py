@@ -3,6 +3,7 @@ others in an open discharge, through the pages as each party uses them."""
 
 import pytest
 import time_machine
+from django.urls import reverse
 from viewflow.workflow.status import STATUS
 
 from coordination.models import Area, Organisation, ProcessParty
@@ -376,3 +377,31 @@ def test_units_cannot_be_changed_wrongly(other, notified):
             {"unit": old_unit.pk, "organisation": world.other_social.pk, "reason": ""},
         )
     assert _snapshot(notified) == before
+
+
+def test_the_mas_dashboard_counts_the_reroutes(other, notified):
+    world = other
+    mas = member(
+        OrganisationFactory(
+            area=world.kommun, name="Teststad MAS", kind=Organisation.Kind.KOMMUNLEDNING
+        ),
+        "MAS",
+    )
+    with time_machine.travel(local(2022, 11, 14, 11, 0), tick=False):
+        _reject(
+            client_for(world.handlaggare),
+            notified,
+            {
+                "ack_state": "REJECTED_NOT_RESIDENT",
+                "reason": "Folkbokförd i Annanstad",
+                "forward_to": world.other_social.pk,
+            },
+        )
+    with time_machine.travel(local(2022, 11, 20, 11, 0), tick=False):
+        response = client_for(mas).get(reverse("oversight:dashboard"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    start = html.index('data-testid="reroutes"')
+    block = html[start : html.index("</dl>", start)]
+    assert "Vidarebefordrade till rätt kommun</dt><dd>1</dd>" in block
+    assert "Rätt kommun okänd</dt><dd>0</dd>" in block
