@@ -241,17 +241,18 @@ class DischargeProcess(FSMModelMixin, Process):
         return organisations
 
     def unit(self, role):
-        """The first current (not replaced) DischargeUnit row of ``role``, or None. A
-        role may have several current units (a unit added later); the flow's branch of
-        each unit follows its own task (``flows``)."""
+        """The first current (not replaced) DischargeUnit row of ``role`` that takes
+        part, else the first current one (a rejection), or None. A role may have several
+        current units (a unit added later); the flow's branch of each unit follows its
+        own task (``flows``)."""
         if self.pk is None:
             return None
-        return (
+        rows = list(
             self.unit_rows.filter(role=role, superseded_at__isnull=True)
             .select_related("organisation")
             .order_by("notified_at", "pk")
-            .first()
         )
+        return next((row for row in rows if not row.is_rejected), rows[0] if rows else None)
 
     def unit_organisation(self, role):
         unit = self.unit(role)

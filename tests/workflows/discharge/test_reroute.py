@@ -405,3 +405,53 @@ def test_the_mas_dashboard_counts_the_reroutes(other, notified):
     block = html[start : html.index("</dl>", start)]
     assert "Vidarebefordrade till rätt kommun</dt><dd>1</dd>" in block
     assert "Rätt kommun okänd</dt><dd>0</dd>" in block
+
+
+def test_a_vardcentral_added_after_the_ready_notice_acknowledges_it(other, notified):
+    """The first vårdcentral rejected; the patient is ready; the vårdcentral the
+    person is listed at is added and must acknowledge before the discharge."""
+    world = other
+    new_vc = VardcentralFactory(area=world.district, name="Testdistrikt nya vårdcentral")
+    new_vc_user = member(new_vc, "FAST_VARDKONTAKT", user__first_name="Ulf", user__last_name="Ny")
+    ward = client_for(world.nurse)
+    with time_machine.travel(local(2022, 11, 14, 10, 0), tick=False):
+        do(
+            client_for(world.vardkontakt),
+            notified,
+            DischargeFlow.ack_vardcentral,
+            {"ack_state": "REJECTED_NOT_RESIDENT", "reason": "Inte listad hos oss"},
+        )
+    with time_machine.travel(local(2022, 11, 15, 9, 0), tick=False):
+        do(
+            ward,
+            notified,
+            DischargeFlow.issue_ready_notice,
+            {"issued_at": "2022-11-15T09:00", "backdate_reason": ""},
+        )
+        assert not notified.task_set.filter(flow_task=DischargeFlow.ack_ready).exists()
+    with time_machine.travel(local(2022, 11, 15, 10, 0), tick=False):
+        response = ward.post(
+            f"{notified.get_absolute_url()}lagg-till-enhet/",
+            {"role": "VARDCENTRAL", "organisation": new_vc.pk, "reason": "Listad här"},
+            follow=True,
+        )
+        assert "Enheten är tillagd" in response.content.decode()
+    process = fresh(notified)
+    assert process.vardcentral == new_vc
+    ack_ready = open_task(process, DischargeFlow.ack_ready)
+    assert ack_ready.owner_permission_obj_pk == str(new_vc.pk)
+    assert process.deadlines.get(
+        kind="UTSKRIVNINGSKLAR_ACK", status="OPEN"
+    ).responsible_organisation == (new_vc)
+    # The discharge waits for the acknowledgement, which the new vårdcentral gives.
+    with time_machine.travel(local(2022, 11, 15, 11, 0), tick=False):
+        page = ward.get(
+            DischargeFlow.discharge.reverse(
+                "execute",
+                args=[process.pk, assign(ward, process, DischargeFlow.discharge)[1].pk],
+            )
+        ).content.decode()
+        assert "Vårdcentralen har ännu inte kvitterat" in page
+        client = client_for(new_vc_user)
+        assert do(client, process, DischargeFlow.ack_ready, {"confirm": "on"}).status_code == 302
+    assert process.current_ready_notice.acknowledged_by == new_vc_user
