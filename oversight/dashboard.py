@@ -20,7 +20,7 @@ from coordination.models import Area, Membership, Organisation, ProcessParty
 from coordination.selectors import kommun_organisations
 from oversight.models import DashboardSnapshot
 from workflows.deviations.models import Deviation
-from workflows.discharge.models import DischargeProcess
+from workflows.discharge.models import DischargeProcess, DischargeUnit
 from workflows.escalation import kind_label
 from workflows.models import Deadline
 from workflows.sip.models import Invitation, SipProcess
@@ -428,6 +428,19 @@ def monthly(scope: Scope) -> list[dict]:
     return rows
 
 
+def reroutes(scope: Scope) -> dict:
+    """Admission notices a kommun answered with "not our resident" in the period:
+    forwarded to the right kommun's unit, or with the right kommun unknown."""
+    period = {"ack_at__gte": scope.start, "ack_at__lt": scope.end}
+    rejected = DischargeUnit.objects.filter(
+        scope.in_scope(), ack_state=DischargeUnit.AckState.REJECTED_NOT_RESIDENT, **period
+    )
+    return {
+        "forwarded": rejected.filter(superseded_at__isnull=False).count(),
+        "unknown": rejected.filter(superseded_at__isnull=True).count(),
+    }
+
+
 def participation(scope: Scope) -> list[dict]:
     """SIP participation per invited organisation, meetings held in the period."""
     ratios = scope.figure("participation")
@@ -532,6 +545,7 @@ def build(scope: Scope) -> dict:
         "breached_rows": breached_deadlines(scope),
         "monthly_rows": months,
         "participation_rows": participation(scope),
+        "reroutes": reroutes(scope),
         "timeliness_chart": charts.line_chart(
             title=_("Share on time per month"),
             labels=labels,

@@ -163,7 +163,10 @@ def period_of(month: dt.date, *, months: int) -> tuple[dt.date, dt.date]:
 
 
 def _paying_unit(units):
-    by_role = {unit.role: unit for unit in units if not unit.is_rejected}
+    by_role = {}
+    for unit in units:  # the first unit of a role taking part (forwarded or replaced: the new)
+        if unit.is_active:
+            by_role.setdefault(unit.role, unit)
     for role in (UnitRole.SOCIALTJANST, UnitRole.KOMMUNAL_HSV):
         if role in by_role:
             return by_role[role]

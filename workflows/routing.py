@@ -82,9 +82,13 @@ class OrganisationTask(flow.View):
             return False
         if task.owner_permission != ACT_FOR_ORGANISATION or not self._owner_permission_obj:
             return super().can_assign(user, task)
-        obj = self._owner_permission_obj
-        if callable(obj):
-            obj = obj(task.process)
+        # The organisation the task was routed to (a flow may route tasks of one node
+        # to different organisations, e.g. one per unit); else the node's rule.
+        obj = task.owner_permission_obj if task.owner_permission_obj_pk else None
+        if obj is None:
+            obj = self._owner_permission_obj
+            if callable(obj):
+                obj = obj(task.process)
         return OrganisationMembershipBackend().has_perm(user, ACT_FOR_ORGANISATION, obj)
 
 

@@ -119,6 +119,8 @@ POST_ONLY = {
     "sips:revoke_consent",
     "utskrivning:estimated_date_change",
     "utskrivning:ward_change",
+    "utskrivning:unit_add",
+    "utskrivning:unit_replace",
 }
 OBJECT = {
     "deviations:deviation_detail": ("deviation", False),
@@ -133,6 +135,8 @@ OBJECT = {
     "utskrivning:estimated_date_change": ("discharge", True),
     "utskrivning:withdraw": ("discharge", True),
     "utskrivning:ward_change": ("discharge", True),
+    "utskrivning:unit_add": ("discharge", True),
+    "utskrivning:unit_replace": ("discharge", True),
     "sips:withdraw": ("sip", True),
     "workflow:flows:sip:process_detail": ("sip", False),
     "workflow:flows:sip:process_cancel": ("sip", True),

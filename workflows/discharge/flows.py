@@ -13,6 +13,15 @@ and each ends on its own; the process finishes when the last branch ends.
                ├─ ack_ready (vårdcentral)
                ├─ sip_kallelse (vårdcentral, when kommun and region take part)
                └─ discharge (ward): discharged ─► end, or revoked ─► issue_ready_notice
+
+A unit's branch belongs to that unit: its answer task is routed to the unit's
+organisation, and the planning task after it follows the answer task
+(``_stay_with_branch_unit``), so a role can have several units. A unit that comes in
+later (the notice forwarded by a unit that answered "not our resident", a unit added
+or replacing another) gets a new answer task of its role's node, created by
+``services._unit_answer_task_open``; its branch then runs like the first ones. The
+forwarding unit's own branch ends on its rejection, and the process ends only when
+the last branch has.
 """
 
 from django.urls import reverse
@@ -26,7 +35,7 @@ from workflows.routing import OrganisationScopedFlow
 from workflows.taskviews import FlowTask
 
 from . import selectors, views
-from .models import DischargeProcess, DischargeUnit, Judgement, Stage, UnitRole
+from .models import DischargeProcess, Judgement, Stage, UnitRole
 
 
 def _concrete(process):
@@ -56,16 +65,50 @@ def _has_unit(role):
     return condition
 
 
+ACK_NODE_NAMES = ("ack_socialtjanst", "ack_kommunal_hsv", "ack_vardcentral")
+
+
+def _branch_organisation_pk(task):
+    """The organisation of the unit whose branch ``task`` is on: that of the branch's
+    answer task (a role may have several units, each with its own branch)."""
+    seen = set()
+    current = task
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        if current.flow_task is not None and current.flow_task.name in ACK_NODE_NAMES:
+            return current.owner_permission_obj_pk
+        current = current.previous.order_by("-pk").first()
+    return None
+
+
+def _branch_unit(activation, role):
+    organisation_pk = _branch_organisation_pk(activation.task)
+    rows = activation.process.unit_rows.filter(role=role)
+    if organisation_pk:
+        rows = rows.filter(organisation_id=organisation_pk)
+    return rows.order_by("-notified_at", "-pk").first()
+
+
 def _unit_accepted(role):
     def condition(activation):
-        unit = activation.process.unit(role)
-        return unit is not None and unit.ack_state != DischargeUnit.AckState.REJECTED_NOT_RESIDENT
+        unit = _branch_unit(activation, role)
+        return unit is not None and unit.is_active
 
     return condition
 
 
+def _stay_with_branch_unit(activation):
+    """A unit's planning task goes to the unit that answered on its branch."""
+    organisation_pk = _branch_organisation_pk(activation.task)
+    task = activation.task
+    if organisation_pk and task.owner_permission_obj_pk != organisation_pk:
+        task.owner_permission_obj_pk = organisation_pk
+        task.save(update_fields=["owner_permission_obj_pk"])
+
+
 def _vardcentral_active(activation):
-    return _unit_accepted(UnitRole.VARDCENTRAL)(activation)
+    unit = activation.process.unit(UnitRole.VARDCENTRAL)
+    return unit is not None and unit.is_active
 
 
 def _kallelse_owed(activation):
@@ -155,6 +198,7 @@ class DischargeFlow(OrganisationScopedFlow):
         FlowTask(views.PlanView.as_view(role=UnitRole.SOCIALTJANST))
         .Annotation(title=_("Plan interventions (social services)"))
         .Permission(ACT_FOR_ORGANISATION, obj=_unit_org(UnitRole.SOCIALTJANST))
+        .onCreate(_stay_with_branch_unit)
         .Next(this.end)
     )
 
@@ -174,6 +218,7 @@ class DischargeFlow(OrganisationScopedFlow):
         FlowTask(views.PlanView.as_view(role=UnitRole.KOMMUNAL_HSV))
         .Annotation(title=_("Plan interventions (municipal health care)"))
         .Permission(ACT_FOR_ORGANISATION, obj=_unit_org(UnitRole.KOMMUNAL_HSV))
+        .onCreate(_stay_with_branch_unit)
         .Next(this.end)
     )
 
@@ -184,7 +229,7 @@ class DischargeFlow(OrganisationScopedFlow):
         .Next(this.route_vardcentral)
     )
     route_vardcentral = (
-        nodes.If(_vardcentral_active)
+        nodes.If(_unit_accepted(UnitRole.VARDCENTRAL))
         .Annotation(title=_("Primary care centre takes part?"))
         .Then(this.appoint_fast_vardkontakt)
         .Else(this.end)

@@ -9,11 +9,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from coordination import personnummer
+from coordination import access, personnummer
 from coordination.models import Individual, Membership, Organisation
 
 from . import selectors, services
-from .models import CareType, DischargeUnit, Judgement, Stage
+from .models import KOMMUN_ROLES, CareType, DischargeUnit, Judgement, Stage, UnitRole
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -207,6 +207,26 @@ class AdmissionNoticeForm(forms.Form):
         return services.admission_notice_send(process=process, by=by, **self.cleaned_data)
 
 
+class OrganisationChoiceField(forms.ModelChoiceField):
+    """Offers ``queryset`` but accepts any organisation, so that the service explains a
+    wrong choice (the same kommun, an inactive unit, the wrong side) in words rather
+    than "not one of the available choices"."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return Organisation.objects.select_related("area__parent").get(pk=value)
+        except (ValueError, TypeError, Organisation.DoesNotExist):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+
+def _units_for_role(role):
+    return _units_of(*services.ROLE_KINDS[role]).order_by("name")
+
+
 class UnitAnswerForm(forms.Form):
     ack_state = forms.ChoiceField(
         label=pgettext_lazy("LUS", "Answer"),
@@ -220,10 +240,39 @@ class UnitAnswerForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (required when rejecting)"), max_length=300, required=False
     )
+    forward_to = OrganisationChoiceField(
+        label=_("Not our resident: the right municipality's unit"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("The right municipality is unknown (say why in the reason)"),
+        help_text=_(
+            "The admission notice is forwarded to this unit at once, with a new deadline to answer."
+        ),
+    )
 
-    def __init__(self, *args, user=None, process=None, role=None, **kwargs):
+    def __init__(self, *args, user=None, process=None, role=None, organisation=None, **kwargs):
         self.role = role
+        self.organisation = organisation
         super().__init__(*args, **kwargs)
+        if role in KOMMUN_ROLES:
+            units = _units_for_role(role).filter(access.KOMMUN_SIDE)
+            if organisation is not None and organisation.area_id:
+                kommun = organisation.area.kommun
+                if kommun is not None:
+                    units = units.exclude(area=kommun).exclude(area__parent=kommun)
+            self.fields["forward_to"].queryset = units
+        else:
+            del self.fields["forward_to"]
+
+    def clean(self):
+        data = super().clean()
+        rejected = data.get("ack_state") == DischargeUnit.AckState.REJECTED_NOT_RESIDENT
+        if data.get("forward_to") is not None and not rejected:
+            self.add_error(
+                "forward_to",
+                _("The notice is forwarded only when the person is not your resident."),
+            )
+        return data
 
     def save(self, *, process, by):
         return services.unit_answer(
@@ -231,8 +280,44 @@ class UnitAnswerForm(forms.Form):
             role=self.role,
             ack_state=self.cleaned_data["ack_state"],
             reason=self.cleaned_data["reason"],
+            forward_to=self.cleaned_data.get("forward_to"),
+            organisation=self.organisation,
             by=by,
         )
+
+
+class UnitAddForm(forms.Form):
+    """A party adds a unit to the planning (case page)."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=UnitRole.choices)
+    organisation = OrganisationChoiceField(label=_("Unit"), queryset=Organisation.objects.none())
+    reason = forms.CharField(label=pgettext_lazy("LUS", "Reason"), max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_unit_add_%s")
+        super().__init__(*args, **kwargs)
+        kinds = [kind for role in UnitRole for kind in services.ROLE_KINDS[role]]
+        self.fields["organisation"].queryset = _units_of(*kinds).order_by("name")
+
+
+class UnitReplaceForm(forms.Form):
+    """A party replaces a unit, with a reason (case page)."""
+
+    unit = forms.ModelChoiceField(label=_("Unit to replace"), queryset=DischargeUnit.objects.none())
+    organisation = OrganisationChoiceField(
+        label=_("New unit"), queryset=Organisation.objects.none()
+    )
+    reason = forms.CharField(label=pgettext_lazy("LUS", "Reason"), max_length=300)
+
+    def __init__(self, *args, process=None, **kwargs):
+        kwargs.setdefault("auto_id", "id_unit_replace_%s")
+        super().__init__(*args, **kwargs)
+        if process is not None:
+            self.fields["unit"].queryset = process.unit_rows.filter(
+                superseded_at__isnull=True
+            ).select_related("organisation")
+        kinds = [kind for role in UnitRole for kind in services.ROLE_KINDS[role]]
+        self.fields["organisation"].queryset = _units_of(*kinds).order_by("name")
 
 
 class AppointFastVardkontaktForm(forms.Form):
@@ -277,13 +362,18 @@ class PlanForm(forms.Form):
         max_length=TEXT_MAX_LENGTH,
     )
 
-    def __init__(self, *args, user=None, process=None, role=None, **kwargs):
+    def __init__(self, *args, user=None, process=None, role=None, organisation=None, **kwargs):
         self.role = role
+        self.organisation = organisation
         super().__init__(*args, **kwargs)
 
     def save(self, *, process, by):
         return services.interventions_plan(
-            process=process, role=self.role, by=by, **self.cleaned_data
+            process=process,
+            role=self.role,
+            organisation=self.organisation,
+            by=by,
+            **self.cleaned_data,
         )
 
 

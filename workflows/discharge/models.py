@@ -234,17 +234,25 @@ class DischargeProcess(FSMModelMixin, Process):
         prefetched = "unit_rows" in getattr(self, "_prefetched_objects_cache", {})
         rows = self.unit_rows.all() if prefetched else self.unit_rows.select_related("organisation")
         for unit in rows:
-            if unit.is_rejected:
+            if not unit.is_active:
                 continue
             if unit.organisation not in organisations:
                 organisations.append(unit.organisation)
         return organisations
 
     def unit(self, role):
-        """The DischargeUnit row of ``role``, or None."""
+        """The first current (not replaced) DischargeUnit row of ``role`` that takes
+        part, else the first current one (a rejection), or None. A role may have several
+        current units (a unit added later); the flow's branch of each unit follows its
+        own task (``flows``)."""
         if self.pk is None:
             return None
-        return self.unit_rows.filter(role=role).select_related("organisation").first()
+        rows = list(
+            self.unit_rows.filter(role=role, superseded_at__isnull=True)
+            .select_related("organisation")
+            .order_by("notified_at", "pk")
+        )
+        return next((row for row in rows if not row.is_rejected), rows[0] if rows else None)
 
     def unit_organisation(self, role):
         unit = self.unit(role)
@@ -258,11 +266,7 @@ class DischargeProcess(FSMModelMixin, Process):
     def sip_kallelse_needed(self) -> bool:
         """LUS 4 kap. 6 §: a SIP is called when interventions from both kommun and
         region are needed; read as "both a kommun unit and the vårdcentral take part"."""
-        active = [
-            unit
-            for unit in self.unit_rows.all()
-            if unit.ack_state != DischargeUnit.AckState.REJECTED_NOT_RESIDENT
-        ]
+        active = [unit for unit in self.unit_rows.all() if unit.is_active]
         has_kommun = any(unit.organisation.effective_huvudman == Huvudman.KOMMUN for unit in active)
         has_region = any(unit.role == UnitRole.VARDCENTRAL for unit in active)
         return has_kommun and has_region and not self.leaves_for_open_compulsory_care
@@ -312,7 +316,20 @@ class DischargeProcess(FSMModelMixin, Process):
 
 
 class DischargeUnit(models.Model):
-    """A unit the admission notice went to, and its answer and plan."""
+    """A unit the admission notice went to, and its answer and plan.
+
+    A role may have several units over time: a unit answering "not our resident"
+    names the right kommun's unit, which gets a row of its own (``origin`` FORWARDED,
+    ``replaces`` the rejecting row); a party may add a unit (ADDED) or replace one with a
+    reason (REPLACEMENT). A replaced or forwarding row stays, marked ``superseded_at``,
+    as the history the case page shows.
+    """
+
+    class Origin(models.TextChoices):
+        ADMISSION_NOTICE = "ADMISSION_NOTICE", _("Admission notice")
+        FORWARDED = "FORWARDED", _("Forwarded: not the resident of the first unit")
+        ADDED = "ADDED", _("Added to the planning")
+        REPLACEMENT = "REPLACEMENT", _("Replaced another unit")
 
     class AckState(models.TextChoices):
         PENDING = "PENDING", _("Not answered")
@@ -353,13 +370,50 @@ class DischargeUnit(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    origin = models.CharField(
+        _("how the unit came in"),
+        max_length=20,
+        choices=Origin.choices,
+        default=Origin.ADMISSION_NOTICE,
+    )
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="successors",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_reason = models.CharField(_("reason for adding"), max_length=300, blank=True)
+    # Set when the unit was replaced or forwarded the notice on: history from then.
+    superseded_at = models.DateTimeField(_("replaced"), null=True, blank=True)
+    superseded_reason = models.CharField(_("reason for replacing"), max_length=300, blank=True)
 
     class Meta:
-        ordering = ["process", "role"]
+        ordering = ["process", "role", "notified_at", "pk"]
         verbose_name = _("unit concerned")
         verbose_name_plural = _("units concerned")
         constraints = [
-            models.UniqueConstraint(fields=["process", "role"], name="discharge_unit_one_per_role"),
+            models.UniqueConstraint(
+                fields=["process", "role", "organisation"],
+                condition=models.Q(superseded_at__isnull=True)
+                & ~models.Q(ack_state="REJECTED_NOT_RESIDENT"),
+                name="discharge_unit_once_per_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(origin="ADMISSION_NOTICE")
+                | ~models.Q(added_reason="")
+                | models.Q(origin="FORWARDED"),
+                name="discharge_unit_added_has_reason",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(ack_state="REJECTED_NOT_RESIDENT") | ~models.Q(ack_reason=""),
                 name="discharge_unit_rejection_has_reason",
@@ -372,6 +426,11 @@ class DischargeUnit(models.Model):
     @property
     def is_rejected(self) -> bool:
         return self.ack_state == self.AckState.REJECTED_NOT_RESIDENT
+
+    @property
+    def is_active(self) -> bool:
+        """Takes part now: neither rejected nor replaced."""
+        return self.superseded_at is None and not self.is_rejected
 
 
 class EstimatedDischargeDate(models.Model):
@@ -485,6 +544,9 @@ class DischargeEvent(models.Model):
         NO_LUS_PLANNING = "NO_LUS_PLANNING", _("Closed: no LUS planning")
         ADMISSION_NOTICE_SENT = "ADMISSION_NOTICE_SENT", _("Admission notice sent")
         UNIT_ANSWERED = "UNIT_ANSWERED", _("Admission notice answered")
+        UNIT_FORWARDED = "UNIT_FORWARDED", _("Admission notice forwarded to the right unit")
+        UNIT_ADDED = "UNIT_ADDED", _("Unit added")
+        UNIT_REPLACED = "UNIT_REPLACED", _("Unit replaced")
         FAST_VARDKONTAKT_APPOINTED = (
             "FAST_VARDKONTAKT_APPOINTED",
             _("Designated care contact appointed"),

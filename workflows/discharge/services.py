@@ -8,6 +8,7 @@ for an organisation one is not a member of raises ``PermissionDenied``.
 
 import datetime as dt
 import logging
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,9 +18,10 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
+from viewflow.workflow.token import Token
 
 from coordination import access, clock
-from coordination.models import Individual
+from coordination.models import Huvudman, Individual, Organisation
 from notifications.services import email_enqueue
 from workflows import deadlines, hooks
 from workflows.services import (
@@ -32,6 +34,7 @@ from workflows.services import (
 
 from .models import (
     BACKDATE_TOLERANCE,
+    KOMMUN_ROLES,
     DischargeEvent,
     DischargeProcess,
     DischargeUnit,
@@ -118,18 +121,31 @@ def _not_in_future(value, label):
 
 
 def _active_units(process):
-    return [
-        unit
-        for unit in process.unit_rows.select_related("organisation")
-        if unit.ack_state != DischargeUnit.AckState.REJECTED_NOT_RESIDENT
-    ]
+    return [unit for unit in process.unit_rows.select_related("organisation") if unit.is_active]
 
 
 def _active_vardcentral(process):
     unit = process.unit(UnitRole.VARDCENTRAL)
-    if unit is None or unit.is_rejected:
+    if unit is None or not unit.is_active:
         return None
     return unit.organisation
+
+
+def _unit_of(process, role, *, by, organisation=None, lock=True):
+    """The current unit of ``role`` that ``by`` answers for (``organisation`` when the
+    task names it): a role may have several units, each answering for itself."""
+    rows = DischargeUnit.objects.filter(process=process, role=role, superseded_at__isnull=True)
+    if lock:
+        rows = rows.select_for_update()
+    if organisation is not None:
+        rows = rows.filter(organisation=organisation)
+    rows = list(rows.select_related("organisation").order_by("notified_at", "pk"))
+    if not rows:
+        return None
+    own = [row for row in rows if is_member(by, row.organisation)]
+    candidates = own or rows
+    pending = [row for row in candidates if row.ack_state == DischargeUnit.AckState.PENDING]
+    return (pending or candidates)[0]
 
 
 def _notify_units(*, process, template, key, context, units=None):
@@ -139,8 +155,14 @@ def _notify_units(*, process, template, key, context, units=None):
         mailbox = unit.organisation.functional_mailbox
         if not mailbox:
             continue
+        # A unit that came in later has a key of its own, so it gets its own message.
+        unit_key = (
+            unit.role
+            if unit.origin == DischargeUnit.Origin.ADMISSION_NOTICE
+            else f"{unit.role}:{unit.pk}"
+        )
         email_enqueue(
-            idempotency_key=f"discharge:{process.pk}:{key}:{unit.role}",
+            idempotency_key=f"discharge:{process.pk}:{key}:{unit_key}",
             to=mailbox,
             template=f"discharge/emails/{template}",
             context={
@@ -383,10 +405,26 @@ def _open_fast_vardkontakt_deadline(process, *, by, due_at=None):
 
 
 @transaction.atomic
-def unit_answer(*, process: DischargeProcess, role, ack_state, reason="", by) -> DischargeUnit:
+def unit_answer(
+    *,
+    process: DischargeProcess,
+    role,
+    ack_state,
+    reason="",
+    forward_to=None,
+    organisation=None,
+    by,
+) -> DischargeUnit:
     """A unit acknowledges the admission notice, or rejects it ("not our resident",
-    with a reason), or answers "not known to us" (DOMAIN §1.3 step 1)."""
-    unit = DischargeUnit.objects.select_for_update().filter(process=process, role=role).first()
+    with a reason), or answers "not known to us" (DOMAIN §1.3 step 1).
+
+    A kommun unit that rejects names the right kommun's receiving unit
+    (``forward_to``), or leaves it empty when the right kommun is unknown, the reason
+    saying why. With a named unit the notice is forwarded to it at once
+    (``_unit_send``): its own answer deadline from now, the email, the party and the
+    answer task. ``organisation``: the unit the answer task was routed to (a role may
+    have several units)."""
+    unit = _unit_of(process, role, by=by, organisation=organisation)
     if unit is None:
         raise ValidationError(_("The admission notice was not sent to this unit."))
     _require_member(by, unit.organisation)
@@ -398,21 +436,42 @@ def unit_answer(*, process: DischargeProcess, role, ack_state, reason="", by) ->
     ):
         raise ValidationError(_("Choose an answer."))
     reason = reason.strip()
-    if ack_state == DischargeUnit.AckState.REJECTED_NOT_RESIDENT and not reason:
+    rejected = ack_state == DischargeUnit.AckState.REJECTED_NOT_RESIDENT
+    if rejected and not reason:
         raise ValidationError(_("Give the reason for rejecting the admission notice."))
+    if forward_to is not None:
+        if not rejected:
+            raise ValidationError(
+                _("The notice is forwarded only when the person is not your resident.")
+            )
+        check_forward_target(unit=unit, organisation=forward_to)
+        if not process.is_open:
+            raise ValidationError(_("The discharge is closed: the notice cannot be forwarded."))
+        if any(
+            other.is_active and other.organisation_id == forward_to.pk
+            for other in process.unit_rows.filter(role=role)
+        ):
+            raise ValidationError(
+                _("%(unit)s already takes part in this role.") % {"unit": forward_to}
+            )
     now = timezone.now()
     unit.ack_state = ack_state
     unit.ack_reason = reason
     unit.ack_at = now
     unit.ack_by = by
+    if forward_to is not None:
+        unit.superseded_at = now
     unit.save()
+    note = [unit.get_ack_state_display(), reason]
+    if rejected and forward_to is None:
+        note.append(_("The right municipality is unknown."))
     _event(
         process=process,
         kind=DischargeEvent.Kind.UNIT_ANSWERED,
         by=by,
         organisation=unit.organisation,
         at=now,
-        note=" – ".join(filter(None, [unit.get_ack_state_display(), reason])),
+        note=" – ".join(filter(None, note)),
     )
     deadline_meet(
         process=process,
@@ -422,14 +481,386 @@ def unit_answer(*, process: DischargeProcess, role, ack_state, reason="", by) ->
         by=by,
         at=now,
     )
-    if unit.is_rejected and role == UnitRole.VARDCENTRAL:
+    if rejected and role == UnitRole.VARDCENTRAL:
         deadline_cancel(
             process=process,
             kind=FAST_VARDKONTAKT,
             by=by,
             note="admission notice rejected by the unit",
         )
+    if forward_to is not None:
+        successor = DischargeUnit.objects.create(
+            process=process,
+            role=role,
+            organisation=forward_to,
+            notified_at=now,
+            origin=DischargeUnit.Origin.FORWARDED,
+            replaces=unit,
+            added_by=by,
+        )
+        _event(
+            process=process,
+            kind=DischargeEvent.Kind.UNIT_FORWARDED,
+            by=by,
+            organisation=unit.organisation,
+            at=now,
+            note=f"{unit.organisation} → {forward_to} – {reason}",
+        )
+        _unit_send(process, successor, by=by, now=now)
     return unit
+
+
+# --- Units that come in later: forwarded, added, replacing ----------------------------
+
+#: The organisations that can take each role (the admission notice's choices, plus the
+#: providers a kommun may add, such as a second hemtjänst).
+ROLE_KINDS = {
+    UnitRole.SOCIALTJANST: (
+        Organisation.Kind.SOCIALTJANST,
+        Organisation.Kind.STADSDELSFORVALTNING,
+        Organisation.Kind.HEMTJANST,
+        Organisation.Kind.SABO,
+    ),
+    UnitRole.KOMMUNAL_HSV: (Organisation.Kind.KOMMUNAL_HSV,),
+    UnitRole.VARDCENTRAL: (Organisation.Kind.VARDCENTRAL, Organisation.Kind.PSYKIATRI_OPPENVARD),
+}
+
+
+def _kommun_of(organisation):
+    return organisation.area.kommun if organisation.area_id else None
+
+
+def check_unit_target(*, role, organisation) -> None:
+    """A unit that can take ``role``: active, and on the kommun's side for a kommun
+    role, on the region's side for the vårdcentral."""
+    if organisation is None or not organisation.is_active:
+        raise ValidationError(
+            _("%(unit)s is not an active organisation.") % {"unit": organisation or "–"}
+        )
+    side = organisation.effective_huvudman
+    if role in KOMMUN_ROLES and side != Huvudman.KOMMUN:
+        raise ValidationError(
+            _("%(unit)s is not a municipal unit and cannot take the role “%(role)s”.")
+            % {"unit": organisation, "role": UnitRole(role).label}
+        )
+    if role == UnitRole.VARDCENTRAL and side != Huvudman.REGION:
+        raise ValidationError(
+            _("%(unit)s is not on the region's side and cannot be the primary care centre.")
+            % {"unit": organisation}
+        )
+
+
+def check_forward_target(*, unit, organisation) -> None:
+    """Where a kommun unit that answers "not our resident" may forward the notice: the
+    receiving unit of another kommun, for the same role."""
+    if unit.role not in KOMMUN_ROLES:
+        raise ValidationError(
+            _("Only a municipal unit forwards the notice to another municipality.")
+        )
+    check_unit_target(role=unit.role, organisation=organisation)
+    own, other = _kommun_of(unit.organisation), _kommun_of(organisation)
+    if other is None or own is None or other.pk == own.pk:
+        raise ValidationError(
+            _(
+                "%(unit)s belongs to the same municipality (%(kommun)s). Forward the notice "
+                "to a unit of the right municipality, or answer that it is unknown."
+            )
+            % {"unit": organisation, "kommun": own or "–"}
+        )
+
+
+def may_change_units(*, user, process) -> bool:
+    """Any party taking part (the ward or a unit that has not rejected) may add or
+    replace a unit while the discharge is planned."""
+    if process.stage not in (Stage.PLANNING, Stage.READY):
+        return False
+    acting = set(access.acting_organisations(user=user).values_list("pk", flat=True))
+    return any(org.pk in acting for org in process.participating_organisations())
+
+
+def _require_may_change_units(user, process):
+    if process.stage not in (Stage.PLANNING, Stage.READY):
+        raise ValidationError(_("Units can be added only while the discharge is planned."))
+    if not may_change_units(user=user, process=process):
+        raise PermissionDenied(_("Only a party of the discharge can add or replace a unit."))
+
+
+def _unit_answer_task_open(process, unit):
+    """The answer task of ``unit``: a new task of its role's answer node, routed to
+    the unit, following the admission notice task (the flow has no join after the
+    split, so the branch's token only names it)."""
+    from .flows import DischargeFlow  # here: the flow imports this module
+
+    node = {
+        UnitRole.SOCIALTJANST: DischargeFlow.ack_socialtjanst,
+        UnitRole.KOMMUNAL_HSV: DischargeFlow.ack_kommunal_hsv,
+        UnitRole.VARDCENTRAL: DischargeFlow.ack_vardcentral,
+    }[unit.role]
+    notice_task = (
+        process.task_set.filter(flow_task=DischargeFlow.send_admission_notice)
+        .order_by("-pk")
+        .first()
+    )
+    previous = SimpleNamespace(process=process, task=notice_task)
+    base = notice_task.token.token if notice_task else "start"
+    activation = node.activation_class.create(node, previous, Token(f"{base}/unit_{unit.pk}"))
+    task = activation.task
+    task.owner_permission_obj_pk = str(unit.organisation_id)
+    task.save(update_fields=["owner_permission_obj_pk"])
+    return task
+
+
+def _unit_send(process, unit, *, by, now):
+    """Send a unit that came in later what it has missed: the admission notice with
+    a fresh answer deadline from now (the same kind as the first units'), and the
+    utskrivningsklar notice if one is in force; it becomes a party
+    (``parties``) and gets its answer task."""
+    due_at = deadlines.hours_after(now, hours=UNIT_ANSWER_HOURS)
+    deadline_open(
+        process=process,
+        kind=INSKRIVNING_ACK,
+        subject_key=unit.role,
+        responsible_organisation=unit.organisation,
+        due_at=due_at,
+        by=by,
+    )
+    _notify_units(
+        process=process,
+        template="admission_notice",
+        key="admission_notice",
+        context={
+            "answer_due_at": due_at,
+            "estimated_discharge_date": process.estimated_discharge_date,
+        },
+        units=[unit],
+    )
+    notice = process.current_ready_notice
+    if notice is not None:
+        _notify_units(
+            process=process,
+            template="ready_notice",
+            key=f"ready:{notice.pk}",
+            context={
+                "issued_at": notice.issued_at,
+                "sip_kallelse_due_at": deadlines.end_of_calendar_day_after(
+                    notice.issued_at, days=3
+                ),
+            },
+            units=[unit],
+        )
+    _unit_answer_task_open(process, unit)
+
+
+def _unit_tasks_cancel(process, unit):
+    """Cancel the open tasks of a replaced unit's branch."""
+    from .flows import DischargeFlow  # here: the flow imports this module
+
+    nodes_of_role = {
+        UnitRole.SOCIALTJANST: [DischargeFlow.ack_socialtjanst, DischargeFlow.plan_socialtjanst],
+        UnitRole.KOMMUNAL_HSV: [DischargeFlow.ack_kommunal_hsv, DischargeFlow.plan_kommunal_hsv],
+        UnitRole.VARDCENTRAL: [
+            DischargeFlow.ack_vardcentral,
+            DischargeFlow.appoint_fast_vardkontakt,
+            DischargeFlow.plan_vardcentral,
+        ],
+    }[unit.role]
+    for task in process.task_set.filter(
+        flow_task__in=nodes_of_role,
+        status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        owner_permission_obj_pk=str(unit.organisation_id),
+    ):
+        task.flow_task.activation_class(task).cancel()
+
+
+def _vardcentral_move(process, *, old, new, by):
+    """The vårdcentral changes: its ready-notice steps and deadlines move to the new
+    one, and the new one appoints the fast vårdkontakt."""
+    from .flows import DischargeFlow  # here: the flow imports this module
+
+    process.vardcentral = new
+    process.fast_vardkontakt = None
+    process.fast_vardkontakt_appointed_at = None
+    process.fast_vardkontakt_appointed_by = None
+    process.save(
+        update_fields=[
+            "vardcentral",
+            "fast_vardkontakt",
+            "fast_vardkontakt_appointed_at",
+            "fast_vardkontakt_appointed_by",
+        ]
+    )
+    if old is not None:
+        for task in process.task_set.filter(
+            flow_task__in=[DischargeFlow.ack_ready, DischargeFlow.sip_kallelse],
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        ):
+            task.owner_permission_obj_pk = str(new.pk)
+            task.owner = None
+            task.status = STATUS.NEW
+            task.save(update_fields=["owner_permission_obj_pk", "owner", "status"])
+        for deadline in process.deadlines.select_for_update().filter(
+            status="OPEN",
+            responsible_organisation=old,
+            kind__in=[UTSKRIVNINGSKLAR_ACK, SIP_KALLELSE],
+        ):
+            deadline.responsible_organisation = new
+            deadline.responsible_user = None
+            deadline.save(update_fields=["responsible_organisation", "responsible_user"])
+    deadline_cancel(
+        process=process, kind=FAST_VARDKONTAKT, by=by, note="primary care centre changed"
+    )
+    if process.discharged_at is None and process.estimated_discharge_date is not None:
+        _open_fast_vardkontakt_deadline(process, by=by)
+    notice = process.current_ready_notice
+    open_ack = process.task_set.filter(
+        flow_task=DischargeFlow.ack_ready, status__in=[STATUS.NEW, STATUS.ASSIGNED]
+    ).exists()
+    if notice is not None and notice.acknowledged_at is None and not open_ack:
+        # The notice in force was sent while no vårdcentral took part: the new one
+        # acknowledges it before the discharge, like the first would have.
+        node = DischargeFlow.ack_ready
+        issue_task = (
+            process.task_set.filter(flow_task=DischargeFlow.issue_ready_notice)
+            .order_by("-pk")
+            .first()
+        )
+        previous = SimpleNamespace(process=process, task=issue_task)
+        base = issue_task.token.token if issue_task else "start"
+        task = node.activation_class.create(node, previous, Token(f"{base}/vc_{new.pk}")).task
+        task.owner_permission_obj_pk = str(new.pk)
+        task.save(update_fields=["owner_permission_obj_pk"])
+        deadline_open(
+            process=process,
+            kind=UTSKRIVNINGSKLAR_ACK,
+            responsible_organisation=new,
+            due_at=deadlines.end_of_calendar_day_after(timezone.now(), days=0),
+            by=by,
+        )
+
+
+@transaction.atomic
+def unit_add(*, process: DischargeProcess, role, organisation, reason, by) -> DischargeUnit:
+    """A party adds a unit to the planning (a second hemtjänst, the vårdcentral the
+    person has moved to): it gets what it has missed (``_unit_send``). A process has
+    one vårdcentral at a time: a new one replaces the old (``unit_replace``)."""
+    from .flows import DischargeFlow  # here: the flow imports this module
+
+    with DischargeFlow.lock(process.pk):
+        process = DischargeProcess.objects.get(pk=process.pk)
+        _require_may_change_units(by, process)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(_("Give the reason for adding the unit."))
+        if role not in UnitRole.values:
+            raise ValidationError(_("Choose a role."))
+        check_unit_target(role=role, organisation=organisation)
+        current = [u for u in process.unit_rows.filter(role=role) if u.is_active]
+        if any(u.organisation_id == organisation.pk for u in current):
+            raise ValidationError(
+                _("%(unit)s already takes part in this role.") % {"unit": organisation}
+            )
+        if role == UnitRole.VARDCENTRAL and current:
+            raise ValidationError(
+                _("The discharge has a primary care centre: replace it instead, with a reason.")
+            )
+        now = timezone.now()
+        unit = DischargeUnit.objects.create(
+            process=process,
+            role=role,
+            organisation=organisation,
+            notified_at=now,
+            origin=DischargeUnit.Origin.ADDED,
+            added_by=by,
+            added_reason=reason[:300],
+        )
+        _event(
+            process=process,
+            kind=DischargeEvent.Kind.UNIT_ADDED,
+            by=by,
+            organisation=_acting_party(by, process),
+            at=now,
+            note=f"{unit.get_role_display()}: {organisation} – {reason}",
+        )
+        if role == UnitRole.VARDCENTRAL:
+            _vardcentral_move(process, old=process.vardcentral, new=organisation, by=by)
+        _unit_send(process, unit, by=by, now=now)
+    return unit
+
+
+@transaction.atomic
+def unit_replace(*, process: DischargeProcess, unit, organisation, reason, by) -> DischargeUnit:
+    """A party replaces a unit, with a reason: the old row stays as history (marked
+    replaced), its open steps and answer deadline are cancelled, and the new unit gets
+    what it has missed (``_unit_send``)."""
+    from .flows import DischargeFlow  # here: the flow imports this module
+
+    with DischargeFlow.lock(process.pk):
+        process = DischargeProcess.objects.get(pk=process.pk)
+        _require_may_change_units(by, process)
+        old = (
+            DischargeUnit.objects.select_for_update()
+            .select_related("organisation")
+            .filter(pk=getattr(unit, "pk", None), process=process, superseded_at__isnull=True)
+            .first()
+        )
+        if old is None:
+            raise ValidationError(_("Choose a unit that takes part."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(_("Give the reason for replacing the unit."))
+        check_unit_target(role=old.role, organisation=organisation)
+        if organisation.pk == old.organisation_id:
+            raise ValidationError(_("Choose another unit than the one replaced."))
+        if any(
+            u.is_active and u.organisation_id == organisation.pk
+            for u in process.unit_rows.filter(role=old.role)
+        ):
+            raise ValidationError(
+                _("%(unit)s already takes part in this role.") % {"unit": organisation}
+            )
+        now = timezone.now()
+        old.superseded_at = now
+        old.superseded_reason = reason[:300]
+        old.save(update_fields=["superseded_at", "superseded_reason"])
+        _unit_tasks_cancel(process, old)
+        deadline_cancel(
+            process=process,
+            kind=INSKRIVNING_ACK,
+            subject_key=old.role,
+            responsible_organisation=old.organisation,
+            by=by,
+            note="unit replaced",
+        )
+        new = DischargeUnit.objects.create(
+            process=process,
+            role=old.role,
+            organisation=organisation,
+            notified_at=now,
+            origin=DischargeUnit.Origin.REPLACEMENT,
+            replaces=old,
+            added_by=by,
+            added_reason=reason[:300],
+        )
+        _event(
+            process=process,
+            kind=DischargeEvent.Kind.UNIT_REPLACED,
+            by=by,
+            organisation=_acting_party(by, process),
+            at=now,
+            note=f"{old.organisation} → {organisation} – {reason}",
+        )
+        if old.role == UnitRole.VARDCENTRAL:
+            _vardcentral_move(process, old=old.organisation, new=organisation, by=by)
+        _unit_send(process, new, by=by, now=now)
+    return new
+
+
+def _acting_party(user, process):
+    acting = set(access.acting_organisations(user=user).values_list("pk", flat=True))
+    for organisation in process.participating_organisations():
+        if organisation.pk in acting:
+            return organisation
+    return None
 
 
 # --- Step 3: fast vårdkontakt ---------------------------------------------------------
@@ -467,10 +898,16 @@ def fast_vardkontakt_appoint(*, process: DischargeProcess, person, by) -> Discha
 
 @transaction.atomic
 def interventions_plan(
-    *, process: DischargeProcess, role, interventions_needed: bool, planned_interventions="", by
+    *,
+    process: DischargeProcess,
+    role,
+    interventions_needed: bool,
+    planned_interventions="",
+    organisation=None,
+    by,
 ) -> DischargeUnit:
-    unit = DischargeUnit.objects.select_for_update().filter(process=process, role=role).first()
-    if unit is None or unit.is_rejected:
+    unit = _unit_of(process, role, by=by, organisation=organisation)
+    if unit is None or not unit.is_active:
         raise ValidationError(_("This unit does not take part in the planning."))
     _require_member(by, unit.organisation)
     if unit.planned_at is not None:

@@ -34,6 +34,11 @@ class DischargeApp(Application):
         "<int:pk>/byt-avdelning/", views.WardChangeView.as_view(), name="ward_change"
     )
 
+    unit_add_path = path("<int:pk>/lagg-till-enhet/", views.UnitAddView.as_view(), name="unit_add")
+    unit_replace_path = path(
+        "<int:pk>/byt-enhet/", views.UnitReplaceView.as_view(), name="unit_replace"
+    )
+
     def has_view_permission(self, user, obj=None):
         # Each view checks login and rows itself (see coordination.site).
         return True

@@ -76,7 +76,17 @@ class AdmissionNoticeView(DischargeTaskView):
     form_class = forms.AdmissionNoticeForm
 
 
-class UnitAnswerView(DischargeTaskView):
+class UnitTaskView(DischargeTaskView):
+    """A step of one unit's branch: the form acts for the unit the task is routed to
+    (a role may have several units)."""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["organisation"] = self.request.activation.task.owner_permission_obj
+        return kwargs
+
+
+class UnitAnswerView(UnitTaskView):
     form_class = forms.UnitAnswerForm
 
 
@@ -84,7 +94,7 @@ class AppointFastVardkontaktView(DischargeTaskView):
     form_class = forms.AppointFastVardkontaktForm
 
 
-class PlanView(DischargeTaskView):
+class PlanView(UnitTaskView):
     form_class = forms.PlanForm
 
 
@@ -175,7 +185,6 @@ class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
             deadline.state_label = STATE_LABELS[deadline.display_state]
         context.update(
             process=process,
-            units=process.unit_rows.select_related("organisation", "ack_by", "planned_by"),
             events=process.events.select_related("by", "organisation"),
             deadlines=[d for d in deadlines if d.status != "CANCELLED"],
             cancelled_deadlines=[d for d in deadlines if d.status == "CANCELLED"],
@@ -198,7 +207,18 @@ class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
                 process.is_open and services.is_member(self.request.user, process.ward)
             ),
             ward_form=forms.ChangeWardForm(process=process),
+            unit_chain=[
+                unit
+                for unit in context_units(process)
+                if unit.origin != unit.Origin.ADMISSION_NOTICE
+                or unit.superseded_at
+                or unit.is_rejected
+            ],
+            can_change_units=services.may_change_units(user=self.request.user, process=process),
+            unit_add_form=forms.UnitAddForm(),
+            unit_replace_form=forms.UnitReplaceForm(process=process),
         )
+        context["units"] = context_units(process)
         return context
 
     def _open_tasks(self, process):
@@ -213,6 +233,93 @@ class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
             }
             for task in tasks
         ]
+
+
+def context_units(process):
+    """The units of a case with what the case page shows of their history."""
+    return list(
+        process.unit_rows.select_related(
+            "organisation", "ack_by", "planned_by", "added_by", "replaces__organisation"
+        ).prefetch_related("successors__organisation")
+    )
+
+
+class _UnitChangeView(LoginRequiredMixin, generic.FormView):
+    """POST only, from the case page: add or replace a unit."""
+
+    http_method_names = ["post"]
+    success_message = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        self.process = _visible_or_404(request, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def call_service(self, data):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.call_service(form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(self.request, message)
+        except PermissionDenied as exc:
+            messages.error(self.request, str(exc) or _("You cannot change this case."))
+        else:
+            access_log_record(
+                user=self.request.user,
+                action=AccessLog.Action.UPDATE,
+                purpose="Utskrivningsärende (LUS)",
+                individual=self.process.individual,
+                process=self.process,
+                request=self.request,
+            )
+            messages.success(self.request, self.success_message)
+        return redirect(self.process.get_absolute_url())
+
+    def form_invalid(self, form):
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(self.request, f"{label}: {error}" if label else error)
+        return redirect(self.process.get_absolute_url())
+
+
+class UnitAddView(_UnitChangeView):
+    form_class = forms.UnitAddForm
+    success_message = _("The unit has been added and sent the admission notice.")
+
+    def call_service(self, data):
+        services.unit_add(
+            process=self.process,
+            role=data["role"],
+            organisation=data["organisation"],
+            reason=data["reason"],
+            by=self.request.user,
+        )
+
+
+class UnitReplaceView(_UnitChangeView):
+    form_class = forms.UnitReplaceForm
+    success_message = _("The unit has been replaced and the new unit sent the admission notice.")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["process"] = self.process
+        return kwargs
+
+    def call_service(self, data):
+        services.unit_replace(
+            process=self.process,
+            unit=data["unit"],
+            organisation=data["organisation"],
+            reason=data["reason"],
+            by=self.request.user,
+        )
 
 
 class DischargeSummaryView(LoginRequiredMixin, generic.TemplateView):
