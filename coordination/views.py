@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
@@ -31,11 +34,43 @@ class OrganisationListView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter_form"] = self.filter_form
+        qs = context["object_list"]
+        page, has_newer, has_older = self._page(qs)
+        total = qs.order_by().values("pk")[: self.COUNT_CAP + 1].count()
         query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
+        for key in ("page", "before", "after"):
+            query.pop(key, None)
+        context.update(
+            {
+                "entries": page,
+                "object_list": page,
+                "filter_form": self.filter_form,
+                "query_string": query.urlencode(),
+                "total": min(total, self.COUNT_CAP),
+                "total_capped": total > self.COUNT_CAP,
+                "newer_cursor": _cursor(page[0]) if page and has_newer else "",
+                "older_cursor": _cursor(page[-1]) if page and has_older else "",
+            }
+        )
         return context
+
+    def _page(self, qs) -> tuple[list, bool, bool]:
+        """One page of rows, newest first, and whether there are newer and older rows."""
+        size = self.PAGE_SIZE
+        after = _parse_cursor(self.request.GET.get("after", ""))
+        before = _parse_cursor(self.request.GET.get("before", ""))
+        if after is not None:
+            at, pk = after
+            rows = list(
+                qs.filter(Q(at__gt=at) | Q(at=at, pk__gt=pk)).order_by("at", "pk")[: size + 1]
+            )
+            has_newer = len(rows) > size
+            return list(reversed(rows[:size])), has_newer, True
+        if before is not None:
+            at, pk = before
+            qs = qs.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
+        rows = list(qs.order_by("-at", "-pk")[: size + 1])
+        return rows[:size], before is not None, len(rows) > size
 
 
 class OrganisationDetailView(LoginRequiredMixin, DetailView):
@@ -56,11 +91,18 @@ class OrganisationDetailView(LoginRequiredMixin, DetailView):
 
 
 class AccessLogView(LoginRequiredMixin, ListView):
-    """Log review (logguppföljning) for the MAS and administrators, with CSV export."""
+    """Log review (logguppföljning) for the MAS and administrators, with CSV export.
+
+    The access log is the biggest table (every read of a case). Pages go by keyset
+    (``?before=`` / ``?after=`` a row's time and id, on the ``at`` index) instead of
+    OFFSET, and the number of rows is counted up to ``COUNT_CAP``, so a page costs the
+    same at ten million rows as at a hundred (bench/access_log_bench.py)."""
 
     template_name = "coordination/access_log.html"
     context_object_name = "entries"
-    paginate_by = 50
+    paginate_by = None
+    PAGE_SIZE = 50
+    COUNT_CAP = 10_000
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not (
@@ -139,8 +181,55 @@ class AccessLogView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter_form"] = self.filter_form
+        qs = context["object_list"]
+        page, has_newer, has_older = self._page(qs)
+        total = qs.order_by().values("pk")[: self.COUNT_CAP + 1].count()
         query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
+        for key in ("page", "before", "after"):
+            query.pop(key, None)
+        context.update(
+            {
+                "entries": page,
+                "object_list": page,
+                "filter_form": self.filter_form,
+                "query_string": query.urlencode(),
+                "total": min(total, self.COUNT_CAP),
+                "total_capped": total > self.COUNT_CAP,
+                "newer_cursor": _cursor(page[0]) if page and has_newer else "",
+                "older_cursor": _cursor(page[-1]) if page and has_older else "",
+            }
+        )
         return context
+
+    def _page(self, qs) -> tuple[list, bool, bool]:
+        """One page of rows, newest first, and whether there are newer and older rows."""
+        size = self.PAGE_SIZE
+        after = _parse_cursor(self.request.GET.get("after", ""))
+        before = _parse_cursor(self.request.GET.get("before", ""))
+        if after is not None:
+            at, pk = after
+            rows = list(
+                qs.filter(Q(at__gt=at) | Q(at=at, pk__gt=pk)).order_by("at", "pk")[: size + 1]
+            )
+            has_newer = len(rows) > size
+            return list(reversed(rows[:size])), has_newer, True
+        if before is not None:
+            at, pk = before
+            qs = qs.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
+        rows = list(qs.order_by("-at", "-pk")[: size + 1])
+        return rows[:size], before is not None, len(rows) > size
+
+
+def _cursor(entry) -> str:
+    """A row's place in the log: its time (µs since the epoch) and id."""
+    return f"{int(entry.at.timestamp() * 1_000_000)}-{entry.pk}"
+
+
+def _parse_cursor(value: str):
+    """``(at, pk)`` from ``_cursor``; None for no or a malformed cursor (first page)."""
+    try:
+        micros, pk = value.split("-", 1)
+        at = dt.datetime.fromtimestamp(int(micros) / 1_000_000, tz=dt.UTC)
+        return at, int(pk)
+    except (ValueError, OverflowError, OSError):
+        return None

@@ -143,3 +143,53 @@ def test_csv_export_is_scoped_and_logged(client, world):
     assert world["astrid"].personal_identity_number in body
     assert world["kjell"].personal_identity_number not in body
     assert AccessLog.objects.filter(action="EXPORT", username=world["mas_soder"].username).exists()
+
+
+def test_pages_go_by_keyset_with_no_gaps_or_repeats(client, world):
+    """120 rows (some sharing one timestamp): three pages of the newest first, "Äldre"
+    and "Nyare" links that cover every row once, a capped count; a malformed cursor
+    shows the first page."""
+    import datetime as dt
+    import re
+
+    import time_machine
+
+    from coordination.views import AccessLogView
+
+    officer = world["officer_soder"]
+    start = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
+    for i in range(118):
+        # Pairs of rows share a timestamp: the id breaks the tie.
+        with time_machine.travel(start + dt.timedelta(minutes=i // 2), tick=False):
+            access_log_record(user=officer, action="READ", purpose=f"rad {i}")
+    client.force_login(UserFactory(is_staff=True))
+
+    def ids(page):
+        return re.findall(r"<td>rad (\d+)</td>", page)
+
+    first = client.get(URL).content.decode()
+    assert "120 poster" in first
+    seen = ids(first)
+    # The fixture's two rows are the newest (recorded today), then 117, 116, ...
+    assert seen[:2] == ["117", "116"] and len(seen) == 48
+    assert "Nyare" not in first
+    older = re.search(r'href="\?before=([0-9-]+)"', first).group(1)
+    second = client.get(URL, {"before": older}).content.decode()
+    seen += ids(second)
+    third = client.get(
+        URL, {"before": re.search(r'href="\?before=([0-9-]+)"', second).group(1)}
+    ).content.decode()
+    assert "Äldre" not in third
+    seen += ids(third)
+    # 118 numbered rows + the fixture's 2: every row once, newest first.
+    assert seen == [str(i) for i in range(117, -1, -1)]
+    newer = re.search(r'href="\?after=([0-9-]+)"', second).group(1)
+    assert ids(client.get(URL, {"after": newer}).content.decode()) == ids(first)
+    assert ids(client.get(URL, {"before": "x-1"}).content.decode()) == ids(first)
+
+    original = AccessLogView.COUNT_CAP
+    AccessLogView.COUNT_CAP = 100
+    try:
+        assert "Fler än 100 poster" in client.get(URL).content.decode()
+    finally:
+        AccessLogView.COUNT_CAP = original
