@@ -1,5 +1,6 @@
 """The viewflow Material site: our own applications and the workflow inbox."""
 
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
@@ -12,6 +13,7 @@ from workflows.discharge.site import DischargeApp
 from workflows.routing import OrganisationScopedFlowViewset, OrganisationWorkflowAppViewset
 from workflows.sip.flows import SipFlow
 from workflows.sip.site import SipApp
+from workflows.startpage import StartPageView
 
 # Each flow registers here; its viewflow pages are scoped to the organisations taking part.
 FLOW_VIEWSETS: list = [
@@ -23,6 +25,8 @@ FLOW_VIEWSETS: list = [
 
 site = Site(
     title=_("Kardborre"),
+    # The start page "Mina ärenden" inside the site, so that it has the site's menu.
+    urlpatterns=[path("", StartPageView.as_view(), name="home")],
     viewsets=[
         CoordinationApp(),
         DeviationsApp(),

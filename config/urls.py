@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from api.urls import fhir_urls
@@ -41,6 +40,5 @@ urlpatterns = [
     # Systems: bearer keys, not sessions (api/urls.py).
     path("api/v1/", api_urls),
     path("fhir/", fhir_urls),
-    path("", RedirectView.as_view(pattern_name="coordination:organisation_list"), name="home"),
     path("", site.urls),
 ]

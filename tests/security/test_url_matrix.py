@@ -63,7 +63,7 @@ PUBLIC = {
     "fhir:api-root": "fhir/",
 }
 LOGIN = {
-    "home",
+    "home",  # the start page "Mina ärenden" (a MAS is redirected to oversight:dashboard)
     "index",
     "coordination:index",
     "coordination:organisation_list",
