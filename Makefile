@@ -44,6 +44,7 @@ messages: venv
 bench: venv
 	bash scripts/bench.sh
 	bash bench/run_dashboard.sh
+	bash bench/run_access_log.sh
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var
