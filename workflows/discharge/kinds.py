@@ -17,6 +17,7 @@ KINDS = (
         standard_ladder(before=6 * H, escalate_after=2 * H, breach_after=4 * H),
         source="LUS 4 kap. 1 §: within 24 hours of admission or of the physician's judgement",
         deviation=(Category.INSKRIVNINGSMEDDELANDE_LATE, Step.INSKRIVNING),
+        calendar_hours_by_law=True,
     ),
     DeadlineKind(
         "INSKRIVNING_ACK",
