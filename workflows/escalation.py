@@ -73,6 +73,9 @@ class DeadlineKind:
     #: The law counts the deadline in elapsed hours around the clock (LUS 4 kap. 1 §,
     #: the 24-hour inskrivningsmeddelande): its reminders are not held to office hours.
     calendar_hours_by_law: bool = False
+    #: A local rule that neither LUS nor the regional agreement sets: the deadline is
+    #: opened only when its code is in ``KARDBORRE_LOCAL_DEADLINES`` (off by default).
+    local: bool = False
 
 
 def standard_ladder(
@@ -109,6 +112,19 @@ def kind_label(code: str) -> str:
     return str(kind.label) if kind else code
 
 
+def is_enabled(code: str) -> bool:
+    """Whether deadlines of this kind are opened: always for a kind set by the law or
+    the agreement, for a ``local`` one only when ``KARDBORRE_LOCAL_DEADLINES`` names it."""
+    if not KINDS[code].local:
+        return True
+    return code in (getattr(settings, "KARDBORRE_LOCAL_DEADLINES", None) or ())
+
+
+def local_kinds() -> list[DeadlineKind]:
+    """The local kinds, those a deployer switches on (README, Deadlines)."""
+    return [kind for kind in KINDS.values() if kind.local]
+
+
 def ladder(code: str) -> tuple[Rung, ...]:
     return KINDS[code].ladder
 
@@ -138,6 +154,15 @@ def rung_at(code: str, *, due_at: dt.datetime, level: int) -> dt.datetime:
         return at
     opens, closes = hours
     return deadlines.held_to_office_hours(at, opens=opens, closes=closes)
+
+
+def outside_office_hours(at: dt.datetime) -> bool:
+    """Whether ``at`` is outside office hours (never, with office hours off)."""
+    hours = office_hours()
+    if hours is None:
+        return False
+    opens, closes = hours
+    return deadlines.held_to_office_hours(at, opens=opens, closes=closes) != at
 
 
 def next_action_at(code: str, *, due_at: dt.datetime, level: int, now: dt.datetime):

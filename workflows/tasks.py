@@ -98,6 +98,8 @@ def _email(deadline, level: int, recipient, *, action: str, now, organisation_na
     }
     if recipient.ack_url:
         context["ack_url"] = recipient.ack_url
+    if action == escalation.BREACH and escalation.outside_office_hours(now):
+        context["outside_office_hours"] = True  # the email says why it comes at night
     return {
         "idempotency_key": f"deadline:{deadline.pk}:rung:{level}:{recipient.email.lower()}",
         "to": recipient.email,

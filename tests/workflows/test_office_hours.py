@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core import mail
 
 from notifications import catalogue
 from notifications.models import OutboundEmail
+from notifications.services import outbox_deliver_pending
 from tests.notifications.factories import ProcessFactory, build_registry
 from workflows import deadlines, escalation
 from workflows.models import Deadline, DeadlineEvent
@@ -187,6 +189,27 @@ def test_a_breach_at_night_is_not_held_even_when_reminders_are():
     assert deadline.status == Deadline.Status.BREACHED
     assert deadline.next_action_at is None
     assert _templates(deadline) == {catalogue.DEADLINE_BREACH}
+    # The MAS's email says why it comes on a Sunday evening.
+    with time_machine.travel(breach_at, tick=False):
+        outbox_deliver_pending()
+    assert mail.outbox
+    for message in mail.outbox:
+        assert "väntar aldrig till kontorstid" in message.body
+
+
+@pytest.mark.django_db
+def test_a_breach_in_office_hours_says_nothing_of_them():
+    reg = build_registry()
+    due = local(2026, 1, 13, 10, 0)  # Tuesday; the breach Wednesday 10:00
+    deadline = _open(reg, kind="INVITATION_RESPONSE", due_at=due, opened=due - 30 * H)
+    assert _sweep_at(due + 24 * H).breaches == 1
+    with time_machine.travel(due + 24 * H, tick=False):
+        outbox_deliver_pending()
+    assert mail.outbox
+    assert not any("kontorstid" in message.body for message in mail.outbox)
+    assert OutboundEmail.objects.filter(
+        deadline=deadline, template=catalogue.DEADLINE_BREACH
+    ).exists()
 
 
 @pytest.mark.django_db
