@@ -126,6 +126,11 @@ def test_by_default_the_duties_are_tasks_without_deadlines(world, default_settin
             Deviation.Category.UTSKRIVNINGSKLAR_NOT_ACKNOWLEDGED,
         ],
     ).exists()
+    # The case page shows the case without the deadlines that were not opened.
+    with time_machine.travel(local(2026, 1, 23, 12, 0), tick=False):
+        page = client_for(world.nurse).get(process.get_absolute_url())
+    assert page.status_code == 200
+    assert "Kvittera inskrivningsmeddelandet" not in page.content.decode()
     # Acknowledging still works through the page.
     kommun = client_for(world.handlaggare)
     with time_machine.travel(local(2026, 1, 23, 12, 30), tick=False):
