@@ -6,6 +6,7 @@ needs no server. Production sets ``DATABASE_URL`` (PostgreSQL), ``CELERY_BROKER_
 (Redis), ``EMAIL_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DEBUG=False``.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -305,6 +306,24 @@ DISCHARGE_CLOCK_SKEW_MINUTES = env.int("DISCHARGE_CLOCK_SKEW_MINUTES", default=5
 # (set DEVIATION_ANSWER_DAYS=0 for no answer deadline).
 DEVIATION_ANSWER_DAYS = env.int("DEVIATION_ANSWER_DAYS", default=60) or None
 DEVIATION_DASHBOARD_MAX_AGE_SECONDS = env.int("DEVIATION_DASHBOARD_MAX_AGE_SECONDS", default=900)
+
+# Office hours (local Stockholm time, office days: weekdays that are neither public
+# holidays nor midsommarafton, julafton, nyårsafton): reminders and escalations falling
+# outside them are held until the next opening, unless the deadline runs in calendar
+# hours by law (workflows/escalation.py). "off" holds nothing (round-the-clock staff).
+_office_hours = env("KARDBORRE_OFFICE_HOURS", default="08:00-17:00")
+KARDBORRE_OFFICE_HOURS = (
+    None
+    if _office_hours.strip().lower() == "off"
+    else tuple(dt.time.fromisoformat(part.strip()) for part in _office_hours.split("-", 1))
+)
+# Local deadlines that neither LUS nor the Stockholm agreement sets (the registry marks
+# them local=True): opened only when listed here, off by default. The demo (DEBUG)
+# turns both on so that its cases show their reminders.
+KARDBORRE_LOCAL_DEADLINES = env.list(
+    "KARDBORRE_LOCAL_DEADLINES",
+    default=["INSKRIVNING_ACK", "UTSKRIVNINGSKLAR_ACK"] if DEBUG else [],
+)
 
 # REST API for systems (api/): requests per client and minute (0: no limit), counted
 # in this cache (a shared one, e.g. Redis, when several web processes serve the API).

@@ -33,3 +33,7 @@ def _test_settings(settings):
     # Lockout needs the request at authenticate(); Django's test client login() passes
     # none. The lockout tests switch it back on and log in through the login page.
     settings.AXES_ENABLED = False
+    # The local deadlines are off by default (README, Deadlines); the suite walks the
+    # ladders of every kind, so it switches them on. tests/workflows/test_local_deadlines.py
+    # checks the default, in which they are not opened.
+    settings.KARDBORRE_LOCAL_DEADLINES = ["INSKRIVNING_ACK", "UTSKRIVNINGSKLAR_ACK"]

@@ -18,7 +18,9 @@ SWEEP_TASK = "workflows.tasks.sweep_deadlines"
 def deadline_kinds_check(app_configs=None, **kwargs):
     """Every registered deadline kind has a source, a label, the deviation drafted at
     its breach and a complete ladder: rungs in time order that remind first and end in
-    a breach (so every missed deadline reaches the MAS)."""
+    a breach (so every missed deadline reaches the MAS). A local kind (not set by law
+    or the agreement) says so in its source, and ``KARDBORRE_LOCAL_DEADLINES`` switches
+    on local kinds only."""
     errors = []
     if not escalation.KINDS:
         errors.append(checks.Error("No deadline kinds are registered.", id="workflows.E001"))
@@ -38,6 +40,10 @@ def deadline_kinds_check(app_configs=None, **kwargs):
                 problems.append("a rung has an unknown action")
         if not kind.source:
             problems.append("it names no legal or agreement source")
+        if kind.local and not kind.source.startswith("Local rule"):
+            problems.append("it is local but its source does not say 'Local rule'")
+        if kind.local and kind.calendar_hours_by_law:
+            problems.append("it is local, so it cannot be in calendar hours by law")
         if not kind.label:
             problems.append("it has no label")
         if kind.deviation is None:
@@ -50,7 +56,27 @@ def deadline_kinds_check(app_configs=None, **kwargs):
             )
             for problem in problems
         )
+    errors.extend(_local_deadlines_errors())
     return errors
+
+
+def _local_deadlines_errors():
+    """``KARDBORRE_LOCAL_DEADLINES`` names local kinds only: the law's and the
+    agreement's deadlines are always opened and cannot be switched."""
+    local = [kind.code for kind in escalation.local_kinds()]
+    listed = getattr(settings, "KARDBORRE_LOCAL_DEADLINES", None) or []
+    wrong = [code for code in listed if code not in local]
+    if not wrong:
+        return []
+    return [
+        checks.Error(
+            f"KARDBORRE_LOCAL_DEADLINES names {', '.join(wrong)}, which is not a local "
+            "deadline kind.",
+            hint=f"The local deadline kinds are: {', '.join(local) or 'none'}; the "
+            "others are set by law or the agreement and always opened.",
+            id="workflows.E008",
+        )
+    ]
 
 
 def beat_schedule_check(app_configs=None, **kwargs):

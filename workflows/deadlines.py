@@ -18,14 +18,18 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import holidays
 
-from coordination.clock import aware as _aware
 from coordination.clock import (
+    STOCKHOLM,
     end_of_local_day,
     local_date,
     local_time,
 )
+from coordination.clock import aware as _aware
 
 _SWEDISH_HOLIDAYS = holidays.country_holidays("SE")
+#: Midsommarafton, julafton and nyårsafton: not helgdagar, but days off like a Sunday
+#: (semesterlag 1977:480 7 §), so no office is staffed on them.
+_SWEDISH_EVES = holidays.country_holidays("SE", categories=(holidays.DE_FACTO,))
 
 
 def hours_after(start: dt.datetime, *, hours: int) -> dt.datetime:
@@ -77,11 +81,63 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and day not in _SWEDISH_HOLIDAYS
 
 
+def is_office_day(day: dt.date) -> bool:
+    """A working day on which offices are staffed: ``is_working_day`` and not one of
+    the eves that the semesterlag treats as a Sunday.
+
+    >>> import datetime as dt
+    >>> is_working_day(dt.date(2026, 6, 19)), is_office_day(dt.date(2026, 6, 19))
+    (True, False)
+    """
+    return is_working_day(day) and day not in _SWEDISH_EVES
+
+
+def _next_office_day(day: dt.date) -> dt.date:
+    day += dt.timedelta(days=1)
+    while not is_office_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def _next_working_day(day: dt.date) -> dt.date:
     day += dt.timedelta(days=1)
     while not is_working_day(day):
         day += dt.timedelta(days=1)
     return day
+
+
+def held_to_office_hours(at: dt.datetime, *, opens: dt.time, closes: dt.time) -> dt.datetime:
+    """``at`` if it falls within office hours (``opens`` ≤ local time < ``closes`` on
+    an office day, ``is_office_day``, Stockholm), else the next opening: the same
+    morning before opening time, otherwise the morning of the next office day. A
+    reminder or escalation due in the evening, at a weekend or on a public holiday is
+    held until then; the opening is a local time, so a DST change does not move it.
+    Returns UTC.
+
+    >>> import datetime as dt
+    >>> from coordination.clock import STOCKHOLM
+    >>> hours = {"opens": dt.time(8), "closes": dt.time(17)}
+    >>> friday_evening = dt.datetime(2026, 3, 27, 18, 0, tzinfo=STOCKHOLM)
+    >>> held_to_office_hours(friday_evening, **hours).astimezone(STOCKHOLM).isoformat()
+    '2026-03-30T08:00:00+02:00'
+    >>> midsummer_eve = dt.datetime(2026, 6, 19, 10, 0, tzinfo=STOCKHOLM)
+    >>> held_to_office_hours(midsummer_eve, **hours).astimezone(STOCKHOLM).isoformat()
+    '2026-06-22T08:00:00+02:00'
+    >>> tuesday_early = dt.datetime(2026, 1, 13, 6, 30, tzinfo=STOCKHOLM)
+    >>> held_to_office_hours(tuesday_early, **hours).astimezone(STOCKHOLM).isoformat()
+    '2026-01-13T08:00:00+01:00'
+    >>> tuesday_noon = dt.datetime(2026, 1, 13, 12, 0, tzinfo=STOCKHOLM)
+    >>> held_to_office_hours(tuesday_noon, **hours) == tuesday_noon
+    True
+    """
+    at = _aware(at).astimezone(dt.UTC)
+    local = at.astimezone(STOCKHOLM)
+    day, time = local.date(), local.time()
+    if is_office_day(day) and opens <= time < closes:
+        return at
+    if not (is_office_day(day) and time < opens):
+        day = _next_office_day(day)
+    return dt.datetime.combine(day, opens, tzinfo=STOCKHOLM).astimezone(dt.UTC)
 
 
 def payment_start_date(

@@ -9,19 +9,27 @@ A ladder is a list of rungs, each an offset from ``due_at`` and an action:
 
 The sweep (``workflows.tasks.sweep_deadlines``) takes the rungs in order; a met or
 cancelled deadline stops the ladder at once.
+
+Office hours: a reminder or an escalation that falls outside office hours
+(``KARDBORRE_OFFICE_HOURS``, 08:00–17:00 Stockholm on office days) is held until the
+next opening (``deadlines.held_to_office_hours``), unless the kind runs in calendar
+hours by law (``calendar_hours_by_law``). A breach is never held. ``rung_at`` is the
+time a rung is acted on; the ``next_action_at`` stored on a deadline is already held,
+so the sweep stays one indexed range scan.
 """
 
 import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 from viewflow.workflow.models import Process
 
 from coordination.models import Membership, Organisation
 
-from . import hooks
+from . import deadlines, hooks
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +70,12 @@ class DeadlineKind:
     ladder: tuple[Rung, ...]
     source: str = ""
     deviation: tuple[str, str] | None = None
+    #: The law counts the deadline in elapsed hours around the clock (LUS 4 kap. 1 §,
+    #: the 24-hour inskrivningsmeddelande): its reminders are not held to office hours.
+    calendar_hours_by_law: bool = False
+    #: A local rule that neither LUS nor the regional agreement sets: the deadline is
+    #: opened only when its code is in ``KARDBORRE_LOCAL_DEADLINES`` (off by default).
+    local: bool = False
 
 
 def standard_ladder(
@@ -98,27 +112,76 @@ def kind_label(code: str) -> str:
     return str(kind.label) if kind else code
 
 
+def is_enabled(code: str) -> bool:
+    """Whether deadlines of this kind are opened: always for a kind set by the law or
+    the agreement, for a ``local`` one only when ``KARDBORRE_LOCAL_DEADLINES`` names it."""
+    if not KINDS[code].local:
+        return True
+    return code in (getattr(settings, "KARDBORRE_LOCAL_DEADLINES", None) or ())
+
+
+def local_kinds() -> list[DeadlineKind]:
+    """The local kinds, those a deployer switches on (README, Deadlines)."""
+    return [kind for kind in KINDS.values() if kind.local]
+
+
 def ladder(code: str) -> tuple[Rung, ...]:
     return KINDS[code].ladder
 
 
-def next_action_at(code: str, *, due_at: dt.datetime, level: int, now: dt.datetime):
-    """When rung ``level`` (0-based) is due, or None past the last rung.
+DEFAULT_OFFICE_HOURS = (dt.time(8), dt.time(17))
 
-    A deadline opened late starts at the first rung not already past, but never skips
-    the last one (a breach is always recorded).
+
+def office_hours() -> tuple[dt.time, dt.time] | None:
+    """(opens, closes), local Stockholm time, from ``KARDBORRE_OFFICE_HOURS``; None
+    when nothing is held."""
+    return getattr(settings, "KARDBORRE_OFFICE_HOURS", DEFAULT_OFFICE_HOURS)
+
+
+def is_held(code: str, action: str) -> bool:
+    """Whether a rung of this action waits for office hours (reminders and
+    escalations, unless the law counts the kind in calendar hours; never a breach)."""
+    return action != BREACH and not KINDS[code].calendar_hours_by_law
+
+
+def rung_at(code: str, *, due_at: dt.datetime, level: int) -> dt.datetime:
+    """When rung ``level`` is acted on: its time on the ladder, held to office hours
+    when ``is_held``."""
+    rung = ladder(code)[level]
+    at = due_at + rung.offset
+    hours = office_hours()
+    if hours is None or not is_held(code, rung.action):
+        return at
+    opens, closes = hours
+    return deadlines.held_to_office_hours(at, opens=opens, closes=closes)
+
+
+def outside_office_hours(at: dt.datetime) -> bool:
+    """Whether ``at`` is outside office hours (never, with office hours off)."""
+    hours = office_hours()
+    if hours is None:
+        return False
+    opens, closes = hours
+    return deadlines.held_to_office_hours(at, opens=opens, closes=closes) != at
+
+
+def next_action_at(code: str, *, due_at: dt.datetime, level: int, now: dt.datetime):
+    """When the sweep next acts on the deadline from rung ``level`` (0-based), or None
+    past the last rung: the earliest ``rung_at`` of the rungs left. That is rung
+    ``level`` itself unless it is held past a later rung that is not (a breach in the
+    night after a reminder held to the morning).
     """
     rungs = ladder(code)
     if level >= len(rungs):
         return None
-    return due_at + rungs[level].offset
+    return min(rung_at(code, due_at=due_at, level=i) for i in range(level, len(rungs)))
 
 
 def first_level(code: str, *, due_at: dt.datetime, now: dt.datetime) -> int:
     """The rung a new deadline starts at: reminders whose time has passed are skipped."""
     rungs = ladder(code)
     for level, rung in enumerate(rungs):
-        if due_at + rung.offset > now or rung.action != REMIND:
+        if rung_at(code, due_at=due_at, level=level) > now or rung.action != REMIND:
             return level
     return len(rungs) - 1
 
@@ -379,8 +442,14 @@ def due_rungs(code: str, *, due_at: dt.datetime, level: int, now: dt.datetime) -
     the due time is pointless once the deadline is being escalated).
     """
     rungs = ladder(code)
-    due = [i for i in range(level, len(rungs)) if due_at + rungs[i].offset <= now]
+    due = [i for i in range(level, len(rungs)) if rung_at(code, due_at=due_at, level=i) <= now]
     return [i for i in due if rungs[i].action != REMIND or i == due[-1]]
+
+
+def level_after(code: str, *, due_at: dt.datetime, level: int, now: dt.datetime) -> int:
+    """The rung to wait for once every rung due by ``now`` has been taken."""
+    due = due_rungs(code, due_at=due_at, level=level, now=now)
+    return due[-1] + 1 if due else level
 
 
 def context_kind_label(context: dict) -> None:

@@ -25,9 +25,13 @@ def deadline_open(
     by=None,
     note="",
     late_registration=False,
-) -> Deadline:
+) -> Deadline | None:
     """Record a new obligation. An open one for the same obligation is replaced
     (cancelled) so its clock restarts, as when utskrivningsklar is reissued.
+
+    A local kind (``DeadlineKind.local``) that ``KARDBORRE_LOCAL_DEADLINES`` does not
+    switch on is not opened: nothing is written and None is returned; the flow's task
+    for the duty is there all the same.
 
     ``late_registration``: the facts are registered after the time they happened. An
     obligation whose breach is already past is then recorded as breached at
@@ -36,6 +40,8 @@ def deadline_open(
     """
     if kind not in escalation.KINDS:
         raise ValueError(f"unknown deadline kind {kind!r}")
+    if not escalation.is_enabled(kind):
+        return None
     now = timezone.now()
     deadline_cancel(
         process=process,

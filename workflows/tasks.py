@@ -98,6 +98,8 @@ def _email(deadline, level: int, recipient, *, action: str, now, organisation_na
     }
     if recipient.ack_url:
         context["ack_url"] = recipient.ack_url
+    if action == escalation.BREACH and escalation.outside_office_hours(now):
+        context["outside_office_hours"] = True  # the email says why it comes at night
     return {
         "idempotency_key": f"deadline:{deadline.pk}:rung:{level}:{recipient.email.lower()}",
         "to": recipient.email,
@@ -193,9 +195,9 @@ def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, brea
         note = (", ".join(to) if to else "no recipient found")[:300]
         events.append((deadline.pk, EVENTS[action].value, now, level, note))
     # Whatever was due has been taken; the next rung, or nothing after the last.
-    level = deadline.escalation_level
-    while level < len(rungs) and deadline.due_at + rungs[level].offset <= now:
-        level += 1
+    level = escalation.level_after(
+        deadline.kind, due_at=deadline.due_at, level=deadline.escalation_level, now=now
+    )
     deadline.escalation_level = level
     deadline.next_action_at = (
         None

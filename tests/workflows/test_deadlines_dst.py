@@ -72,7 +72,8 @@ def test_naive_datetimes_are_refused():
         deadlines.hours_after(dt.datetime(2026, 3, 28, 12, 0), hours=24)
 
 
-def test_ladder_rungs_are_elapsed_time_from_due_across_the_change():
+def test_ladder_rungs_are_elapsed_time_from_due_across_the_change(settings):
+    settings.KARDBORRE_OFFICE_HOURS = None  # round the clock; see test_office_hours.py
     # SIP_KALLELSE: remind 24 h before; due at the end of Sunday 29 March (summer time).
     due = clock.end_of_local_day(dt.date(2026, 3, 29))
     first = escalation.next_action_at("SIP_KALLELSE", due_at=due, level=0, now=due - 48 * H)
@@ -84,7 +85,8 @@ def test_ladder_rungs_are_elapsed_time_from_due_across_the_change():
 
 
 @pytest.mark.django_db
-def test_sweep_at_local_midnight_and_across_fall_back():
+def test_sweep_at_local_midnight_and_across_fall_back(settings):
+    settings.KARDBORRE_OFFICE_HOURS = None  # round the clock; see test_office_hours.py
     reg = build_registry()
     # Due at the end of Saturday 24 October (summer time); the reminder 24 h earlier,
     # the escalation 2 h after in the night of the change, the breach on the 25-hour day.

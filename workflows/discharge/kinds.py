@@ -17,13 +17,16 @@ KINDS = (
         standard_ladder(before=6 * H, escalate_after=2 * H, breach_after=4 * H),
         source="LUS 4 kap. 1 §: within 24 hours of admission or of the physician's judgement",
         deviation=(Category.INSKRIVNINGSMEDDELANDE_LATE, Step.INSKRIVNING),
+        calendar_hours_by_law=True,
     ),
     DeadlineKind(
         "INSKRIVNING_ACK",
         _("Acknowledge the admission notice"),
         standard_ladder(before=4 * H, escalate_after=4 * H, breach_after=24 * H),
-        source="Stockholm routine for discharge planning, step 1: the notice is acknowledged",
+        source="Local rule (KARDBORRE_LOCAL_DEADLINES): an answer within 24 hours; the "
+        "Stockholm routine, step 1, only says the notice is acknowledged",
         deviation=(Category.INSKRIVNING_NOT_ACKNOWLEDGED, Step.INSKRIVNING),
+        local=True,
     ),
     DeadlineKind(
         "FAST_VARDKONTAKT",
@@ -36,8 +39,10 @@ KINDS = (
         "UTSKRIVNINGSKLAR_ACK",
         _("Acknowledge the ready-for-discharge notice"),
         standard_ladder(before=4 * H, escalate_after=2 * H, breach_after=24 * H),
-        source="LUS 4 kap. 5 §; Stockholm routine: outpatient care acknowledges before discharge",
+        source="Local rule (KARDBORRE_LOCAL_DEADLINES): by the end of day 0; LUS 4 kap. 5 § "
+        "and the Stockholm routine only say outpatient care acknowledges before discharge",
         deviation=(Category.UTSKRIVNINGSKLAR_NOT_ACKNOWLEDGED, Step.UTSKRIVNINGSKLAR),
+        local=True,
     ),
     DeadlineKind(
         "SIP_KALLELSE",

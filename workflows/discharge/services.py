@@ -23,7 +23,7 @@ from viewflow.workflow.token import Token
 from coordination import access, clock
 from coordination.models import Huvudman, Individual, Organisation
 from notifications.services import email_enqueue
-from workflows import deadlines, hooks
+from workflows import deadlines, escalation, hooks
 from workflows.services import (
     deadline_cancel,
     deadline_meet,
@@ -385,11 +385,20 @@ def admission_notice_send(
         template="admission_notice",
         key="admission_notice",
         context={
-            "answer_due_at": deadlines.hours_after(now, hours=UNIT_ANSWER_HOURS),
+            "answer_due_at": _answer_due_at(now),
             "estimated_discharge_date": estimated_discharge_date,
         },
     )
     return process
+
+
+def _answer_due_at(now):
+    """The answer time the admission notice states: only when the local 24-hour rule
+    (INSKRIVNING_ACK, ``KARDBORRE_LOCAL_DEADLINES``) is on; neither LUS nor the
+    agreement sets one."""
+    if not escalation.is_enabled(INSKRIVNING_ACK):
+        return None
+    return deadlines.hours_after(now, hours=UNIT_ANSWER_HOURS)
 
 
 def _open_fast_vardkontakt_deadline(process, *, by, due_at=None):
@@ -615,13 +624,13 @@ def _unit_send(process, unit, *, by, now):
     a fresh answer deadline from now (the same kind as the first units'), and the
     utskrivningsklar notice if one is in force; it becomes a party
     (``parties``) and gets its answer task."""
-    due_at = deadlines.hours_after(now, hours=UNIT_ANSWER_HOURS)
+    due_at = _answer_due_at(now)
     deadline_open(
         process=process,
         kind=INSKRIVNING_ACK,
         subject_key=unit.role,
         responsible_organisation=unit.organisation,
-        due_at=due_at,
+        due_at=due_at or deadlines.hours_after(now, hours=UNIT_ANSWER_HOURS),
         by=by,
     )
     _notify_units(
