@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process
@@ -178,8 +178,10 @@ def webhook_subscription_revoke(*, subscription: WebhookSubscription, by=None) -
 
 def _active_subscriptions(organisation_ids, category: str) -> dict[int, list]:
     by_organisation: dict[int, list] = {}
+    if not isinstance(organisation_ids, models.QuerySet):  # a queryset stays a subquery
+        organisation_ids = set(organisation_ids)
     rows = WebhookSubscription.objects.filter(
-        organisation_id__in=set(organisation_ids), revoked_at__isnull=True
+        organisation_id__in=organisation_ids, revoked_at__isnull=True
     )
     for subscription in rows:
         if category in subscription.event_types:
