@@ -8,7 +8,7 @@ transaction that wrote the event, one row per (subscription, event):
   ``notifications.events``;
 * ``deadline.reminder`` / ``deadline.escalation`` / ``deadline.breach``: the sweep's
   rungs for the organisation, announced the same way by its bulk writes;
-* ``case.changed``: an event recorded in a discharge the organisation is party to.
+* ``case.changed``: an event recorded in a discharge or SIP the organisation is party to.
 
 Payloads carry ids, kinds, times and links only: no names, no personnummer, no free
 text (the same rule as email). Delivery reuses the email outbox's claim, lease,
@@ -57,6 +57,7 @@ from notifications.services import (
 )
 from workflows.discharge.models import DischargeEvent, DischargeProcess
 from workflows.models import DeadlineEvent
+from workflows.sip.models import SipEvent, SipProcess
 
 from .models import ApiClient, WebhookDelivery, WebhookEventType, WebhookSubscription
 
@@ -205,11 +206,14 @@ def _process_links(process_ids) -> dict[int, dict]:
     discharges = set(
         DischargeProcess.objects.filter(pk__in=process_ids).values_list("pk", flat=True)
     )
+    sips = set(SipProcess.objects.filter(pk__in=process_ids).values_list("pk", flat=True))
     result = {}
     for process in Process.objects.filter(pk__in=process_ids):
         result[process.pk] = {"case": links.case_url(process)}
         if process.pk in discharges:
             result[process.pk]["api"] = links.absolute_url(f"/api/v1/discharges/{process.pk}")
+        elif process.pk in sips:
+            result[process.pk]["api"] = links.absolute_url(f"/api/v1/sips/{process.pk}")
     return result
 
 
@@ -350,27 +354,38 @@ def on_deadline_rungs(*, events, deadlines) -> None:
     webhook_events_enqueue(written)
 
 
-def on_discharge_event(sender, instance: DischargeEvent, created, **kwargs) -> None:
-    """``post_save`` of ``DischargeEvent``: the parties of the discharge hear of it."""
+#: The event rows of the processes: model → (process of a row, name in the event key).
+CASE_EVENTS = {
+    DischargeEvent: (lambda event: event.process_id, "discharge-event"),
+    SipEvent: (lambda event: event.sip_id, "sip-event"),
+}
+
+
+def on_case_event(sender, instance, created, **kwargs) -> None:
+    """``post_save`` of a process's event row (``CASE_EVENTS``): the parties of the case
+    hear of it. Kind, stages and time only: an event's note is free text."""
     if not created:
         return
-    parties = ProcessParty.objects.filter(process_id=instance.process_id).values_list(
+    process_of, name = CASE_EVENTS[sender]
+    process_id = process_of(instance)
+    parties = ProcessParty.objects.filter(process_id=process_id).values_list(
         "organisation_id", flat=True
     )
     subscriptions = _active_subscriptions(parties, WebhookEventType.CASE)
     if not subscriptions:
         return
     data = {
-        "process_id": instance.process_id,
+        "process_id": process_id,
+        "process_type": "discharge" if sender is DischargeEvent else "sip",
         "kind": instance.kind,
-        "from_stage": instance.from_stage or None,
-        "to_stage": instance.to_stage or None,
+        "from_stage": getattr(instance, "from_stage", "") or None,
+        "to_stage": getattr(instance, "to_stage", "") or None,
         "at": _iso(instance.at),
-        "links": _process_links([instance.process_id]).get(instance.process_id, {}),
+        "links": _process_links([process_id]).get(process_id, {}),
     }
     webhook_events_enqueue(
         [
-            (subscription, f"case:discharge-event:{instance.pk}", "case.changed", data)
+            (subscription, f"case:{name}:{instance.pk}", "case.changed", data)
             for organisation_subscriptions in subscriptions.values()
             for subscription in organisation_subscriptions
         ]

@@ -342,9 +342,10 @@ def _claim(
                 status__in=[OutboundEmail.Status.PENDING, OutboundEmail.Status.SENDING],
                 next_attempt_at__lte=now,
             )
-            .select_related(*related)
             .order_by("next_attempt_at", "pk")
         )
+        if related:  # select_related() without names would follow every foreign key
+            qs = qs.select_related(*related)
         if ids is not None:
             qs = qs.filter(pk__in=ids)
         rows = list(qs[: settings.NOTIFICATIONS_BATCH_SIZE if limit is None else limit])

@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 
 from api.models import WebhookDelivery, WebhookSubscription
 from api.webhooks import (
@@ -20,6 +22,11 @@ from api.webhooks import (
     webhook_subscription_revoke,
     webhooks_deliver_pending,
 )
+from notifications import catalogue
+from notifications.services import outbox_claim, outbox_enqueue_many
+from workflows.discharge.models import DischargeProcess
+from workflows.models import Deadline
+from workflows.sip.services import sip_start_from_discharge
 from workflows.tasks import deadlines_sweep
 
 from .conftest import admit_body, local, notified_discharge
@@ -271,3 +278,71 @@ def test_a_redirect_is_not_followed(world, receiver):
     row = WebhookDelivery.objects.get()
     assert (row.status, row.last_status_code, row.last_error) == ("PENDING", 302, "HTTP 302")
     assert len(receiver.requests) == 1
+
+
+def test_deadline_emails_along_the_chain_reach_the_recipients_organisation(world, receiver):
+    """The sweep's bulk outbox rows name the organisation each recipient acts for: that
+    organisation hears of the rung once, however many of its people got the email."""
+    w = world
+    subscribe(w.social, receiver.url, event_types=["deadline"])
+    with time_machine.travel(local(2022, 11, 14, 9, 0), tick=False):
+        w.ward_api.post("/api/v1/adt/admit", admit_body(w))
+        deadline = Deadline.objects.get(kind="INSKRIVNINGSMEDDELANDE")
+        rows = [
+            {
+                "idempotency_key": f"deadline:{deadline.pk}:rung:1:{to}",
+                "to": to,
+                "template": catalogue.DEADLINE_ESCALATION,
+                "context": {
+                    "kind": deadline.kind,
+                    "due_at": deadline.due_at.isoformat(),
+                    "level": 1,
+                },
+                "process_id": deadline.process_id,
+                "deadline_id": deadline.pk,
+                "organisation_id": w.social.pk,
+                "created_at": timezone.now(),
+            }
+            for to in ("ksa1@example.se", "ksa2@example.se")
+        ]
+        with transaction.atomic():
+            outbox_enqueue_many(emails=rows, schedule=False)
+            outbox_enqueue_many(emails=rows, schedule=False)  # again: nothing new
+        assert webhooks_deliver_pending() == 1
+
+    (event,) = receiver.events()
+    assert event["type"] == "deadline.escalation"
+    assert event["data"]["deadline_id"] == deadline.pk and event["data"]["level"] == 1
+    assert "ksa1" not in json.dumps(event)
+
+
+def test_a_delivery_whose_sender_died_is_taken_over_after_the_lease(world, receiver, settings):
+    w = world
+    subscribe(w.social, receiver.url, event_types=["message"])
+    with time_machine.travel(local(2022, 11, 14, 9, 0), tick=False) as clock:
+        notified_discharge(w)
+        # A sender claims the row and dies before posting it.
+        (claimed,) = outbox_claim(now=timezone.now(), model=WebhookDelivery, related=())
+        assert webhooks_deliver_pending() == 0  # held by the lease
+        clock.shift(dt.timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS + 1))
+        assert webhooks_deliver_pending() == 1
+
+    claimed.refresh_from_db()
+    assert claimed.status == "SENT" and claimed.attempts == 2
+    assert len(receiver.requests) == 1
+
+
+def test_sip_changes_reach_its_parties(world, receiver):
+    w = world
+    subscribe(w.vc, receiver.url, event_types=["case"])
+    with time_machine.travel(local(2022, 11, 14, 9, 0), tick=False):
+        pk = notified_discharge(w)
+        sip = sip_start_from_discharge(
+            discharge_process=DischargeProcess.objects.get(pk=pk), by=w.vc_client.user
+        )
+        webhooks_deliver_pending()
+
+    sip_changes = [e for e in receiver.events("case.changed") if e["data"]["process_id"] == sip.pk]
+    assert sip_changes and {e["data"]["process_type"] for e in sip_changes} == {"sip"}
+    assert "INITIATED" in {e["data"]["kind"] for e in sip_changes}
+    assert sip_changes[0]["data"]["links"]["api"].endswith(f"/api/v1/sips/{sip.pk}")
