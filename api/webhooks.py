@@ -447,12 +447,13 @@ def _send(delivery: WebhookDelivery) -> bool:
     try:
         url_check(delivery.subscription.url)
         status = _post(delivery)
-    except urllib.error.HTTPError as error:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(last_status_code=error.code)
-        outbox_mark_failed(delivery, f"HTTP {error.code}", model=model)
+    except urllib.error.HTTPError as error:  # an answer, but not 2xx
+        outbox_mark_failed(
+            delivery, f"HTTP {error.code}", {"last_status_code": error.code}, model=model
+        )
         return False
-    except (OSError, ValidationError, ValueError) as error:
-        outbox_mark_failed(delivery, error, model=model)
+    except (OSError, ValidationError, ValueError) as error:  # no answer at all
+        outbox_mark_failed(delivery, error, {"last_status_code": None}, model=model)
         return False
     outbox_mark_sent(delivery, {"last_status_code": status}, model=model)
     return True
