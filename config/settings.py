@@ -250,6 +250,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.deliver_pending",
         "schedule": env.float("KARDBORRE_SWEEP_PERIOD_SECONDS", default=60.0),
     },
+    # Safety net of the webhook outbox (api.webhooks), like the one for email.
+    "deliver-pending-webhooks": {
+        "task": "api.tasks.deliver_pending_webhooks",
+        "schedule": env.float("KARDBORRE_SWEEP_PERIOD_SECONDS", default=60.0),
+    },
     "sip-unanswered-at-meeting": {
         "task": "workflows.sip.tasks.record_unanswered_invitations",
         "schedule": 300.0,
@@ -277,6 +282,8 @@ NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=100)
 # One delivery task stops after this many rows or seconds and queues the next one.
 NOTIFICATIONS_DELIVER_MAX_ROWS = env.int("NOTIFICATIONS_DELIVER_MAX_ROWS", default=2000)
 NOTIFICATIONS_DELIVER_MAX_SECONDS = env.float("NOTIFICATIONS_DELIVER_MAX_SECONDS", default=120)
+# Webhooks (api.webhooks) share the outbox settings above; one POST waits at most this.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
 # The soft limit ends a task cleanly (SoftTimeLimitExceeded); the hard one kills it.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)

@@ -34,43 +34,11 @@ class OrganisationListView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        qs = context["object_list"]
-        page, has_newer, has_older = self._page(qs)
-        total = qs.order_by().values("pk")[: self.COUNT_CAP + 1].count()
+        context["filter_form"] = self.filter_form
         query = self.request.GET.copy()
-        for key in ("page", "before", "after"):
-            query.pop(key, None)
-        context.update(
-            {
-                "entries": page,
-                "object_list": page,
-                "filter_form": self.filter_form,
-                "query_string": query.urlencode(),
-                "total": min(total, self.COUNT_CAP),
-                "total_capped": total > self.COUNT_CAP,
-                "newer_cursor": _cursor(page[0]) if page and has_newer else "",
-                "older_cursor": _cursor(page[-1]) if page and has_older else "",
-            }
-        )
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
         return context
-
-    def _page(self, qs) -> tuple[list, bool, bool]:
-        """One page of rows, newest first, and whether there are newer and older rows."""
-        size = self.PAGE_SIZE
-        after = _parse_cursor(self.request.GET.get("after", ""))
-        before = _parse_cursor(self.request.GET.get("before", ""))
-        if after is not None:
-            at, pk = after
-            rows = list(
-                qs.filter(Q(at__gt=at) | Q(at=at, pk__gt=pk)).order_by("at", "pk")[: size + 1]
-            )
-            has_newer = len(rows) > size
-            return list(reversed(rows[:size])), has_newer, True
-        if before is not None:
-            at, pk = before
-            qs = qs.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
-        rows = list(qs.order_by("-at", "-pk")[: size + 1])
-        return rows[:size], before is not None, len(rows) > size
 
 
 class OrganisationDetailView(LoginRequiredMixin, DetailView):

@@ -38,7 +38,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
-from . import links
+from . import events, links
 from .bulk import execute_with_arrays
 from .models import NotificationPreference, OutboundEmail
 
@@ -187,6 +187,20 @@ def email_enqueue(
     except IntegrityError:
         # A concurrent transaction wrote the same key first.
         return OutboundEmail.objects.get(idempotency_key=idempotency_key)
+    if organisation is not None:
+        events.announce(
+            [
+                events.OrganisationMessage(
+                    key=idempotency_key,
+                    organisation_id=organisation.pk,
+                    template=template,
+                    process_id=email.process_id,
+                    deadline_id=email.deadline_id,
+                    at=now,
+                    data={},
+                )
+            ]
+        )
     transaction.on_commit(lambda: _schedule_email(email.pk))
     return email
 
@@ -210,6 +224,21 @@ def outbox_enqueue_many(*, emails: list[dict], schedule: bool = True) -> int:
         before = OutboundEmail.objects.count()
         OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
         written = OutboundEmail.objects.count() - before
+    events.announce(
+        [
+            events.OrganisationMessage(
+                key=email["idempotency_key"],
+                organisation_id=email["organisation_id"],
+                template=email["template"],
+                process_id=email["process_id"],
+                deadline_id=email["deadline_id"],
+                at=email["created_at"],
+                data=email["context"],
+            )
+            for email in emails
+            if email.get("organisation_id")
+        ]
+    )
     if schedule:
         transaction.on_commit(outbox_schedule_delivery)
     return written
@@ -296,19 +325,27 @@ def email_resend(*, email: OutboundEmail, by) -> OutboundEmail:
 # --- Delivery -----------------------------------------------------------------------
 
 
-def _claim(*, now, ids=None, limit=None) -> list[OutboundEmail]:
-    """Take due rows for this sender (committed at once, see the module docstring)."""
+def _claim(
+    *, now, ids=None, limit=None, model=OutboundEmail, related=("process",)
+) -> list[OutboundEmail]:
+    """Take due rows for this sender (committed at once, see the module docstring).
+
+    ``model`` is the outbox table: ``OutboundEmail`` or a sibling outbox with the same
+    delivery fields (``status``, ``attempts``, ``last_error``, ``next_attempt_at``,
+    ``claimed_at``, ``sent_at``), such as the webhook deliveries of ``api``.
+    """
     max_attempts = _max_attempts()
     with transaction.atomic():
         qs = (
-            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            model.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 status__in=[OutboundEmail.Status.PENDING, OutboundEmail.Status.SENDING],
                 next_attempt_at__lte=now,
             )
-            .select_related("process")
             .order_by("next_attempt_at", "pk")
         )
+        if related:  # select_related() without names would follow every foreign key
+            qs = qs.select_related(*related)
         if ids is not None:
             qs = qs.filter(pk__in=ids)
         rows = list(qs[: settings.NOTIFICATIONS_BATCH_SIZE if limit is None else limit])
@@ -323,14 +360,14 @@ def _claim(*, now, ids=None, limit=None) -> list[OutboundEmail]:
             row.claimed_at = now
             row.attempts += 1
             row.next_attempt_at = now + _lease()
-        OutboundEmail.objects.filter(pk__in=[row.pk for row in claimed]).update(
+        model.objects.filter(pk__in=[row.pk for row in claimed]).update(
             status=OutboundEmail.Status.SENDING,
             claimed_at=now,
             attempts=F("attempts") + 1,
             next_attempt_at=now + _lease(),
         )
         # Their last sender died mid-send and they have no attempts left.
-        OutboundEmail.objects.filter(pk__in=[row.pk for row in given_up]).update(
+        model.objects.filter(pk__in=[row.pk for row in given_up]).update(
             status=OutboundEmail.Status.FAILED,
             last_error="the sending worker stopped before finishing",
         )
@@ -358,7 +395,7 @@ def _message(email: OutboundEmail, connection) -> mail.EmailMultiAlternatives:
     return message
 
 
-def _record_outcome(email: OutboundEmail, **fields) -> None:
+def _record_outcome(email: OutboundEmail, model=OutboundEmail, **fields) -> None:
     """Write a row's outcome, only if this sender's claim still holds.
 
     Committed without waiting for the WAL flush (``synchronous_commit = off``): a
@@ -370,20 +407,29 @@ def _record_outcome(email: OutboundEmail, **fields) -> None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        OutboundEmail.objects.filter(
+        model.objects.filter(
             pk=email.pk, status=OutboundEmail.Status.SENDING, claimed_at=email.claimed_at
         ).update(**fields)
 
 
-def _mark_sent(email: OutboundEmail, rendered: dict) -> None:
+def _mark_sent(email: OutboundEmail, rendered: dict, *, model=OutboundEmail) -> None:
     _record_outcome(
-        email, status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error="", **rendered
+        email,
+        model=model,
+        status=OutboundEmail.Status.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        **rendered,
     )
     email.status = OutboundEmail.Status.SENT
 
 
 def _mark_failed(
-    email: OutboundEmail, error: BaseException | str, rendered: dict | None = None
+    email: OutboundEmail,
+    error: BaseException | str,
+    rendered: dict | None = None,
+    *,
+    model=OutboundEmail,
 ) -> None:
     now = timezone.now()
     text = (str(error) or error.__class__.__name__)[:500]
@@ -392,14 +438,20 @@ def _mark_failed(
     else:
         status, next_attempt_at = OutboundEmail.Status.PENDING, now + retry_delay(email.attempts)
     _record_outcome(
-        email, status=status, last_error=text, next_attempt_at=next_attempt_at, **(rendered or {})
+        email,
+        model=model,
+        status=status,
+        last_error=text,
+        next_attempt_at=next_attempt_at,
+        **(rendered or {}),
     )
     email.status, email.last_error = status, text
     # One line per row at INFO; the batch writes one WARNING summary (_BatchReport).
-    logger.info("email %s attempt %s failed: %s", email.pk, email.attempts, text)
+    label = "email" if model is OutboundEmail else model._meta.model_name
+    logger.info("%s %s attempt %s failed: %s", label, email.pk, email.attempts, text)
 
 
-def _release(rows: list[OutboundEmail]) -> int:
+def _release(rows: list[OutboundEmail], *, model=OutboundEmail) -> int:
     """Give back claimed rows this sender has not tried: due again at once, the attempt
     not counted. Only rows whose claim is still this sender's are touched."""
     if not rows:
@@ -408,7 +460,7 @@ def _release(rows: list[OutboundEmail]) -> int:
     released = 0
     with transaction.atomic():
         for row in rows:
-            released += OutboundEmail.objects.filter(
+            released += model.objects.filter(
                 pk=row.pk, status=OutboundEmail.Status.SENDING, claimed_at=row.claimed_at
             ).update(
                 status=OutboundEmail.Status.PENDING,
@@ -610,6 +662,16 @@ def outbox_deliver_pending(
     # A bound was hit: more may be due; carry on in a fresh task, not in this one.
     outbox_schedule_delivery()
     return sent
+
+
+# --- Shared with sibling outboxes ---------------------------------------------------
+# The webhook deliveries of ``api`` are claimed, leased, retried with backoff and given
+# up on by the same functions as emails (pass ``model=``); only the sending differs.
+
+outbox_claim = _claim
+outbox_mark_sent = _mark_sent
+outbox_mark_failed = _mark_failed
+outbox_release = _release
 
 
 # --- Preferences and the daily digest ------------------------------------------------

@@ -63,12 +63,22 @@ def ligatures(font: TTFont) -> dict[str, str]:
     return found
 
 
+#: In Python an icon is named as ``icon = "…"`` (a viewflow Application or viewset) or
+#: ``"icon": "…"``; in templates and scripts any word may be one (ligature text).
+PY_ICON = re.compile(r"""icon["']?\s*[=:]\s*["']([a-z0-9_]+)["']""")
+
+
 def icons_in_use(names) -> list[str]:
     words = set()
     for base in ICON_SOURCES:
         for path in base.rglob("*"):
-            if path.suffix in (".html", ".py", ".js") and "migrations" not in path.parts:
-                words.update(re.findall(r"[a-z0-9_]+", path.read_text(errors="ignore")))
+            if "migrations" in path.parts or path.suffix not in (".html", ".py", ".js"):
+                continue
+            text = path.read_text(errors="ignore")
+            if path.suffix == ".py":
+                words.update(PY_ICON.findall(text))
+            else:
+                words.update(re.findall(r"[a-z0-9_]+", text))
     return sorted(words & set(names))
 
 

@@ -22,6 +22,11 @@ KALLELSE_SENT = "discharge.kallelse_sent"
 #: The invitee of an invitation: ``fn(*, invitation_id) -> (email, acknowledgement URL)``.
 INVITATION_RECIPIENT = "sip.invitation_recipient"
 
+#: The sweep took rungs of deadlines, in the batch's transaction:
+#: ``fn(*, events, deadlines)`` with ``events`` the ``(deadline_id, DeadlineEvent kind,
+#: at, level, note)`` tuples it wrote and ``deadlines`` the rows it moved on.
+DEADLINE_RUNGS_TAKEN = "deadlines.rungs_taken"
+
 _provided: dict[str, Callable] = {}
 
 

@@ -25,7 +25,7 @@ from notifications.bulk import execute_with_arrays
 from notifications.services import outbox_enqueue_many, outbox_schedule_delivery
 from workflows.deviations.services import Breach, deviations_draft_from_breaches
 
-from . import digest, escalation
+from . import digest, escalation, hooks
 from .models import Deadline, DeadlineEvent, Heartbeat
 from .services import heartbeat_record
 
@@ -310,6 +310,8 @@ def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
                 )
                 changed.append(row)
             _write(events, changed)
+            if rungs_taken := hooks.provided(hooks.DEADLINE_RUNGS_TAKEN):
+                rungs_taken(events=events, deadlines=changed)
             deviations_draft_from_breaches(breaches, now=now)
             result.emails += outbox_enqueue_many(emails=emails, schedule=False)
             result.deadlines += len(changed)

@@ -272,6 +272,8 @@ ADMIN_MODELS = [
     "workflows_deadline",
     "api_apiclient",
     "api_apievent",
+    "api_webhooksubscription",
+    "api_webhookdelivery",
 ]
 ADMIN = (
     {
