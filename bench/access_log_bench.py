@@ -150,9 +150,9 @@ def main():
             (
                 "page in the middle of the log",
                 {"before": cursor},
-                visible.filter(Q(at__lt=middle.at) | Q(at=middle.at, pk__lt=middle.pk)).order_by(
-                    "-at", "-pk"
-                )[:size],
+                visible.filter(at__lte=middle.at)
+                .filter(Q(at__lt=middle.at) | Q(at=middle.at, pk__lt=middle.pk))
+                .order_by("-at", "-pk")[:size],
             ),
         ):
             page = time_page(client, url, params)

@@ -176,14 +176,14 @@ class AccessLogView(LoginRequiredMixin, ListView):
         before = _parse_cursor(self.request.GET.get("before", ""))
         if after is not None:
             at, pk = after
-            rows = list(
-                qs.filter(Q(at__gt=at) | Q(at=at, pk__gt=pk)).order_by("at", "pk")[: size + 1]
-            )
+            # ``at >= …`` first: a range the ``at`` index can seek to (the OR alone is not).
+            newer = qs.filter(at__gte=at).filter(Q(at__gt=at) | Q(at=at, pk__gt=pk))
+            rows = list(newer.order_by("at", "pk")[: size + 1])
             has_newer = len(rows) > size
             return list(reversed(rows[:size])), has_newer, True
         if before is not None:
             at, pk = before
-            qs = qs.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
+            qs = qs.filter(at__lte=at).filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
         rows = list(qs.order_by("-at", "-pk")[: size + 1])
         return rows[:size], before is not None, len(rows) > size
 

@@ -244,8 +244,9 @@ def context_units(process):
     )
 
 
-class _UnitChangeView(LoginRequiredMixin, generic.FormView):
-    """POST only, from the case page: add or replace a unit."""
+class _CaseActionView(LoginRequiredMixin, generic.FormView):
+    """POST only, from the case page: one service call; refusals and the result as
+    messages, an access-log row on success, back to the case page."""
 
     http_method_names = ["post"]
     success_message = ""
@@ -289,7 +290,7 @@ class _UnitChangeView(LoginRequiredMixin, generic.FormView):
         return redirect(self.process.get_absolute_url())
 
 
-class UnitAddView(_UnitChangeView):
+class UnitAddView(_CaseActionView):
     form_class = forms.UnitAddForm
     success_message = _("The unit has been added and sent the admission notice.")
 
@@ -303,7 +304,7 @@ class UnitAddView(_UnitChangeView):
         )
 
 
-class UnitReplaceView(_UnitChangeView):
+class UnitReplaceView(_CaseActionView):
     form_class = forms.UnitReplaceForm
     success_message = _("The unit has been replaced and the new unit sent the admission notice.")
 
@@ -447,49 +448,21 @@ class DischargeWithdrawView(LoginRequiredMixin, generic.FormView):
         return redirect(self.process.get_absolute_url())
 
 
-class WardChangeView(LoginRequiredMixin, generic.FormView):
+class WardChangeView(_CaseActionView):
     """POST only, from the case page: the patient moved to another ward."""
 
     form_class = forms.ChangeWardForm
-    http_method_names = ["post"]
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if request.method.lower() not in self.http_method_names:
-            return self.http_method_not_allowed(request, *args, **kwargs)
-        self.process = _visible_or_404(request, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    success_message = _("The patient has been moved to the new ward.")
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["process"] = self.process
         return kwargs
 
-    def form_valid(self, form):
-        try:
-            services.discharge_change_ward(
-                process=self.process,
-                ward=form.cleaned_data["ward"],
-                note=form.cleaned_data["note"],
-                by=self.request.user,
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(self.request, message)
-        except PermissionDenied as exc:
-            messages.error(self.request, str(exc) or _("You cannot change this case."))
-        else:
-            access_log_record(
-                user=self.request.user,
-                action=AccessLog.Action.UPDATE,
-                purpose="Utskrivningsärende (LUS)",
-                individual=self.process.individual,
-                process=self.process,
-                request=self.request,
-            )
-            messages.success(self.request, _("The patient has been moved to the new ward."))
-        return redirect(self.process.get_absolute_url())
+    def call_service(self, data):
+        services.discharge_change_ward(
+            process=self.process, ward=data["ward"], note=data["note"], by=self.request.user
+        )
 
     def form_invalid(self, form):
         messages.error(self.request, _("Choose an active inpatient ward."))
