@@ -92,6 +92,16 @@ class OrganisationTask(flow.View):
         return OrganisationMembershipBackend().has_perm(user, ACT_FOR_ORGANISATION, obj)
 
 
+#: What a task row shows: its case as the concrete process (``coerced`` follows the
+#: one-to-one link in the same query) with what the case summaries name.
+TASK_ROW_RELATED = (
+    "process",
+    "process__dischargeprocess__individual",
+    "process__dischargeprocess__ward",
+    "process__sipprocess",
+)
+
+
 def tasks_queue_of(*, user, flow_classes):
     """Unassigned human tasks routed to one of the user's organisations."""
     org_pks = [str(pk) for pk in user_organisations(user=user).values_list("pk", flat=True)]
@@ -104,7 +114,7 @@ def tasks_queue_of(*, user, flow_classes):
             owner_permission_content_type=ContentType.objects.get_for_model(Organisation),
             owner_permission_obj_pk__in=org_pks,
         )
-        .select_related("process")
+        .select_related(*TASK_ROW_RELATED)
         .order_by("-created")
     )
 
@@ -160,7 +170,7 @@ class OrganisationInboxView(_TaskColumns, list_views.WorkflowInboxListView):
                 status=STATUS.ASSIGNED,
                 owner_permission_obj_pk__in=queue_orgs,
             )
-            .select_related("process")
+            .select_related(*TASK_ROW_RELATED)
             .order_by("-created")
         )
 
