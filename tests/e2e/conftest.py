@@ -18,6 +18,8 @@ import pytest
 from django.apps import apps as django_apps
 from django.urls import get_resolver
 
+from .untranslated import untranslated
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
 # inside one unless told it is safe (it is: the loop is Playwright's, not ours). Set at
 # import, before the session-scoped browser starts, for the rest of the run.
@@ -134,7 +136,8 @@ class HtmlPages:
             return
 
     def validate(self, checker, test_name):
-        """Save each page under test-artifacts/e2e/html/ and check it; zero errors allowed."""
+        """Save each page under test-artifacts/e2e/html/ and check it: zero HTML errors, no
+        untranslated text (tests/e2e/untranslated.py)."""
         folder = ARTIFACTS / "html"
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(f"{test_name}-*.html"):
@@ -143,6 +146,9 @@ class HtmlPages:
         for number, (url, html) in enumerate(self.pages, start=1):
             path = folder / f"{test_name}-{number:03d}.html"
             path.write_text(html)
+            english = untranslated(html)
+            if english:
+                failures.append(f"{path.name} ({url}): untranslated: {english}")
             for error in checker.errors(html):
                 failures.append(
                     f"{path.name} ({url}) line {error.get('lastLine')}: {error['message']}"
@@ -158,7 +164,9 @@ def html_pages(request, html_checker):
     yield pages
     assert pages.pages, "no HTML page was recorded"
     failures = pages.validate(html_checker, request.node.name)
-    assert not failures, "HTML errors (Nu HTML Checker):\n" + "\n".join(failures)
+    assert not failures, "HTML errors (Nu HTML Checker) or untranslated text:\n" + "\n".join(
+        failures
+    )
 
 
 @pytest.fixture
