@@ -6,10 +6,12 @@ what screen readers and the CSV export use); the SVG carries a <title> and <desc
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 COLOURS = ["#0b57a4", "#b45309", "#15803d", "#7c3aed"]
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 48
+LEGEND_CHAR_WIDTH = 7  # px per character of a 12 px legend name (generous)
 
 
 def _nice_max(value: float) -> float:
@@ -25,7 +27,12 @@ def line_chart(
     *, title: str, labels: list[str], series: list[tuple[str, list]], y_max=None, unit: str = ""
 ) -> str:
     """Lines over ``labels`` (months); a None value leaves a gap. ``series`` is a list
-    of (name, values). Returns safe SVG markup."""
+    of (name, values). A series without a single value is left out of the lines and
+    the legend and named in a note; with no values at all the chart says so. Legend
+    entries are placed by the length of their names, so they never overlap. Returns
+    safe SVG markup."""
+    empty = [name for name, vs in series if all(v is None for v in vs)]
+    series = [(name, vs) for name, vs in series if name not in empty]
     values = [v for _name, vs in series for v in vs if v is not None]
     top = float(y_max) if y_max is not None else _nice_max(max(values, default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -43,6 +50,9 @@ def line_chart(
         f"<title>{escape(title)}</title>",
         f"<desc>{escape(', '.join(name for name, _v in series))}</desc>",
     ]
+    notes = [_("%(name)s: no values in the period") % {"name": name} for name in empty]
+    if not series:
+        notes = [_("No values in the period."), *notes]
     for fraction in (0, 0.25, 0.5, 0.75, 1):
         gy = TOP + plot_h - plot_h * fraction
         label = f"{top * fraction:g}{unit}"
@@ -59,6 +69,7 @@ def line_chart(
                 f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="11" '
                 f'text-anchor="middle" fill="#55555c">{escape(label)}</text>'
             )
+    legend_x = LEFT
     for index, (name, vs) in enumerate(series):
         colour = COLOURS[index % len(COLOURS)]
         segment = []
@@ -75,11 +86,16 @@ def line_chart(
             )
         if len(segment) > 1:
             parts.append(_polyline(segment, colour))
-        lx = LEFT + index * 220
         parts.append(
-            f'<rect x="{lx}" y="{HEIGHT - 18}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{lx + 16}" y="{HEIGHT - 8}" font-size="12" fill="#1d1d1f">'
+            f'<rect x="{legend_x}" y="{HEIGHT - 18}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{legend_x + 16}" y="{HEIGHT - 8}" font-size="12" fill="#1d1d1f">'
             f"{escape(name)}</text>"
+        )
+        legend_x += 16 + LEGEND_CHAR_WIDTH * len(name) + 24
+    for number, note in enumerate(notes):
+        parts.append(
+            f'<text x="{LEFT + 8}" y="{TOP + 16 + 16 * number}" font-size="12" '
+            f'fill="#55555c">{escape(note)}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped)
