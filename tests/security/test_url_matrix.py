@@ -121,6 +121,7 @@ POST_ONLY = {
     "utskrivning:ward_change",
     "utskrivning:unit_add",
     "utskrivning:unit_replace",
+    "utskrivning:second_channel",
 }
 OBJECT = {
     "deviations:deviation_detail": ("deviation", False),
@@ -137,6 +138,7 @@ OBJECT = {
     "utskrivning:ward_change": ("discharge", True),
     "utskrivning:unit_add": ("discharge", True),
     "utskrivning:unit_replace": ("discharge", True),
+    "utskrivning:second_channel": ("discharge", True),
     "sips:withdraw": ("sip", True),
     "workflow:flows:sip:process_detail": ("sip", False),
     "workflow:flows:sip:process_cancel": ("sip", True),

@@ -13,7 +13,15 @@ from coordination import access, personnummer
 from coordination.models import Individual, Membership, Organisation
 
 from . import selectors, services
-from .models import KOMMUN_ROLES, CareType, DischargeUnit, Judgement, Stage, UnitRole
+from .models import (
+    KOMMUN_ROLES,
+    CareType,
+    DischargeUnit,
+    Judgement,
+    MessageSecondChannel,
+    Stage,
+    UnitRole,
+)
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -318,6 +326,23 @@ class UnitReplaceForm(forms.Form):
             ).select_related("organisation")
         kinds = [kind for role in UnitRole for kind in services.ROLE_KINDS[role]]
         self.fields["organisation"].queryset = _units_of(*kinds).order_by("name")
+
+
+class SecondChannelForm(forms.Form):
+    """The ward records that a message also reached an unreachable unit another way
+    (case page)."""
+
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=DischargeUnit.objects.none())
+    message = forms.ChoiceField(label=_("Message"), choices=MessageSecondChannel.Message.choices)
+    channel = forms.ChoiceField(
+        label=_("Second channel"), choices=MessageSecondChannel.Channel.choices
+    )
+    note = forms.CharField(label=_("Whom you reached, what was agreed"), max_length=300, strip=True)
+
+    def __init__(self, *args, process=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if process is not None:
+            self.fields["unit"].queryset = process.unit_rows.filter(needs_second_channel=True)
 
 
 class AppointFastVardkontaktForm(forms.Form):

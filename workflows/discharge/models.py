@@ -396,6 +396,9 @@ class DischargeUnit(models.Model):
     # Set when the unit was replaced or forwarded the notice on: history from then.
     superseded_at = models.DateTimeField(_("replaced"), null=True, blank=True)
     superseded_reason = models.CharField(_("reason for replacing"), max_length=300, blank=True)
+    # Reachability NO or UNKNOWN when the unit came in: each message to it counts as
+    # sent only once a second channel is recorded (``MessageSecondChannel``).
+    needs_second_channel = models.BooleanField(_("needs a second channel"), default=False)
 
     class Meta:
         ordering = ["process", "role", "notified_at", "pk"]
@@ -431,6 +434,76 @@ class DischargeUnit(models.Model):
     def is_active(self) -> bool:
         """Takes part now: neither rejected nor replaced."""
         return self.superseded_at is None and not self.is_rejected
+
+
+class MessageSecondChannel(models.Model):
+    """A LUS message to a unit the planning IT support may not reach (reachability NO
+    or UNKNOWN), also given another way: who, when, how. Until it is recorded the
+    message is flagged on the case page and does not count as sent (the rule of the
+    SIP invitation, ``workflows.sip.models.Invitation``)."""
+
+    class Message(models.TextChoices):
+        ADMISSION_NOTICE = "ADMISSION_NOTICE", _("Admission notice")
+        READY_NOTICE = "READY_NOTICE", _("Ready-for-discharge notice")
+        DISCHARGE_INFORMATION = "DISCHARGE_INFORMATION", _("Information at discharge")
+
+    class Channel(models.TextChoices):
+        PHONE = "PHONE", _("Phone")
+        SECURE_EMAIL = "SECURE_EMAIL", _("Secure email")
+        LETTER = "LETTER", _("Letter")
+
+    unit = models.ForeignKey(
+        DischargeUnit,
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="second_channels",
+    )
+    message = models.CharField(_("message"), max_length=24, choices=Message.choices)
+    ready_notice = models.ForeignKey(
+        "ReadyForDischargeNotice",
+        verbose_name=_("ready-for-discharge notice"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    channel = models.CharField(_("second channel"), max_length=20, choices=Channel.choices)
+    at = models.DateTimeField(_("second channel used"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("second channel used by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("second channel note"), max_length=300)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("second channel of a message")
+        verbose_name_plural = _("second channels of messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "message"],
+                condition=models.Q(ready_notice__isnull=True),
+                name="discharge_second_channel_once",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "ready_notice"],
+                condition=models.Q(ready_notice__isnull=False),
+                name="discharge_second_channel_once_per_notice",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(message="READY_NOTICE", ready_notice__isnull=False)
+                | (~models.Q(message="READY_NOTICE") & models.Q(ready_notice__isnull=True)),
+                name="discharge_second_channel_notice",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(note=""), name="discharge_second_channel_has_note"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_message_display()}: {self.unit} ({self.get_channel_display()})"
 
 
 class EstimatedDischargeDate(models.Model):
@@ -564,6 +637,7 @@ class DischargeEvent(models.Model):
         DISCHARGED = "DISCHARGED", _("Discharged")
         WARD_CHANGED = "WARD_CHANGED", _("Moved to another ward")
         WITHDRAWN = "WITHDRAWN", _("Withdrawn (registered in error)")
+        SECOND_CHANNEL = "SECOND_CHANNEL", _("Second channel used")
 
     process = models.ForeignKey(
         DischargeProcess,

@@ -40,6 +40,7 @@ from .models import (
     DischargeUnit,
     EstimatedDischargeDate,
     Judgement,
+    MessageSecondChannel,
     PaymentAgreement,
     PaymentAgreementLevel,
     PaymentDayRate,
@@ -368,8 +369,14 @@ def admission_notice_send(
     deadline_meet(process=process, kind=INSKRIVNINGSMEDDELANDE, by=by, at=now)
     for role, organisation in chosen:
         DischargeUnit.objects.create(
-            process=process, role=role, organisation=organisation, notified_at=now
+            process=process,
+            role=role,
+            organisation=organisation,
+            notified_at=now,
+            needs_second_channel=organisation.needs_second_channel,
         )
+        if organisation.needs_second_channel:
+            continue  # the answer deadline starts when the second channel is recorded
         deadline_open(
             process=process,
             kind=INSKRIVNING_ACK,
@@ -503,6 +510,7 @@ def unit_answer(
             role=role,
             organisation=forward_to,
             notified_at=now,
+            needs_second_channel=forward_to.needs_second_channel,
             origin=DischargeUnit.Origin.FORWARDED,
             replaces=unit,
             added_by=by,
@@ -625,14 +633,8 @@ def _unit_send(process, unit, *, by, now):
     utskrivningsklar notice if one is in force; it becomes a party
     (``parties``) and gets its answer task."""
     due_at = _answer_due_at(now)
-    deadline_open(
-        process=process,
-        kind=INSKRIVNING_ACK,
-        subject_key=unit.role,
-        responsible_organisation=unit.organisation,
-        due_at=due_at or deadlines.hours_after(now, hours=UNIT_ANSWER_HOURS),
-        by=by,
-    )
+    if not unit.needs_second_channel:  # else from the second channel on
+        _open_unit_answer_deadline(process, unit, by=by, now=now)
     _notify_units(
         process=process,
         template="admission_notice",
@@ -658,6 +660,127 @@ def _unit_send(process, unit, *, by, now):
             units=[unit],
         )
     _unit_answer_task_open(process, unit)
+
+
+def _open_unit_answer_deadline(process, unit, *, by, now):
+    deadline_open(
+        process=process,
+        kind=INSKRIVNING_ACK,
+        subject_key=unit.role,
+        responsible_organisation=unit.organisation,
+        due_at=deadlines.hours_after(now, hours=UNIT_ANSWER_HOURS),
+        by=by,
+    )
+
+
+# --- Second channel to units the planning IT support may not reach --------------------
+
+
+def second_channel_pending(process) -> list[dict]:
+    """The messages sent to a unit that needs a second channel, with none recorded
+    yet: each is flagged on the case page and does not count as sent. Only units
+    that take part now; the ready-for-discharge notice in force only."""
+    units = [
+        unit
+        for unit in process.unit_rows.select_related("organisation").prefetch_related(
+            "second_channels"
+        )
+        if unit.needs_second_channel and unit.is_active and unit.notified_at is not None
+    ]
+    if not units:
+        return []
+    notice = process.current_ready_notice
+    Message = MessageSecondChannel.Message
+    pending = []
+    for unit in units:
+        done = {(row.message, row.ready_notice_id) for row in unit.second_channels.all()}
+        sent = [(Message.ADMISSION_NOTICE, None)]
+        if notice is not None:
+            sent.append((Message.READY_NOTICE, notice))
+        if process.discharge_information_sent_at is not None:
+            sent.append((Message.DISCHARGE_INFORMATION, None))
+        for message, ready_notice in sent:
+            if (message, ready_notice.pk if ready_notice else None) not in done:
+                pending.append(
+                    {
+                        "unit": unit,
+                        "message": message,
+                        "message_label": Message(message).label,
+                        "ready_notice": ready_notice,
+                    }
+                )
+    return pending
+
+
+def may_record_second_channel(*, user, process) -> bool:
+    """The sender of the LUS messages: the ward."""
+    return is_member(user, process.ward)
+
+
+@transaction.atomic
+def second_channel_record(
+    *, process: DischargeProcess, unit, message, channel, note, by
+) -> MessageSecondChannel:
+    """Record that ``message`` also reached ``unit`` another way (phone, secure email,
+    letter), by whom and when. The admission notice then counts as sent to the unit
+    and the unit's answer deadline starts; the ready-for-discharge notice's
+    acknowledgement deadline of a primary care centre runs at the earliest from now."""
+    _require_member(by, process.ward)
+    unit = DischargeUnit.objects.select_for_update().get(pk=unit.pk, process=process)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_("Write whom you reached and what was agreed."))
+    if channel not in MessageSecondChannel.Channel.values:
+        raise ValidationError(_("Choose phone, secure email or letter."))
+    pending = [
+        row
+        for row in second_channel_pending(process)
+        if row["unit"].pk == unit.pk and row["message"] == message
+    ]
+    if not pending:
+        raise ValidationError(_("This message does not need a second channel."))
+    now = timezone.now()
+    record = MessageSecondChannel.objects.create(
+        unit=unit,
+        message=message,
+        ready_notice=pending[0]["ready_notice"],
+        channel=channel,
+        at=now,
+        by=by,
+        note=note[:300],
+    )
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.SECOND_CHANNEL,
+        by=by,
+        organisation=process.ward,
+        at=now,
+        note=(
+            f"{record.get_message_display()} → {unit.organisation}: "
+            f"{record.get_channel_display()}, {note}"
+        )[:500],
+    )
+    if message == MessageSecondChannel.Message.ADMISSION_NOTICE and unit.ack_state == (
+        DischargeUnit.AckState.PENDING
+    ):
+        _open_unit_answer_deadline(process, unit, by=by, now=now)
+    if (
+        message == MessageSecondChannel.Message.READY_NOTICE
+        and unit.role == UnitRole.VARDCENTRAL
+        and record.ready_notice.acknowledged_at is None
+    ):
+        due_at = max(
+            deadlines.end_of_calendar_day_after(record.ready_notice.issued_at, days=0),
+            clock.end_of_local_day(clock.local_date(now)),
+        )
+        deadline_open(
+            process=process,
+            kind=UTSKRIVNINGSKLAR_ACK,
+            responsible_organisation=unit.organisation,
+            due_at=due_at,
+            by=by,
+        )
+    return record
 
 
 def _unit_tasks_cancel(process, unit):
@@ -778,6 +901,7 @@ def unit_add(*, process: DischargeProcess, role, organisation, reason, by) -> Di
             role=role,
             organisation=organisation,
             notified_at=now,
+            needs_second_channel=organisation.needs_second_channel,
             origin=DischargeUnit.Origin.ADDED,
             added_by=by,
             added_reason=reason[:300],
@@ -845,6 +969,7 @@ def unit_replace(*, process: DischargeProcess, unit, organisation, reason, by) -
             role=old.role,
             organisation=organisation,
             notified_at=now,
+            needs_second_channel=organisation.needs_second_channel,
             origin=DischargeUnit.Origin.REPLACEMENT,
             replaces=old,
             added_by=by,

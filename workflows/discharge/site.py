@@ -35,6 +35,9 @@ class DischargeApp(Application):
     )
 
     unit_add_path = path("<int:pk>/lagg-till-enhet/", views.UnitAddView.as_view(), name="unit_add")
+    second_channel_path = path(
+        "<int:pk>/andra-kanal/", views.SecondChannelView.as_view(), name="second_channel"
+    )
     unit_replace_path = path(
         "<int:pk>/byt-enhet/", views.UnitReplaceView.as_view(), name="unit_replace"
     )

@@ -24,7 +24,7 @@ from coordination.services import access_log_record
 from workflows.taskviews import FlowTaskView
 
 from . import forms, selectors, services
-from .models import DischargeProcess
+from .models import DischargeProcess, MessageSecondChannel
 
 STATE_LABELS = {
     "OPEN": _("Open"),
@@ -217,6 +217,15 @@ class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
             can_change_units=services.may_change_units(user=self.request.user, process=process),
             unit_add_form=forms.UnitAddForm(),
             unit_replace_form=forms.UnitReplaceForm(process=process),
+            second_channel_pending=services.second_channel_pending(process),
+            second_channels=MessageSecondChannel.objects.filter(unit__process=process)
+            .select_related("unit__organisation", "by")
+            .order_by("at", "pk"),
+            can_record_second_channel=(
+                not process.is_withdrawn
+                and services.may_record_second_channel(user=self.request.user, process=process)
+            ),
+            second_channel_channels=MessageSecondChannel.Channel.choices,
         )
         context["units"] = context_units(process)
         return context
@@ -300,6 +309,26 @@ class UnitAddView(_CaseActionView):
             role=data["role"],
             organisation=data["organisation"],
             reason=data["reason"],
+            by=self.request.user,
+        )
+
+
+class SecondChannelView(_CaseActionView):
+    form_class = forms.SecondChannelForm
+    success_message = _("The second channel has been recorded: the message counts as sent.")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["process"] = self.process
+        return kwargs
+
+    def call_service(self, data):
+        services.second_channel_record(
+            process=self.process,
+            unit=data["unit"],
+            message=data["message"],
+            channel=data["channel"],
+            note=data["note"],
             by=self.request.user,
         )
 
