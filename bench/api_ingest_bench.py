@@ -110,7 +110,7 @@ def machine() -> str:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--admissions", type=int, default=2000, help="per path")
+    parser.add_argument("--admissions", type=int, default=600, help="per path")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=20, help="per path, untimed")
     parser.add_argument("--out", default=str(ROOT / "bench" / "API.md"))
