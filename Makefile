@@ -45,6 +45,7 @@ bench: venv
 	bash scripts/bench.sh
 	bash bench/run_dashboard.sh
 	bash bench/run_access_log.sh
+	bash bench/run_api_ingest.sh
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var

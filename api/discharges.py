@@ -8,6 +8,7 @@ nodes and the discharge services (``flowrun``), one transaction per request.
 import hashlib
 import json
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -17,7 +18,13 @@ from viewflow.workflow.status import STATUS
 from coordination.models import AccessLog, Individual, Organisation
 from workflows.discharge import selectors, services
 from workflows.discharge.flows import DischargeFlow
-from workflows.discharge.models import DischargeEvent, DischargeProcess, UnitRole
+from workflows.discharge.models import (
+    KOMMUN_ROLES,
+    DischargeEvent,
+    DischargeProcess,
+    DischargeUnit,
+    UnitRole,
+)
 
 from . import flowrun
 from .auth import require_scope
@@ -416,12 +423,55 @@ def discharge_admission_notice(request, discharge_id: int, payload: AdmissionNot
 )
 def discharge_unit_answer(request, discharge_id: int, role: UnitRole, payload: UnitAnswerIn):
     """Scope `discharge:write`; the client of the unit in `role`. Rejecting as "not
-    our resident" needs a reason."""
+    our resident" needs a reason; a kommun unit names the right kommun's receiving unit
+    in `forward_to` (its organisation id: the notice is forwarded to it at once, with
+    its own answer deadline) or `"unknown"`. The same service as the answer page."""
+    require_scope(request, Scope.DISCHARGE_WRITE)
+    rejected = payload.answer == DischargeUnit.AckState.REJECTED_NOT_RESIDENT
+    if payload.forward_to is not None:
+        if not rejected:
+            raise Problem(
+                422,
+                "invalid-input",
+                "The notice is forwarded only when the person is not your resident.",
+                errors=[field_error("forward_to", "only with REJECTED_NOT_RESIDENT", "invalid")],
+            )
+        if role not in KOMMUN_ROLES:
+            raise Problem(
+                422,
+                "invalid-input",
+                "Only a municipal unit forwards the notice to another municipality.",
+                errors=[field_error("forward_to", "only for a municipal role", "invalid")],
+            )
+
+    def answer(*, process, by, **kwargs):
+        # Inside the step: after the access rule, rolled back with it.
+        if rejected and not payload.reason.strip():
+            raise Problem(
+                422,
+                "refused",
+                "Give the reason for rejecting the admission notice.",
+                errors=[field_error("reason", "required when rejecting", "refused")],
+            )
+        forward_to = None
+        if isinstance(payload.forward_to, int):
+            forward_to = _organisation(payload.forward_to, "forward_to")
+            # The target's own checks first, so that a refusal names the field.
+            unit = process.unit_rows.filter(
+                role=role, superseded_at__isnull=True, organisation=request.auth.organisation
+            ).first()
+            if unit is not None:
+                try:
+                    services.check_forward_target(unit=unit, organisation=forward_to)
+                except DjangoValidationError as exc:
+                    raise DjangoValidationError({"forward_to": exc.messages}) from None
+        return services.unit_answer(process=process, by=by, forward_to=forward_to, **kwargs)
+
     return _step(
         request,
         discharge_id,
         node=flowrun.UNIT_ANSWER_NODES[role],
-        service=services.unit_answer,
+        service=answer,
         role=role,
         ack_state=payload.answer,
         reason=payload.reason,

@@ -188,6 +188,25 @@ class AdmissionNoticeIn(Input):
 class UnitAnswerIn(Input):
     answer: Literal["ACKNOWLEDGED", "REJECTED_NOT_RESIDENT", "NOT_KNOWN"]
     reason: str = Field("", max_length=300)
+    forward_to: int | Literal["unknown"] | None = Field(
+        None,
+        description=(
+            "Only with `REJECTED_NOT_RESIDENT` from a kommun unit: the organisation id of "
+            "the right kommun's receiving unit for the same role (the notice is forwarded "
+            'to it at once), or `"unknown"` when the right kommun is not known (the '
+            "reason says why). Omitted means unknown."
+        ),
+    )
+
+    @field_validator("forward_to", mode="before")
+    @classmethod
+    def _unit_or_unknown(cls, value):
+        # One error for the field rather than one per member of the union.
+        if value is None or value == "unknown":
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        raise ValueError('an organisation id or "unknown"')
 
 
 class ReadyNoticeIn(Input):
