@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -160,7 +161,8 @@ def sip_plans(request, individual) -> list[dict]:
             {
                 "process": sip,
                 "document_id": f"sip-{sip.pk}-plan-{plan.number}",
-                "title": f"Samordnad individuell plan (SIP), version {plan.number}",
+                "title": _("Coordinated individual plan (SIP), version %(number)s")
+                % {"number": plan.number},
                 "time": plan.created_at,
                 "author": plan.created_by,
                 "organisation": sip.initiating_organisation,
@@ -205,9 +207,9 @@ def discharge_plans(request, individual) -> list[dict]:
                 "process": process,
                 "document_id": f"discharge-{process.pk}",
                 "title": (
-                    "Samordnad plan enligt LPT/LRV"
+                    _("Coordinated plan under LPT/LRV")
                     if compulsory
-                    else "Samordnad plan vid utskrivning"
+                    else _("Coordinated plan at discharge")
                 ),
                 "time": process.admission_notice_sent_at,
                 "author": process.registered_by,

@@ -131,7 +131,9 @@ def test_sip_and_discharge_plan_for_npo(world, client, clock, settings):
     sip_plan = by_type["SIP"]
     assert core(sip_plan, "carePlanHeader/documentId") == f"sip-{sip.pk}-plan-1"
     assert core(sip_plan, "carePlanHeader/sourceSystemHSAId") == "SE2321000016-KARD"
-    assert "Samordnad individuell plan" in core(sip_plan, "carePlanHeader/documentTitle")
+    assert core(sip_plan, "carePlanHeader/documentTitle") == (
+        "Samordnad individuell plan (SIP), version 1"
+    )
     assert core(sip_plan, "carePlanHeader/documentTime") == "20221114090000"  # Stockholm time
     assert core(sip_plan, "carePlanHeader/patientId/id") == (
         world.individual.personal_identity_number.replace("-", "")
@@ -162,6 +164,7 @@ def test_sip_and_discharge_plan_for_npo(world, client, clock, settings):
 
     spu = by_type["SPU"]
     assert core(spu, "carePlanHeader/documentId") == f"discharge-{pk}"
+    assert core(spu, "carePlanHeader/documentTitle") == "Samordnad plan vid utskrivning"
     assert core(spu, "carePlanHeader/approvedForPatient") == "false"
     participants = {
         e.findtext(f"{{{CORE_NS}}}extension")
@@ -208,6 +211,7 @@ def test_open_compulsory_care_is_splptlrv(world, client, clock):
     )
     plans = care_plans(client, world.social_api.key, world.individual)
     assert [core(p, "carePlanBody/typeOfCarePlan") for p in plans] == ["SPLPTLRV"]
+    assert core(plans[0], "carePlanHeader/documentTitle") == "Samordnad plan enligt LPT/LRV"
 
 
 def test_another_organisations_patient_is_an_empty_answer(world, client, clock):
