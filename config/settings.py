@@ -336,6 +336,8 @@ KARDBORRE_LOCAL_DEADLINES = env.list(
 # in this cache (a shared one, e.g. Redis, when several web processes serve the API).
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 API_RATE_LIMIT_CACHE = env("API_RATE_LIMIT_CACHE", default="default")
+# GetCarePlans (api/getcareplans.py): this system's HSA id as the plans' source system.
+RIV_SOURCE_SYSTEM_HSA_ID = env("RIV_SOURCE_SYSTEM_HSA_ID", default="SE0000000000-KARDBORRE")
 
 # --- Sign-in with SITHS (OpenID Connect) --------------------------------------------
 # Production sign-in through the regional IdP, enabled when OIDC_RP_CLIENT_ID is set

@@ -40,5 +40,6 @@ urlpatterns = [
     # Systems: bearer keys, not sessions (api/urls.py).
     path("api/v1/", api_urls),
     path("fhir/", fhir_urls),
+    path("api/riv/", include("api.getcareplans")),  # SOAP for NPÖ/1177; bearer keys
     path("", site.urls),
 ]

@@ -26,6 +26,8 @@ visitor.
   every session, 404 OperationOutcome for the other side's ids, and a search for the
   other side's person finds nobody. Its CapabilityStatement (``/fhir/metadata``) is
   ``public`` (no personal data).
+- ``riv``: the GetCarePlans SOAP producer (``/api/riv/``), the same keys: a SOAP fault
+  401 for every session, and the other side's person has no plans for a key.
 """
 
 import json
@@ -183,6 +185,8 @@ FHIR = {
     "fhir:appointment_read": "appointment",
     "fhir:organization_read": "organisation",
 }
+# Bearer keys only, SOAP POST (api/getcareplans.py).
+RIV = {"riv:getcareplans"}
 
 # A valid body for each write on an object, so that the refusal comes from the lookup.
 API_BODIES = {
@@ -310,6 +314,7 @@ REGISTRY = {
     **dict.fromkeys(ADMIN, "admin"),
     **dict.fromkeys(API, "api"),
     **dict.fromkeys(FHIR, "fhir"),
+    **dict.fromkeys(RIV, "riv"),
 }
 
 
@@ -901,6 +906,44 @@ class Matrix(DemoWorld, TestCase):
                 ).json()
                 if found.get("total") != 0:
                     failures.append(f"{key} finds {marker}: {found.get('total')}")
+        assert not failures, "\n".join(failures)
+
+    def test_riv_takes_keys_not_sessions_and_keeps_to_its_side(self):
+        """GetCarePlans: every session (or none) gets a 401 SOAP fault; a key of each
+        side's ward finds no plan of the other side's people and names none of them."""
+        from api.getcareplans import SOAP_NS
+        from api.models import Scope
+        from api.services import api_client_create
+        from tests.api.test_getcareplans import soap_request
+
+        failures = []
+        url = reverse("riv:getcareplans")
+        marker = next(iter(self.markers["a"])).replace("-", "")
+        for actor in ACTORS:
+            response = self.client_for(actor).post(
+                url, soap_request(marker), content_type="text/xml"
+            )
+            if response.status_code != 401 or f"{SOAP_NS}" not in response.content.decode():
+                failures.append(f"{actor} {url}: {response.status_code}")
+        for key, other in (("a", "b"), ("b", "a")):
+            issued = api_client_create(
+                organisation=self.w.sides[key].discharge.ward,
+                name=f"NPÖ {key}",
+                scopes=Scope.values,
+            )
+            client = Client(headers={"Authorization": f"Bearer {issued.key}"})
+            own = [
+                client.post(url, soap_request(m.replace("-", "")), content_type="text/xml")
+                for m in self.markers[key]
+            ]
+            if not any(b"carePlanHeader" in response.content for response in own):
+                failures.append(f"{key} finds no plan of its own side")
+            for marker in self.markers[other]:
+                digits = marker.replace("-", "")
+                body = client.post(url, soap_request(digits), content_type="text/xml")
+                text = body.content.decode()
+                if body.status_code != 200 or "carePlanHeader" in text or digits in text:
+                    failures.append(f"{key} finds {marker}: {body.status_code}")
         assert not failures, "\n".join(failures)
 
 
