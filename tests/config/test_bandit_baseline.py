@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "bandit-baseline.json"
-TARGETS = ["coordination", "workflows", "notifications", "oversight", "config", "manage.py"]
+TARGETS = ["api", "coordination", "workflows", "notifications", "oversight", "config", "manage.py"]
 
 
 def key(finding):
