@@ -59,7 +59,7 @@ def _member_for(w, organisation):
     return "handlaggare_a"
 
 
-API_PREFIXES = ("api/v1/", "fhir/")  # bearer keys only, no session
+API_PREFIXES = ("api/v1/", "api/riv/", "fhir/")  # bearer keys only, no session
 
 
 class Csrf(DemoWorld, TestCase):
