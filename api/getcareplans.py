@@ -17,6 +17,7 @@ elements are in ``api/riv/GetCarePlans.xsd``.
 """
 
 import base64
+import datetime as dt
 import logging
 import xml.etree.ElementTree as ET  # builds the answer; requests are parsed by defusedxml
 
@@ -103,6 +104,59 @@ def parse_request(body: bytes) -> personnummer.PersonalIdentityNumber:
     if number.is_coordination_number != (oid == SAMORDNINGSNUMMER_OID):
         raise SoapFault("soapenv:Client", "patientId.type does not match patientId.id.", 400)
     return number
+
+
+def parse_filters(body: bytes) -> dict:
+    """The request's optional filters: ``careUnitHSAId`` (any number), ``datePeriod``
+    (start/end as YYYYMMDD, both ends included) and ``sourceSystemHSAId``."""
+    request = parse_untrusted(body, forbid_dtd=True).find(
+        f"{{{SOAP_NS}}}Body/{{{RESPONDER_NS}}}GetCarePlans"
+    )
+    units = {
+        (element.text or "").strip()
+        for ns in (RESPONDER_NS, CORE_NS)
+        for element in request.findall(f"{{{ns}}}careUnitHSAId")
+        if (element.text or "").strip()
+    }
+    period = request.find(f"{{{RESPONDER_NS}}}datePeriod")
+    if period is None:
+        period = request.find(f"{{{CORE_NS}}}datePeriod")
+    start = end = None
+    if period is not None:
+        try:
+            start = _date(_text(period, "start"))
+            end = _date(_text(period, "end"))
+        except ValueError as error:
+            raise SoapFault(
+                "soapenv:Client", "datePeriod.start and .end are dates as YYYYMMDD.", 400
+            ) from error
+        if start and end and start > end:
+            raise SoapFault("soapenv:Client", "datePeriod ends before it starts.", 400)
+    source = (_text(request, "sourceSystemHSAId") or "").strip()
+    return {"units": units, "start": start, "end": end, "source": source}
+
+
+def _date(value):
+    value = (value or "").strip()
+    return dt.datetime.strptime(value, "%Y%m%d").date() if value else None
+
+
+def plans_filtered(plans: list[dict], filters: dict) -> list[dict]:
+    """The plans that the request's filters keep (GetCarePlans 2: care unit, period,
+    source system — a request for another source system gets none of ours)."""
+    if filters["source"] and filters["source"] != settings.RIV_SOURCE_SYSTEM_HSA_ID:
+        return []
+    kept = []
+    for plan in plans:
+        if filters["units"] and plan["organisation"].hsa_id not in filters["units"]:
+            continue
+        day = timezone.localtime(plan["time"], STOCKHOLM).date()
+        if filters["start"] and day < filters["start"]:
+            continue
+        if filters["end"] and day > filters["end"]:
+            continue
+        kept.append(plan)
+    return kept
 
 
 def _text(parent, name):
@@ -319,11 +373,13 @@ def get_care_plans(request):
     try:
         _authenticate(request)
         number = parse_request(request.body)
+        filters = parse_filters(request.body)
         individual = Individual.objects.filter(personal_identity_number=number.formatted).first()
         plans = []
         if individual is not None:
             with translation.override("sv"):
                 plans = sip_plans(request, individual) + discharge_plans(request, individual)
+            plans = plans_filtered(plans, filters)
     except SoapFault as fault:
         return fault_response(fault)
     envelope, body = _envelope()

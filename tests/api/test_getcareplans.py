@@ -293,3 +293,55 @@ def test_the_schema_check_rejects_what_the_contract_does_not_allow():
     assert SCHEMA.validate(response(good.replace(">SIP<", ">XYZ<") + result))
     assert SCHEMA.validate(response(good.replace("<c:documentId>1</c:documentId>", "") + result))
     assert SCHEMA.validate(response(good.replace(">false<", ">maybe<") + result))
+
+
+def _with_filters(patient_id, filters: str) -> str:
+    return soap_request(patient_id).replace("</urn1:patientId>", "</urn1:patientId>" + filters)
+
+
+def _types(client, key, body):
+    response = call(client, key, body)
+    assert response.status_code == 200, response.content
+    answer = ET.fromstring(response.content).find(
+        f"{{{SOAP_NS}}}Body/{{{RESPONDER_NS}}}GetCarePlansResponse"
+    )
+    assert SCHEMA.validate(answer) == []
+    return sorted(
+        core(p, "carePlanBody/typeOfCarePlan")
+        for p in answer.findall(f"{{{RESPONDER_NS}}}carePlan")
+    )
+
+
+def test_the_request_filters_are_applied(world, client, clock, settings):
+    """GetCarePlans 2: careUnitHSAId, datePeriod and sourceSystemHSAId narrow the answer."""
+    settings.RIV_SOURCE_SYSTEM_HSA_ID = "SE2321000016-KARD"
+    _hsa(world)
+    _sip_with_plan(world, notified_discharge(world))
+    key = world.social_api.key
+    person = world.individual.personal_identity_number.replace("-", "")
+    assert _types(client, key, soap_request(person)) == ["SIP", "SPU"]
+    # The SIP's unit is the vårdcentral, the discharge's the ward.
+    vc = "<urn1:careUnitHSAId>SE2321000016-VC</urn1:careUnitHSAId>"
+    assert _types(client, key, _with_filters(person, vc)) == ["SIP"]
+    ward = "<urn1:careUnitHSAId>SE2321000016-WARD</urn1:careUnitHSAId>"
+    assert _types(client, key, _with_filters(person, vc + ward)) == ["SIP", "SPU"]
+
+    def period(start, end):
+        return (
+            f"<urn1:datePeriod><urn2:start>{start}</urn2:start>"
+            f"<urn2:end>{end}</urn2:end></urn1:datePeriod>"
+        )
+
+    assert _types(client, key, _with_filters(person, period("20221114", "20221114"))) == [
+        "SIP",
+        "SPU",
+    ]
+    assert _types(client, key, _with_filters(person, period("20221201", "20221231"))) == []
+    own = "<urn1:sourceSystemHSAId>SE2321000016-KARD</urn1:sourceSystemHSAId>"
+    assert _types(client, key, _with_filters(person, own)) == ["SIP", "SPU"]
+    other = "<urn1:sourceSystemHSAId>SE2321000016-OTHER</urn1:sourceSystemHSAId>"
+    assert _types(client, key, _with_filters(person, other)) == []
+    code, text = fault(
+        call(client, key, _with_filters(person, period("20221231", "20221201"))), 400
+    )
+    assert "before it starts" in text
