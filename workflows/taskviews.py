@@ -25,6 +25,7 @@ Example::
             services.sip_consent_record(sip=self.process, ..., by=self.request.user)
 """
 
+import abc
 import hashlib
 
 from django.contrib import messages
@@ -139,7 +140,7 @@ class FlowTask(OrganisationTask):
         return view
 
 
-class FlowTaskView(generic.FormView):
+class FlowTaskView(generic.FormView, metaclass=abc.ABCMeta):
     """The page of one human step (or a start step) of a flow; see the module docstring.
 
     Subclasses set ``form_class``, ``access_purpose`` and ``success_message``, and
@@ -227,8 +228,9 @@ class FlowTaskView(generic.FormView):
                 request=self.request,
             )
 
+    @abc.abstractmethod
     def perform(self, form) -> None:
-        raise NotImplementedError
+        """Save the form through its flow's service (each task page says which)."""
 
     def form_valid(self, form):
         if self.changed_meanwhile():

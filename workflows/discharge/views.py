@@ -6,6 +6,8 @@ viewflow's lock and transaction, and a refused step rolls back with a message on
 form.
 """
 
+import abc
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -253,7 +255,7 @@ def context_units(process):
     )
 
 
-class _CaseActionView(LoginRequiredMixin, generic.FormView):
+class _CaseActionView(LoginRequiredMixin, generic.FormView, metaclass=abc.ABCMeta):
     """POST only, from the case page: one service call; refusals and the result as
     messages, an access-log row on success, back to the case page."""
 
@@ -268,8 +270,17 @@ class _CaseActionView(LoginRequiredMixin, generic.FormView):
         self.process = _visible_or_404(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
+    form_takes_process = False  # True: the form's choices depend on the case
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.form_takes_process:
+            kwargs["process"] = self.process
+        return kwargs
+
+    @abc.abstractmethod
     def call_service(self, data):
-        raise NotImplementedError
+        """The one service call of the action (add, replace a unit; change ward)."""
 
     def form_valid(self, form):
         try:
@@ -314,13 +325,9 @@ class UnitAddView(_CaseActionView):
 
 
 class SecondChannelView(_CaseActionView):
+    form_takes_process = True
     form_class = forms.SecondChannelForm
     success_message = _("The second channel has been recorded: the message counts as sent.")
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["process"] = self.process
-        return kwargs
 
     def call_service(self, data):
         services.second_channel_record(
@@ -334,13 +341,9 @@ class SecondChannelView(_CaseActionView):
 
 
 class UnitReplaceView(_CaseActionView):
+    form_takes_process = True
     form_class = forms.UnitReplaceForm
     success_message = _("The unit has been replaced and the new unit sent the admission notice.")
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["process"] = self.process
-        return kwargs
 
     def call_service(self, data):
         services.unit_replace(
@@ -480,13 +483,9 @@ class DischargeWithdrawView(LoginRequiredMixin, generic.FormView):
 class WardChangeView(_CaseActionView):
     """POST only, from the case page: the patient moved to another ward."""
 
+    form_takes_process = True
     form_class = forms.ChangeWardForm
     success_message = _("The patient has been moved to the new ward.")
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["process"] = self.process
-        return kwargs
 
     def call_service(self, data):
         services.discharge_change_ward(
