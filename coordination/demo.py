@@ -214,6 +214,16 @@ DEMO_USERS = [
     ("mas.huddinge", "Anna", "Sjöberg", "Huddinge kommun, socialförvaltningen", "MAS"),
     ("avdm44.huddinge", "Peter", "Ström", "Karolinska Huddinge avd M44 medicin", "SJUKSKOTERSKA"),
     ("vardkontakt.flemingsberg", "Sofia", "Åberg", "Flemingsbergs vårdcentral", "FAST_VARDKONTAKT"),
+    # The second and third rungs of the region side's escalation chains.
+    ("chef.sos", "Henrik", "Wall", "Södersjukhuset", "CHEF"),
+    ("chef.rosenlund", "Linnea", "Berglund", "Rosenlunds vårdcentral", "CHEF"),
+    (
+        "cheflakare.region",
+        "Mona",
+        "Falk",
+        "Region Stockholm, Hälso- och sjukvårdsförvaltningen",
+        "CHEFLAKARE",
+    ),
 ]
 
 

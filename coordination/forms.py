@@ -1,6 +1,8 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from . import chains
 from .models import Area, Huvudman, Organisation
 from .personnummer import parse
 
@@ -49,4 +51,50 @@ class AccessLogFilterForm(forms.Form):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+
+class EscalationChainForm(forms.Form):
+    """An administrator sets rungs 2 and 3 of an organisation's chain (empty: the
+    registry's default, ``coordination.chains``)."""
+
+    coordinator = forms.ModelChoiceField(
+        label=_("Escalates to (rung 2)"),
+        queryset=Organisation.objects.filter(is_active=True).select_related("area"),
+        required=False,
+        empty_label=_("Default from the registry"),
+        help_text=_(
+            "The coordinator or manager told when a deadline has passed: KSA (kommun), the "
+            "unit it is part of or the area's GSA (region)."
+        ),
+    )
+    overseer = forms.ModelChoiceField(
+        label=_("MAS or chefläkare at (rung 3)"),
+        queryset=Organisation.objects.filter(is_active=True).select_related("area"),
+        required=False,
+        empty_label=_("Default from the registry"),
+        help_text=_(
+            "The organisation whose MAS or chefläkare is told of a breach: by default the "
+            "MAS of the kommun, or the chefläkare and MAS of the region."
+        ),
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            chains.escalation_chain_check(
+                organisation=self.organisation,
+                coordinator=data.get("coordinator"),
+                overseer=data.get("overseer"),
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    self.add_error(field, message)
         return data

@@ -184,6 +184,8 @@ class Membership(models.Model):
         SJUKSKOTERSKA = "SJUKSKOTERSKA", _("Nurse")
         LAKARE = "LAKARE", _("Physician")
         KSA = "KSA", _("KSA coordinator")
+        # Enhetschef or verksamhetschef: the second rung of a unit's escalation chain.
+        CHEF = "CHEF", _("Unit manager (enhetschef/verksamhetschef)")
         MAS = "MAS", _("Medically responsible nurse (MAS)")
         CHEFLAKARE = "CHEFLAKARE", _("Chief medical officer (chefläkare)")
         ADMIN = "ADMIN", _("Administrator")
@@ -219,6 +221,66 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} – {self.organisation}"
+
+
+class EscalationChain(models.Model):
+    """An organisation's own escalation chain, set by an administrator where the one
+    derived from the registry does not fit (``coordination.chains``).
+
+    Rung 1 is always the unit itself. ``coordinator`` replaces rung 2 (by default the
+    area's KSA on the kommun side; on the region side the unit it is part of, or the
+    area's GSA for a vårdcentral); ``overseer`` names the organisation whose MAS or
+    chefläkare receive rung 3 (by default the MAS of the kommun, or the chefläkare and
+    MAS of the region). An edit that leaves the chain without a MAS or chefläkare is
+    refused (``coordination.chains.escalation_chain_save``)."""
+
+    organisation = models.OneToOneField(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="escalation_chain",
+    )
+    coordinator = models.ForeignKey(
+        Organisation,
+        verbose_name=_("escalates to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Rung 2: the coordinator or manager told when a deadline of the organisation "
+            "has passed. Empty: the area's KSA (kommun), or the unit it is part of or the "
+            "area's GSA (region)."
+        ),
+    )
+    overseer = models.ForeignKey(
+        Organisation,
+        verbose_name=_("MAS or chefläkare at"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Rung 3: the organisation whose MAS or chefläkare is told of a breach. Empty: "
+            "the MAS of the kommun, or the chefläkare and MAS of the region."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("escalation chain")
+        verbose_name_plural = _("escalation chains")
+
+    def __str__(self):
+        return str(self.organisation)
 
 
 class ProcessParty(models.Model):

@@ -22,6 +22,12 @@ class CoordinationApp(Application):
         name="organisation_detail",
     )
 
+    escalation_chain_path = path(
+        "organisationer/<int:pk>/eskaleringskedja/",
+        views.EscalationChainView.as_view(),
+        name="escalation_chain",
+    )
+
     access_log_path = path("atkomstlogg/", views.AccessLogView.as_view(), name="access_log")
 
     def has_view_permission(self, user, obj=None):

@@ -1,14 +1,17 @@
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
-from django.views.generic import DetailView, ListView
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView
 
-from . import clock, selectors, services
+from . import access, chains, clock, selectors, services
 from .exports import export_response, requested_format
-from .forms import AccessLogFilterForm, OrganisationFilterForm
+from .forms import AccessLogFilterForm, EscalationChainForm, OrganisationFilterForm
 from .models import AccessLog, Individual, Organisation
 
 
@@ -55,7 +58,81 @@ class OrganisationDetailView(LoginRequiredMixin, DetailView):
         context["units"] = organisation.units.filter(is_active=True).order_by("name")
         context["ksa_for"] = organisation.ksa_for_areas.all()
         context["gsa_for"] = organisation.gsa_for_areas.all()
+        context["chain"] = chain_rungs(organisation)
+        context["may_edit_chain"] = access.is_administrator(user=self.request.user)
         return context
+
+
+def chain_rungs(organisation) -> dict:
+    """The organisation's escalation chain for its page: who each rung reaches."""
+    resolver = chains.ChainResolver()
+    chain = resolver.chain(organisation)
+    coordinator_people = {email for email, _pk in resolver.coordinator_people(chain)}
+    coordinator_names = []
+    if chain.coordinator is not None:
+        coordinator_names = [
+            person.name
+            for person in resolver.members(chain.coordinator.pk)
+            if person.email in coordinator_people
+        ]
+        if chain.coordinator.functional_mailbox in coordinator_people:
+            coordinator_names.append(chain.coordinator.functional_mailbox)
+    return {
+        "chain": chain,
+        "coordinator_names": coordinator_names,
+        "overseer_names": [person.name for person in chain.overseers],
+    }
+
+
+class EscalationChainView(LoginRequiredMixin, FormView):
+    """``/organisationer/<pk>/eskaleringskedja/``: an administrator sets rungs 2 and 3
+    of an organisation's chain; an edit that leaves it without a MAS or chefläkare is
+    refused with the reason (``coordination.chains.escalation_chain_check``)."""
+
+    template_name = "coordination/escalation_chain.html"
+    form_class = EscalationChainForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not access.is_administrator(user=request.user):
+            raise PermissionDenied
+        self.organisation = get_object_or_404(
+            Organisation.objects.select_related("area", "area__parent", "parent"),
+            pk=kwargs["pk"],
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["organisation"] = self.organisation
+        return kwargs
+
+    def get_initial(self):
+        explicit = getattr(self.organisation, "escalation_chain", None)
+        if explicit is None:
+            return {}
+        return {"coordinator": explicit.coordinator, "overseer": explicit.overseer}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["organisation"] = self.organisation
+        context["chain"] = chain_rungs(self.organisation)
+        return context
+
+    def form_valid(self, form):
+        try:
+            chains.escalation_chain_save(
+                organisation=self.organisation,
+                coordinator=form.cleaned_data["coordinator"],
+                overseer=form.cleaned_data["overseer"],
+                by=self.request.user,
+            )
+        except ValidationError as error:  # changed meanwhile (a MAS left, say)
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field, message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The escalation chain was saved."))
+        return redirect(self.organisation.get_absolute_url())
 
 
 class AccessLogView(LoginRequiredMixin, ListView):

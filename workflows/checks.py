@@ -6,9 +6,9 @@ import datetime as dt
 from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError
-from django.db.models import Q
 
-from coordination.models import Area, Huvudman, Membership, Organisation
+from coordination import chains
+from coordination.models import Area, Huvudman, Organisation
 
 from . import escalation
 
@@ -107,10 +107,11 @@ def beat_schedule_check(app_configs=None, **kwargs):
 
 
 def escalation_chains_check(app_configs=None, databases=None, **kwargs):
-    """Every active organisation has somewhere to escalate to and a MAS at the end of
-    its chain: on the kommun side a KSA for its district or kommun and an active MAS in
-    its kommun; on the region side a GSA for its area or the area's kommun. Without one
-    an escalation or a breach reaches nobody (README, Escalation)."""
+    """Every active organisation's escalation chain (``coordination.chains``) reaches
+    someone at rung 2 and a MAS or chefläkare at rung 3: on the kommun side a KSA and
+    the kommun's MAS, on the region side the unit's manager or GSA and the region's
+    chefläkare or MAS. Without them an escalation or a breach reaches nobody (README,
+    Escalation)."""
     if not databases:
         return []
     try:
@@ -120,51 +121,44 @@ def escalation_chains_check(app_configs=None, databases=None, **kwargs):
 
 
 def _chain_warnings():
-    organisations = Organisation.objects.filter(is_active=True).select_related(
-        "area", "area__parent"
+    resolver = chains.ChainResolver()
+    organisations = list(
+        Organisation.objects.filter(is_active=True)
+        .select_related("area", "area__parent", "parent")
+        .order_by("pk")
     )
-    mas_areas = set(
-        Membership.objects.filter(
-            role=Membership.Role.MAS, is_active=True, user__is_active=True
-        ).values_list("organisation__area_id", "organisation__area__parent_id")
-    )
-    kommuner_with_mas = {pk for pair in mas_areas for pk in pair if pk}
-    no_ksa, no_mas = [], {}
-    for organisation in organisations.filter(
-        Q(huvudman=Huvudman.KOMMUN) | Q(huvudman=Huvudman.PRIVATE)
-    ).order_by("pk"):
-        if organisation.effective_huvudman != Huvudman.KOMMUN:
-            continue
-        area = organisation.area
-        kommun = area.kommun if area is not None else None
-        own_ksa = area is not None and area.kind == Area.Kind.STADSDELSOMRADE and area.ksa_id
-        if not own_ksa and not (kommun is not None and kommun.ksa_id):
-            no_ksa.append(organisation)
-        if kommun is None or kommun.pk not in kommuner_with_mas:
-            no_mas.setdefault(kommun.name if kommun else "?", []).append(organisation)
-    for organisation in no_ksa:
-        yield checks.Warning(
-            f"Organisation {organisation.pk} ({organisation.name}) has no KSA to escalate to.",
-            hint="Set the KSA of its district or kommun in the registry.",
-            id="workflows.W005",
-        )
-    for kommun, units in no_mas.items():
-        yield checks.Warning(
-            f"Kommun {kommun} has no active MAS: breaches of its {len(units)} "
-            "organisation(s) reach nobody.",
-            hint="Give a MAS an active membership in an organisation of the kommun.",
-            id="workflows.W006",
-        )
-    for organisation in organisations.exclude(huvudman=Huvudman.KOMMUN).order_by("pk"):
-        area = organisation.area
-        if organisation.effective_huvudman != Huvudman.REGION or area is None:
-            continue
-        if area.kind == Area.Kind.REGION:
+    resolver.prefetch(organisation_ids=[organisation.pk for organisation in organisations])
+    no_overseer: dict[tuple, list] = {}
+    for organisation in organisations:
+        if organisation.area.kind == Area.Kind.REGION and not organisation.parent_id:
             continue  # a region-wide administration owns no case deadlines of an area
-        if not (area.gsa_id or (area.parent_id and area.parent.gsa_id)):
+        chain = resolver.chain(organisation)
+        kommun_side = organisation.effective_huvudman == Huvudman.KOMMUN
+        if not resolver.coordinator_people(chain):
             yield checks.Warning(
-                f"Organisation {organisation.pk} ({organisation.name}) has no GSA to "
-                "escalate to in its area.",
-                hint="Set the GSA of its area or kommun in the registry.",
-                id="workflows.W007",
+                f"Organisation {organisation.pk} ({organisation.name}) has nobody to "
+                + ("escalate to (no KSA)." if kommun_side else "escalate to (no manager or GSA)."),
+                hint=(
+                    "Set the KSA of its district or kommun in the registry, or its "
+                    "escalation chain."
+                    if kommun_side
+                    else "Set the unit it is part of (with a manager), the GSA of its "
+                    "area, or its escalation chain."
+                ),
+                id="workflows.W005" if kommun_side else "workflows.W007",
             )
+        if not chain.overseers:
+            key = (chain.side, chain.overseer_area.name if chain.overseer_area else "?")
+            no_overseer.setdefault(key, []).append(organisation)
+    for (side, area), units in no_overseer.items():
+        yield checks.Warning(
+            (
+                f"Kommun {area} has no active MAS"
+                if side == Huvudman.KOMMUN
+                else f"Region {area} has no active chefläkare or MAS"
+            )
+            + f": breaches of its {len(units)} organisation(s) reach nobody.",
+            hint="Give a MAS (or chefläkare, region) an active membership, or set the "
+            "escalation chains of these organisations.",
+            id="workflows.W006" if side == Huvudman.KOMMUN else "workflows.W008",
+        )

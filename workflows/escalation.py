@@ -4,8 +4,10 @@ A ladder is a list of rungs, each an offset from ``due_at`` and an action:
 
 1. ``REMIND`` the responsible person/organisation before the due time,
 2. ``REMIND`` at the due time,
-3. ``ESCALATE`` to the area's KSA (kommun side) or GSA (region side),
-4. ``BREACH``: the MAS of the kommun concerned is notified and a deviation drafted.
+3. ``ESCALATE`` to the coordinator of the unit that owns the duty (its KSA, manager or
+   GSA: the unit's escalation chain, ``coordination.chains``),
+4. ``BREACH``: the MAS (kommun) or chefläkare and MAS (region) at the end of that chain
+   are notified and a deviation drafted.
 
 The sweep (``workflows.tasks.sweep_deadlines``) takes the rungs in order; a met or
 cancelled deadline stops the ladder at once.
@@ -24,10 +26,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
 from viewflow.workflow.models import Process
 
-from coordination.models import Membership, Organisation
+from coordination import chains
 
 from . import deadlines, hooks
 
@@ -41,8 +42,8 @@ BREACH = "BREACH"
 #: Who owns each action of a ladder (the recipients are found by ``Recipients``).
 OWNERS = {
     REMIND: "RESPONSIBLE",  # the unit (or person) that owns the duty
-    ESCALATE: "COORDINATOR",  # the area's KSA (kommun side) or GSA (region side)
-    BREACH: "MAS",  # the MAS of the kommun concerned, with a drafted deviation
+    ESCALATE: "COORDINATOR",  # rung 2 of the owner's chain: KSA, manager or GSA
+    BREACH: "MAS",  # rung 3 of the owner's chain: MAS or chefläkare, deviation drafted
 }
 
 
@@ -199,13 +200,17 @@ class Recipient:
 class Recipients:
     """Finds the recipients of each rung, with caches that live for one sweep.
 
-    * REMIND: the responsible person if set, else the responsible organisation's active
-      members and its functional mailbox (and, for an invitation, the invitee).
-    * ESCALATE: the area's KSA (kommun side: the stadsdelsområde's own KSA, else the
-      kommun's) or GSA (region side: the unit's area, else the areas of the case's
-      kommun-side organisations).
-    * BREACH: the MAS of the kommun concerned (the responsible unit's kommun on the
-      kommun side, else the kommuns of the case's kommun-side organisations).
+    Every rung goes to the chain of the organisation that owns the duty
+    (``coordination.chains``), never to another party of the case:
+
+    * REMIND: the responsible person if set, else the unit's staff and its functional
+      mailbox (and, for an invitation, the invitee);
+    * ESCALATE: the unit's coordinator: the KSA (kommun side), the unit it is part of or
+      the area's GSA (region side), or the one an administrator set;
+    * BREACH: the MAS of the unit's kommun, or the chefläkare and MAS of its region.
+
+    ``told`` (the addresses already sent a rung of the same deadline) is left out of an
+    escalation and a breach: each rung reaches people who were not told before.
 
     Works from ids (``responsible_organisation_id``, ``responsible_user_id``,
     ``process_id``, ``kind``, ``subject_key``), so it takes a ``Deadline`` or any row
@@ -213,36 +218,15 @@ class Recipients:
     """
 
     def __init__(self):
-        self._members: dict[int, list[tuple[str, str]]] = {}
-        self._organisations: dict[int, object] = {}
+        self.chains = chains.ChainResolver()
         self._users: dict[int, tuple[str, bool]] = {}
         self._participants: dict[int, list] = {}
-        self._mas: dict[int, list[Recipient]] = {}
 
     # -- caches
 
     def prefetch(self, *, organisation_ids=(), user_ids=()) -> None:
         """Load many organisations, their active members and users in a few queries."""
-        missing = {pk for pk in organisation_ids if pk not in self._organisations}
-        if missing:
-            for organisation in Organisation.objects.select_related("area", "area__parent").filter(
-                pk__in=missing
-            ):
-                self._organisations[organisation.pk] = organisation
-        missing = {pk for pk in organisation_ids if pk not in self._members}
-        if missing:
-            for pk in missing:
-                self._members[pk] = []
-            rows = (
-                Membership.objects.filter(
-                    organisation_id__in=missing, is_active=True, user__is_active=True
-                )
-                .exclude(user__email="")
-                .order_by("user__email")
-                .values_list("organisation_id", "user__email", "role")
-            )
-            for organisation_id, email, role in rows:
-                self._members[organisation_id].append((email, role))
+        self.chains.prefetch(organisation_ids=organisation_ids)
         missing = {pk for pk in user_ids if pk is not None and pk not in self._users}
         if missing:
             users = get_user_model().objects.filter(pk__in=missing)
@@ -250,21 +234,10 @@ class Recipients:
                 self._users[pk] = (email, is_active)
 
     def organisation(self, pk):
-        if pk not in self._organisations:
-            self.prefetch(organisation_ids=[pk])
-        return self._organisations[pk]
+        return self.chains.organisation(pk)
 
-    def _unit(self, organisation, *, prefer_role: str = "") -> list[Recipient]:
-        """An organisation's people (preferring one role if anyone holds it) and mailbox."""
-        if organisation.pk not in self._members:
-            self.prefetch(organisation_ids=[organisation.pk])
-        members = self._members[organisation.pk]
-        if prefer_role and any(role == prefer_role for _, role in members):
-            members = [(email, role) for email, role in members if role == prefer_role]
-        emails = [email for email, _ in members]
-        if organisation.functional_mailbox:
-            emails.append(organisation.functional_mailbox)
-        return _dedupe(Recipient(email, organisation.pk) for email in emails)
+    def chain(self, deadline) -> chains.Chain:
+        return self.chains.chain(self.organisation(deadline.responsible_organisation_id))
 
     def prefetch_participants(self, process_ids) -> None:
         """The organisations taking part in many cases, in a few queries.
@@ -306,19 +279,12 @@ class Recipients:
         for pk in missing:
             self._participants[pk] = []
         for process_id, organisation_id in sorted(pairs):
-            self._participants[process_id].append(self._organisations[organisation_id])
+            self._participants[process_id].append(self.organisation(organisation_id))
 
     def participants(self, process_id: int) -> list:
         """The organisations taking part in the case (see ``prefetch_participants``)."""
         self.prefetch_participants([process_id])
         return self._participants[process_id]
-
-    def _kommun_side_participants(self, deadline) -> list:
-        return [
-            organisation
-            for organisation in self.participants(deadline.process_id)
-            if organisation.effective_huvudman == "KOMMUN"
-        ]
 
     # -- rungs
 
@@ -331,67 +297,27 @@ class Recipients:
         if email and is_active:
             recipients = [Recipient(email, organisation_id)]
         else:
-            recipients = self._unit(self.organisation(organisation_id))
+            organisation = self.organisation(organisation_id)
+            recipients = [Recipient(e, pk) for e, pk in self.chains.unit_people(organisation)]
         invitee = _invitation_recipient(deadline)
         if invitee is not None:
             recipients.append(invitee)
         return _dedupe(recipients)
 
-    def escalation_organisation(self, deadline):
-        """The KSA or GSA organisation that receives the escalation, or None."""
-        organisation = self.organisation(deadline.responsible_organisation_id)
-        area = organisation.area
-        if organisation.effective_huvudman == "KOMMUN":
-            if area.kind == "STADSDELSOMRADE" and area.ksa_id:
-                return self.organisation(area.ksa_id)
-            kommun = area.kommun
-            return self.organisation(kommun.ksa_id) if kommun and kommun.ksa_id else None
-        if area.gsa_id:
-            return self.organisation(area.gsa_id)
-        for participant in self._kommun_side_participants(deadline):
-            for candidate in (participant.area, participant.area.parent):
-                if candidate is not None and candidate.gsa_id:
-                    return self.organisation(candidate.gsa_id)
-        return None
+    def escalate(self, deadline, *, told=()) -> list[Recipient]:
+        people = self.chains.coordinator_people(self.chain(deadline))
+        return _dedupe(Recipient(email, pk) for email, pk in people if _new(email, told))
 
-    def escalate(self, deadline) -> list[Recipient]:
-        coordinator = self.escalation_organisation(deadline)
-        if coordinator is None:
-            return []
-        prefer = "KSA" if coordinator.effective_huvudman == "KOMMUN" else ""
-        return self._unit(coordinator, prefer_role=prefer)
+    def breach(self, deadline, *, told=()) -> list[Recipient]:
+        return _dedupe(
+            Recipient(person.email, person.organisation_id)
+            for person in self.chain(deadline).overseers
+            if _new(person.email, told)
+        )
 
-    def breach_kommuns(self, deadline) -> list:
-        organisation = self.organisation(deadline.responsible_organisation_id)
-        if organisation.effective_huvudman == "KOMMUN":
-            candidates = [organisation.area.kommun]
-        else:
-            candidates = [p.area.kommun for p in self._kommun_side_participants(deadline)]
-        kommuns = {}
-        for kommun in candidates:
-            if kommun is not None:
-                kommuns[kommun.pk] = kommun
-        return list(kommuns.values())
 
-    def breach(self, deadline) -> list[Recipient]:
-        recipients = []
-        for kommun in self.breach_kommuns(deadline):
-            if kommun.pk not in self._mas:
-                rows = (
-                    Membership.objects.filter(
-                        role=Membership.Role.MAS, is_active=True, user__is_active=True
-                    )
-                    .filter(
-                        models.Q(organisation__area=kommun)
-                        | models.Q(organisation__area__parent=kommun)
-                    )
-                    .exclude(user__email="")
-                    .order_by("user__email")
-                    .values_list("user__email", "organisation_id")
-                )
-                self._mas[kommun.pk] = [Recipient(email, org_id) for email, org_id in rows]
-            recipients.extend(self._mas[kommun.pk])
-        return _dedupe(recipients)
+def _new(email: str, told) -> bool:
+    return email.lower() not in told
 
 
 def _dedupe(recipients) -> list[Recipient]:

@@ -41,6 +41,17 @@ def deadline_counts_by_kind(*, now) -> dict[str, tuple[int, int]]:
     return {row["kind"]: (row["open"], row["overdue"]) for row in rows}
 
 
+def open_deadlines_for_process(*, process):
+    """The case's open deadlines with a rung still to come, soonest first."""
+    return (
+        Deadline.objects.filter(
+            process_id=process.pk, status=Deadline.Status.OPEN, next_action_at__isnull=False
+        )
+        .select_related("responsible_organisation")
+        .order_by("next_action_at", "pk")
+    )
+
+
 def deadline_events_for_process(*, process):
     """Reminders, escalations and breaches recorded on the case's deadlines."""
     return (

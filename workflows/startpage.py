@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.db.models import F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +25,7 @@ from coordination.backends import ACT_FOR_ORGANISATION
 from coordination.selectors import mas_kommuner
 
 from .discharge.flows import DischargeFlow
-from .discharge.models import DischargeUnit, ReadyForDischargeNotice
+from .discharge.models import DischargeUnit, MessageSecondChannel, ReadyForDischargeNotice
 from .models import Deadline
 from .routing import tasks_queue_of
 from .sip.flows import SipFlow
@@ -174,6 +174,44 @@ def invitations_waiting_for_second_channel(*, user):
     )
 
 
+def lus_messages_waiting_for_second_channel(*, user):
+    """Units of the user's wards' open discharges that a LUS message (admission
+    notice, the ready-for-discharge notice in force, information at discharge) has not
+    reached yet: the planning IT support may not reach them and no second channel is
+    recorded (the rule of ``discharge.services.second_channel_pending``)."""
+    Message = MessageSecondChannel.Message
+    channels = MessageSecondChannel.objects.filter(unit=OuterRef("pk"))
+    notices = ReadyForDischargeNotice.objects.filter(
+        process=OuterRef("process"), revoked_at__isnull=True
+    )
+    admission = ~Exists(channels.filter(message=Message.ADMISSION_NOTICE))
+    ready = Exists(notices) & ~Exists(
+        channels.filter(message=Message.READY_NOTICE, ready_notice__revoked_at__isnull=True)
+    )
+    information = Q(process__discharge_information_sent_at__isnull=False) & ~Exists(
+        channels.filter(message=Message.DISCHARGE_INFORMATION)
+    )
+    return (
+        DischargeUnit.objects.filter(
+            needs_second_channel=True,
+            notified_at__isnull=False,
+            superseded_at__isnull=True,
+            process__ward_id__in=_org_pks(user=user),
+            process__status=PROCESS.NEW,
+            process_id__in=access.processes_visible_to(user=user).values("pk"),
+        )
+        .exclude(ack_state=DischargeUnit.AckState.REJECTED_NOT_RESIDENT)
+        .filter(admission | ready | information)
+        .annotate(
+            admission_waiting=admission,
+            ready_waiting=ready,
+            information_waiting=information,
+        )
+        .select_related("process__individual", "organisation")
+        .order_by("notified_at", "pk")
+    )
+
+
 # --- View --------------------------------------------------------------------------------
 
 
@@ -212,6 +250,9 @@ class StartPageView(LoginRequiredMixin, View):
         second = _page(
             request, invitations_waiting_for_second_channel(user=request.user), "andra_kanal"
         )
+        second_lus = _page(
+            request, lus_messages_waiting_for_second_channel(user=request.user), "andra_kanal_lus"
+        )
         return render(
             request,
             self.template_name,
@@ -222,6 +263,8 @@ class StartPageView(LoginRequiredMixin, View):
                 "ready": ready,
                 "sip": sip,
                 "second": second,
+                "second_lus": second_lus,
+                "second_count": second["count"] + second_lus["count"],
                 "messages_count": admission["count"] + ready["count"] + sip["count"],
                 "is_mas": bool(mas_kommuner(user=request.user)),
             },

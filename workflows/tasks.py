@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from notifications import catalogue
 from notifications.bulk import execute_with_arrays
+from notifications.models import OutboundEmail
 from notifications.services import outbox_enqueue_many, outbox_schedule_delivery
 from workflows.deviations.services import Breach, deviations_draft_from_breaches
 
@@ -112,13 +113,25 @@ def _email(deadline, level: int, recipient, *, action: str, now, organisation_na
     }
 
 
+def told_before(deadline_ids) -> dict[int, set[str]]:
+    """The addresses already sent a rung of each deadline (lower case), so that an
+    escalation or a breach reaches people who were not told before."""
+    told: dict[int, set[str]] = {pk: set() for pk in deadline_ids}
+    if told:
+        rows = OutboundEmail.objects.filter(deadline_id__in=told).values_list("deadline_id", "to")
+        for deadline_id, to in rows:
+            told[deadline_id].add(to.lower())
+    return told
+
+
 def on_deadline_breached(
-    deadline, *, now=None, recipients=None, emails=None, breaches=None
+    deadline, *, now=None, recipients=None, emails=None, breaches=None, told=None
 ) -> list[dict]:
     """What a breach sets off, beyond the BREACHED event the sweep records.
 
-    The MAS of the kommun concerned is told through the outbox, and a
-    samverkansavvikelse is drafted for the MAS to review (one per deadline, ever).
+    The overseers at the end of the duty owner's chain (the MAS of its kommun, or the
+    chefläkare and MAS of its region) who were not told before are told through the
+    outbox, and a samverkansavvikelse is drafted (one per deadline, ever).
 
     ``deadline`` is a ``Deadline`` (or a row with its ids). The sweep passes its
     ``emails`` list so the notices are written with the batch, in its transaction, and
@@ -127,6 +140,8 @@ def on_deadline_breached(
     """
     now = now or timezone.now()
     recipients = recipients or escalation.Recipients()
+    if told is None:
+        told = told_before([deadline.pk])[deadline.pk]
     level = len(escalation.ladder(deadline.kind)) - 1
     organisation = recipients.organisation(deadline.responsible_organisation_id)
     notices = [
@@ -138,7 +153,7 @@ def on_deadline_breached(
             now=now,
             organisation_name=organisation.name,
         )
-        for recipient in recipients.breach(deadline)
+        for recipient in recipients.breach(deadline, told=told)
     ]
     if emails is None:
         outbox_enqueue_many(emails=notices)
@@ -159,17 +174,26 @@ def on_deadline_breached(
     return notices
 
 
-def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, breaches) -> None:
-    """Act on every due rung of one locked deadline and move it to its next rung."""
+def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, breaches, told) -> None:
+    """Act on every due rung of one locked deadline and move it to its next rung.
+
+    ``told`` holds the addresses already sent a rung of this deadline; it grows as
+    rungs are taken, so rungs taken together after downtime do not repeat people."""
     rungs = escalation.ladder(deadline.kind)
     organisation = recipients.organisation(deadline.responsible_organisation_id)
     for level in escalation.due_rungs(
         deadline.kind, due_at=deadline.due_at, level=deadline.escalation_level, now=now
     ):
         action = rungs[level].action
+        prefix = ""
         if action == escalation.BREACH:
             written = on_deadline_breached(
-                deadline, now=now, recipients=recipients, emails=emails, breaches=breaches
+                deadline,
+                now=now,
+                recipients=recipients,
+                emails=emails,
+                breaches=breaches,
+                told=told,
             )
             deadline.status = Deadline.Status.BREACHED
             deadline.breached_at = now
@@ -179,7 +203,7 @@ def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, brea
             found = (
                 recipients.remind(deadline)
                 if action == escalation.REMIND
-                else recipients.escalate(deadline)
+                else recipients.escalate(deadline, told=told)
             )
             emails.extend(
                 _email(
@@ -188,11 +212,15 @@ def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, brea
                 for r in found
             )
             to = [r.email for r in found]
+            if action == escalation.ESCALATE and to:
+                coordinator = recipients.chain(deadline).coordinator
+                prefix = f"{coordinator.name}: " if coordinator is not None else ""
             if action == escalation.REMIND:
                 result.reminders += 1
             else:
                 result.escalations += 1
-        note = (", ".join(to) if to else "no recipient found")[:300]
+        told.update(address.lower() for address in to)
+        note = (prefix + ", ".join(to) if to else "no recipient found")[:300]
         events.append((deadline.pk, EVENTS[action].value, now, level, note))
     # Whatever was due has been taken; the next rung, or nothing after the last.
     level = escalation.level_after(
@@ -285,10 +313,11 @@ def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
                 organisation_ids={row.responsible_organisation_id for row in batch},
                 user_ids={row.responsible_user_id for row in batch},
             )
-            # Escalations and breaches may need the case's other organisations.
-            recipients.prefetch_participants(
-                {row.process_id for row in batch if _escalates(row, now=now)}
-            )
+            # Escalations and breaches leave out who was told before; a breach drafts
+            # a deviation for the case's other side.
+            escalating = [row for row in batch if _escalates(row, now=now)]
+            recipients.prefetch_participants({row.process_id for row in escalating})
+            told = told_before([row.pk for row in escalating])
             emails, events, changed, breaches = [], [], [], []
             for row in batch:
                 # Re-check under the lock: a flow may have met it since it was chosen.
@@ -307,6 +336,7 @@ def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
                     emails=emails,
                     events=events,
                     breaches=breaches,
+                    told=told.get(row.pk, set()),
                 )
                 changed.append(row)
             _write(events, changed)

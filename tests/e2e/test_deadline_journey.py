@@ -79,8 +79,14 @@ def test_missed_deadline_escalates_and_becomes_a_deviation(session, settings):
     ward.shot("j3-case-after-breach")
     admin = session("admin")
     admin.goto("/notifications/utkorg/")
+    # Rosenlund's own chain: its manager at the escalation, the region's chefläkare at
+    # the breach (the kommun's MAS was never Rosenlund's overseer).
     admin.see(
-        "Påminnelse", "Eskalering", "Tidsgräns överskriden", "mas.sodermalm@demo.kardborre.se"
+        "Påminnelse",
+        "Eskalering",
+        "Tidsgräns överskriden",
+        "chef.rosenlund@demo.kardborre.se",
+        "cheflakare.region@demo.kardborre.se",
     )
     admin.shot("j3-outbox")
     admin.check_accessibility("outbox")

@@ -6,8 +6,10 @@ import pytest
 import time_machine
 from django.core import mail
 
+from coordination.models import EscalationChain
 from notifications.models import OutboundEmail
 from notifications.services import outbox_deliver_pending
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.notifications.factories import ProcessFactory, build_registry
 from workflows import escalation, hooks
 from workflows.models import Deadline, DeadlineEvent
@@ -65,10 +67,10 @@ def test_reminder_goes_to_the_organisation_members_and_mailbox_and_is_swedish(re
     deadline = _open(reg)
     result = _sweep_at(DUE - 4 * H)
     assert (result.deadlines, result.reminders) == (1, 1)
+    # The unit's staff and mailbox; its KSA comes at the escalation, not now.
     assert _recipients(deadline, 0) == [
         "bistand.soder@example.se",
         "handlaggare.sodermalm@example.se",
-        "ksa.sodermalm@example.se",
     ]
     deadline.refresh_from_db()
     assert deadline.escalation_level == 1
@@ -77,7 +79,7 @@ def test_reminder_goes_to_the_organisation_members_and_mailbox_and_is_swedish(re
     assert event.level == 0
 
     with time_machine.travel(DUE - 4 * H, tick=False):
-        assert outbox_deliver_pending() == 3
+        assert outbox_deliver_pending() == 2
     subjects = {m.subject for m in mail.outbox}
     assert subjects == {"Påminnelse: Kvittera inskrivningsmeddelandet senast 24 nov 2026 12:00"}
     body = mail.outbox[0].body
@@ -96,23 +98,24 @@ def test_running_the_sweep_twice_sends_each_reminder_once(reg):
     _sweep_at(DUE - 4 * H)
     again = _sweep_at(DUE - 4 * H + 30 * M)
     assert again.deadlines == 0
-    assert OutboundEmail.objects.filter(deadline=deadline).count() == 3
+    assert OutboundEmail.objects.filter(deadline=deadline).count() == 2
     assert deadline.events.filter(kind=DeadlineEvent.Kind.REMINDED).count() == 1
     with time_machine.travel(DUE - 3 * H, tick=False):
         outbox_deliver_pending()
         outbox_deliver_pending()
-    assert len(mail.outbox) == 3
+    assert len(mail.outbox) == 2
 
 
 def test_the_whole_ladder_kommun_side(reg):
     deadline = _open(reg)
     _sweep_at(DUE - 4 * H)
     _sweep_at(DUE)
-    assert len(_recipients(deadline, 1)) == 3  # reminder at the due time, overdue wording
+    assert len(_recipients(deadline, 1)) == 2  # reminder at the due time, overdue wording
 
     _sweep_at(DUE + 4 * H)
-    # Escalation: the district's KSA organisation, its KSA-role people and its mailbox.
-    assert _recipients(deadline, 2) == ["bistand.soder@example.se", "ksa.sodermalm@example.se"]
+    # Escalation: the district's KSA. The KSA organisation is the unit itself, so only
+    # its KSA-role person, who was not reminded; its mailbox was told already.
+    assert _recipients(deadline, 2) == ["ksa.sodermalm@example.se"]
 
     _sweep_at(DUE + 24 * H)
     # Breach: the MAS of the kommun (Stockholm, via the district), not Huddinge's.
@@ -152,7 +155,7 @@ def test_a_met_deadline_stops_the_ladder_at_once(reg):
             by=reg.handlaggare,
         )
     assert _sweep_at(DUE + 48 * H).deadlines == 0
-    assert OutboundEmail.objects.filter(deadline=deadline).count() == 3
+    assert OutboundEmail.objects.filter(deadline=deadline).count() == 2
     assert not deadline.events.filter(kind__in=["ESCALATED", "BREACHED"]).exists()
 
 
@@ -161,32 +164,115 @@ def test_kommun_side_without_district_ksa_escalates_to_the_kommun_ksa(reg):
     reg.soder.save()
     reg.stockholm.ksa = reg.sdf  # the kommun's own coordinating unit, no KSA role there
     reg.stockholm.save()
+    MembershipFactory(user=UserFactory(username="ksa.stockholm"), organisation=reg.sdf, role="KSA")
     deadline = _open(reg, organisation=reg.hsv)
     _sweep_at(DUE + 4 * H)
-    # sdf has no mailbox and nobody in the KSA role there: all its active members.
-    assert _recipients(deadline, 2) == ["mas.sodermalm@example.se"]
+    # The kommun's coordinating unit: its KSA, never its MAS (who comes at the breach).
+    assert _recipients(deadline, 2) == ["ksa.stockholm@example.se"]
     assert Deadline.objects.get(pk=deadline.pk).escalation_level == 3
 
 
-def test_region_side_escalates_to_the_gsa_of_the_area(reg):
+def test_an_escalation_that_reaches_nobody_new_is_recorded_as_such(reg):
+    reg.soder.ksa = None
+    reg.soder.save()
+    reg.stockholm.ksa = reg.sdf  # only the MAS works there: not a rung-2 recipient
+    reg.stockholm.save()
+    deadline = _open(reg, organisation=reg.hsv)
+    _sweep_at(DUE + 4 * H)
+    assert _recipients(deadline, 2) == []
+    assert deadline.events.get(kind="ESCALATED").note == "no recipient found"
+    _sweep_at(DUE + 24 * H)
+    assert _recipients(deadline, 3) == ["mas.sodermalm@example.se"]
+
+
+def _region_overseer(reg, role="CHEFLAKARE"):
+    hsf = OrganisationFactory(
+        name="Hälso- och sjukvårdsförvaltningen", area=reg.region, huvudman="REGION"
+    )
+    MembershipFactory(user=UserFactory(username="cheflakare.region"), organisation=hsf, role=role)
+    return hsf
+
+
+def test_a_vardcentral_that_is_its_areas_gsa_escalates_to_its_own_manager(reg):
+    MembershipFactory(
+        user=UserFactory(username="chef.rosenlund"), organisation=reg.vardcentral, role="CHEF"
+    )
+    _region_overseer(reg)
+    deadline = _open(reg, organisation=reg.vardcentral, kind="FAST_VARDKONTAKT")
+    _sweep_at(DUE)
+    # The manager is not reminded with the staff...
+    assert _recipients(deadline, 1) == ["rosenlund@example.se", "vardkontakt.rosenlund@example.se"]
+    _sweep_at(DUE + 2 * H)
+    # ...but is the escalation, which repeats nobody already reminded.
+    assert _recipients(deadline, 2) == ["chef.rosenlund@example.se"]
+    _sweep_at(DUE + 24 * H)
+    # A region unit's breach: the region's chefläkare, not the kommun's MAS.
+    assert _recipients(deadline, 3) == ["cheflakare.region@example.se"]
+
+
+def test_a_vardcentral_escalates_to_the_gsa_when_that_is_another_vardcentral(reg):
+    gsa = OrganisationFactory(
+        name="Ringens vårdcentral",
+        area=reg.soder,
+        huvudman="REGION",
+        kind="VARDCENTRAL",
+        functional_mailbox="ringen@example.se",
+    )
+    reg.soder.gsa = gsa
+    reg.soder.save()
     deadline = _open(reg, organisation=reg.vardcentral, kind="FAST_VARDKONTAKT")
     _sweep_at(DUE + 2 * H)
-    assert _recipients(deadline, 2) == ["rosenlund@example.se", "vardkontakt.rosenlund@example.se"]
+    assert _recipients(deadline, 2) == ["ringen@example.se"]
 
 
-def test_region_unit_without_gsa_uses_the_area_of_the_cases_kommun_side_units(reg):
+def test_a_wards_duty_escalates_within_its_hospital_never_to_the_vardcentral(reg):
+    hospital = OrganisationFactory(
+        name="Södersjukhuset",
+        area=reg.region,
+        huvudman="REGION",
+        kind="SJUKHUS",
+        functional_mailbox="sos@example.se",
+    )
+    reg.ward.parent = hospital
+    reg.ward.save()
+    MembershipFactory(user=UserFactory(username="chef.sos"), organisation=hospital, role="CHEF")
+    _region_overseer(reg, role="MAS")
     process = ProcessFactory()
-    # The case also involves the kommun's biståndsenhet in Södermalm.
+    # The case involves the kommun's biståndsenhet and the vårdcentral (the area's GSA).
     _open(reg, process=process, organisation=reg.bistand, kind="UTSKRIVNINGSKLAR_ACK")
+    _open(reg, process=process, organisation=reg.vardcentral, kind="FAST_VARDKONTAKT")
     ward_deadline = _open(reg, process=process, organisation=reg.ward)
     _sweep_at(DUE + 4 * H)
-    assert _recipients(ward_deadline, 2) == [
-        "rosenlund@example.se",
-        "vardkontakt.rosenlund@example.se",
-    ]
+    assert _recipients(ward_deadline, 2) == ["chef.sos@example.se", "sos@example.se"]
+    event = ward_deadline.events.get(kind="ESCALATED")
+    assert event.note == "Södersjukhuset: chef.sos@example.se, sos@example.se"
     _sweep_at(DUE + 24 * H)
-    # A region-side breach goes to the MAS of the kommuns taking part.
-    assert _recipients(ward_deadline, 3) == ["mas.sodermalm@example.se"]
+    assert _recipients(ward_deadline, 3) == ["cheflakare.region@example.se"]
+    every = set(OutboundEmail.objects.filter(deadline=ward_deadline).values_list("to", flat=True))
+    assert not every & {"rosenlund@example.se", "mas.sodermalm@example.se"}
+
+
+def test_an_administrators_chain_replaces_the_default(reg):
+    other = OrganisationFactory(
+        name="Södermalm äldreomsorg ledning", area=reg.soder, functional_mailbox="ao@example.se"
+    )
+    EscalationChain.objects.create(organisation=reg.bistand, coordinator=other)
+    deadline = _open(reg)
+    _sweep_at(DUE + 4 * H)
+    assert _recipients(deadline, 2) == ["ao@example.se"]
+
+
+def test_rungs_taken_together_after_downtime_repeat_nobody(reg):
+    # The MAS also works as a handläggare in the unit: reminded there with the staff,
+    # so the breach (taken in the same sweep) does not tell them a second time.
+    MembershipFactory(user=reg.mas, organisation=reg.bistand, role="HANDLAGGARE")
+    deadline = _open(reg)
+    _sweep_at(DUE)
+    assert "mas.sodermalm@example.se" in _recipients(deadline, 1)
+    _sweep_at(DUE + 30 * H)  # escalation and breach in one sweep
+    assert _recipients(deadline, 2) == ["ksa.sodermalm@example.se"]
+    assert _recipients(deadline, 3) == []
+    assert OutboundEmail.objects.filter(to="mas.sodermalm@example.se").count() == 1
 
 
 def test_after_downtime_old_reminders_are_skipped_but_escalation_and_breach_are_not(reg):
@@ -204,7 +290,7 @@ def test_catching_up_several_reminders_sends_only_the_latest(reg):
     result = _sweep_at(DUE + H)
     assert result.reminders == 1
     assert _recipients(deadline, 0) == []
-    assert len(_recipients(deadline, 1)) == 3
+    assert len(_recipients(deadline, 1)) == 2
     deadline.refresh_from_db()
     assert deadline.next_action_at == DUE + 4 * H
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from coordination.models import Membership
+from coordination.models import Area, Membership
 from notifications.checks import site_url_check
 from tests.factories import AreaFactory, MembershipFactory, OrganisationFactory
 from workflows import checks, escalation
@@ -78,18 +78,25 @@ def test_beat_must_run_the_sweep_exactly_once(settings):
 
 @pytest.mark.django_db
 def test_escalation_chains_need_a_ksa_a_mas_and_a_gsa():
+    region = AreaFactory(name="Region Test", kind=Area.Kind.REGION)
     kommun = AreaFactory()
     unit = OrganisationFactory(area=kommun, huvudman="KOMMUN")
     ward = OrganisationFactory(area=kommun, huvudman="REGION", kind="SJUKHUSAVDELNING")
     found = ids(checks.escalation_chains_check(databases=["default"]))
     assert found.count("workflows.W005") == 1  # no KSA for the kommun unit
     assert found.count("workflows.W006") == 1  # no MAS in its kommun
-    assert found.count("workflows.W007") == 1  # no GSA for the ward's area
+    assert found.count("workflows.W007") == 1  # no manager or GSA for the ward
+    assert found.count("workflows.W008") == 1  # no chefläkare or MAS in the region
 
     kommun.ksa = unit
-    kommun.gsa = OrganisationFactory(area=kommun, huvudman="REGION", kind="VARDCENTRAL")
     kommun.save()
+    MembershipFactory(organisation=unit, role=Membership.Role.KSA)
     MembershipFactory(organisation=unit, role=Membership.Role.MAS)
+    MembershipFactory(organisation=ward, role=Membership.Role.CHEF)
+    MembershipFactory(
+        organisation=OrganisationFactory(area=region, huvudman="REGION"),
+        role=Membership.Role.CHEFLAKARE,
+    )
     assert checks.escalation_chains_check(databases=["default"]) == []
     # Without the database tag the check does not touch the database at all.
     assert checks.escalation_chains_check() == []

@@ -366,7 +366,10 @@ def admission_notice_send(
     EstimatedDischargeDate.objects.create(
         process=process, estimated_date=estimated_discharge_date, changed_at=now, changed_by=by
     )
-    deadline_meet(process=process, kind=INSKRIVNINGSMEDDELANDE, by=by, at=now)
+    if not any(organisation.needs_second_channel for _role, organisation in chosen):
+        # LUS 4 kap. 1 §: sent to every unit. A unit the planning IT support may not
+        # reach counts only once its second channel is recorded (second_channel_record).
+        deadline_meet(process=process, kind=INSKRIVNINGSMEDDELANDE, by=by, at=now)
     for role, organisation in chosen:
         DischargeUnit.objects.create(
             process=process,
@@ -764,6 +767,12 @@ def second_channel_record(
         DischargeUnit.AckState.PENDING
     ):
         _open_unit_answer_deadline(process, unit, by=by, now=now)
+    if message == MessageSecondChannel.Message.ADMISSION_NOTICE and not any(
+        row["message"] == MessageSecondChannel.Message.ADMISSION_NOTICE
+        for row in second_channel_pending(process)
+    ):
+        # The last unit waiting has the notice: the ward's 24-hour duty is met now.
+        deadline_meet(process=process, kind=INSKRIVNINGSMEDDELANDE, by=by, at=now)
     if (
         message == MessageSecondChannel.Message.READY_NOTICE
         and unit.role == UnitRole.VARDCENTRAL
@@ -1195,14 +1204,17 @@ def _open_ready_deadlines(process, *, notice, by):
     vardcentral = _active_vardcentral(process)
     if vardcentral is not None:
         # Stockholm: the vårdcentral must acknowledge before discharge, which may be
-        # the same day (day 0).
-        deadline_open(
-            process=process,
-            kind=UTSKRIVNINGSKLAR_ACK,
-            responsible_organisation=vardcentral,
-            due_at=deadlines.end_of_calendar_day_after(notice.issued_at, days=0),
-            by=by,
-        )
+        # the same day (day 0). A vårdcentral the planning IT support may not reach has
+        # the notice only once a second channel is recorded: its clock starts then
+        # (second_channel_record).
+        if not process.unit(UnitRole.VARDCENTRAL).needs_second_channel:
+            deadline_open(
+                process=process,
+                kind=UTSKRIVNINGSKLAR_ACK,
+                responsible_organisation=vardcentral,
+                due_at=deadlines.end_of_calendar_day_after(notice.issued_at, days=0),
+                by=by,
+            )
         if process.sip_kallelse_needed and not process.sip_kallelse_recorded:
             deadline_open(
                 process=process,

@@ -6,7 +6,7 @@ from notifications.selectors import emails_for_process
 
 from .. import escalation
 from ..models import DeadlineEvent
-from ..selectors import deadline_events_for_process
+from ..selectors import deadline_events_for_process, open_deadlines_for_process
 
 register = template.Library()
 
@@ -19,10 +19,11 @@ def process_notifications(process):
     if process is None or getattr(process, "pk", None) is None:
         return {"emails": [], "events": [], "timeline": []}
     events = list(deadline_events_for_process(process=process)[:PANEL_LIMIT])
+    waiting = list(open_deadlines_for_process(process=process)[:PANEL_LIMIT])
     return {
         "emails": list(emails_for_process(process=process)[:PANEL_LIMIT]),
         "events": events,
-        "timeline": deadline_timeline(events),
+        "timeline": deadline_timeline(events, waiting),
     }
 
 
@@ -30,9 +31,10 @@ NO_RECIPIENT = "no recipient found"  # what the sweep writes when a rung reaches
 
 
 def rung_text(event) -> str:
-    """Who was told at one rung, in words: the sweep's note holds the addresses."""
+    """Who was told at one rung, in words: the sweep's note holds the addresses (an
+    escalation's note starts with the coordinator organisation)."""
     recipients = event.note if event.note and event.note != NO_RECIPIENT else ""
-    recipients = recipients or _("no recipient found")
+    recipients = recipients or _("no new recipient found")
     if event.kind == DeadlineEvent.Kind.REMINDED:
         return _("Reminder to %(recipients)s") % {"recipients": recipients}
     if event.kind == DeadlineEvent.Kind.ESCALATED:
@@ -40,17 +42,44 @@ def rung_text(event) -> str:
         on_kommun_side = organisation.effective_huvudman == Huvudman.KOMMUN
         return _("Escalated to %(recipients)s (%(rung)s)") % {
             "recipients": recipients,
-            "rung": "KSA" if on_kommun_side else "GSA",
+            "rung": _("KSA") if on_kommun_side else _("manager or GSA"),
         }
-    return _("Breach: MAS %(recipients)s") % {"recipients": recipients}
+    return _("Breach: told %(recipients)s (MAS or chefläkare)") % {"recipients": recipients}
 
 
-def deadline_timeline(events) -> list[dict]:
+RUNG_NAMES = {
+    escalation.REMIND: _("Reminder"),
+    escalation.ESCALATE: _("Escalation"),
+    escalation.BREACH: _("Breach"),
+}
+
+
+def next_rung(deadline) -> dict | None:
+    """The next rung of an open deadline: what, when the ladder sets it, and when it
+    is acted on (later when held to office hours)."""
+    if deadline.kind not in escalation.KINDS or deadline.next_action_at is None:
+        return None
+    rungs = escalation.ladder(deadline.kind)
+    if deadline.escalation_level >= len(rungs):
+        return None
+    rung = rungs[deadline.escalation_level]
+    nominal = deadline.due_at + rung.offset
+    at = deadline.next_action_at
+    return {
+        "name": str(RUNG_NAMES[rung.action]),
+        "nominal": nominal,
+        "at": at,
+        "held": at > nominal,
+    }
+
+
+def deadline_timeline(events, waiting=()) -> list[dict]:
     """The reminders, escalations and breaches grouped per deadline, oldest first,
-    with the rule (the kind's label and source) each deadline follows."""
+    with the rule (the kind's label and source) each deadline follows and, for an
+    open deadline, its next rung (shown as held when office hours put it later)."""
     groups: dict[int, dict] = {}
-    for event in sorted(events, key=lambda e: (e.at, e.pk)):
-        deadline = event.deadline
+
+    def group_of(deadline):
         group = groups.get(deadline.pk)
         if group is None:
             kind = escalation.KINDS.get(deadline.kind)
@@ -59,6 +88,12 @@ def deadline_timeline(events) -> list[dict]:
                 "label": deadline.kind_label,
                 "source": kind.source if kind else "",
                 "rungs": [],
+                "next": None,
             }
-        group["rungs"].append({"event": event, "text": rung_text(event)})
+        return group
+
+    for event in sorted(events, key=lambda e: (e.at, e.pk)):
+        group_of(event.deadline)["rungs"].append({"event": event, "text": rung_text(event)})
+    for deadline in waiting:
+        group_of(deadline)["next"] = next_rung(deadline)
     return list(groups.values())

@@ -7,6 +7,7 @@ import time_machine
 
 from coordination.models import ProcessParty
 from notifications.models import OutboundEmail
+from tests.factories import MembershipFactory, OrganisationFactory
 from workflows.deviations.models import Deviation
 from workflows.services import deadline_open
 from workflows.tasks import deadlines_sweep
@@ -20,6 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_breach_found_by_the_sweep_drafts_one_deviation_and_tells_the_mas(w):
+    hsf = OrganisationFactory(name="HSF", area=w.region, huvudman="REGION")
+    cheflakare = MembershipFactory(organisation=hsf, role="CHEFLAKARE").user
     stay = discharge(w.ward, units=[("SOCIALTJANST", w.bistand)], ready_at=DUE)
     with time_machine.travel(DUE - 30 * H, tick=False):
         deadline = deadline_open(
@@ -41,7 +44,10 @@ def test_a_breach_found_by_the_sweep_drafts_one_deviation_and_tells_the_mas(w):
         w.bistand,
         w.ward,
     )
-    assert OutboundEmail.objects.filter(to=w.mas.email, deadline=deadline).exists()
+    # The ward owns the duty: its region's chefläkare is told; the kommun's MAS, who
+    # reviews the draft on the dashboard, is not the ward's overseer.
+    assert OutboundEmail.objects.filter(to=cheflakare.email, deadline=deadline).exists()
+    assert not OutboundEmail.objects.filter(to=w.mas.email, deadline=deadline).exists()
 
     with time_machine.travel(DUE + 50 * H, tick=False):
         deadlines_sweep()

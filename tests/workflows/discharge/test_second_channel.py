@@ -184,9 +184,112 @@ def test_case_page_names_who_was_told_at_each_rung_and_the_rule(world):
     assert f"Påminnelse till {reminded.note}" in block
     escalated = events[DeadlineEvent.Kind.ESCALATED].note
     breached = events[DeadlineEvent.Kind.BREACHED].note
-    escalated_words = escalated if escalated != "no recipient found" else "ingen mottagare hittades"
-    breached_words = breached if breached != "no recipient found" else "ingen mottagare hittades"
+    none = "ingen ny mottagare hittades"
+    escalated_words = escalated if escalated != "no recipient found" else none
+    breached_words = breached if breached != "no recipient found" else none
     assert f"Eskalerad till {escalated_words} (KSA)" in block
-    assert f"Brott: MAS {breached_words}" in block
+    assert f"Överskriden: besked till {breached_words} (MAS eller chefläkare)" in block
     # Oldest first: reminder, escalation, breach.
-    assert block.index("Påminnelse") < block.index("Eskalerad") < block.index("Brott")
+    assert block.index("Påminnelse") < block.index("Eskalerad") < block.index("Överskriden:")
+
+
+def test_the_wards_admission_notice_deadline_waits_for_the_second_channel(unreachable):
+    """LUS 4 kap. 1 §: the notice is sent to every unit within 24 hours. A unit the
+    planning IT support may not reach has it only once a second channel is recorded,
+    so the ward's duty is met then, not when the notice went out electronically."""
+    world = unreachable
+    process = _notify(world)
+    duty = Deadline.objects.get(process_id=process.pk, kind="INSKRIVNINGSMEDDELANDE")
+    assert duty.status == Deadline.Status.OPEN
+
+    # The ward's start page lists the unit and the message still owed.
+    ward = client_for(world.nurse)
+    with time_machine.travel(local(2022, 11, 14, 10, 0), tick=False):
+        start = ward.get("/").content.decode()
+    table = start.split('id="second-channel-lus-table"')[1].split("</table>")[0]
+    assert world.social.name in table
+    assert "Inskrivningsmeddelande" in table
+    assert f"#{process.pk}" in table
+    # ...counted in the summary at the top.
+    assert "1 mottagare väntar på en andra kanal" in start
+
+    with time_machine.travel(local(2022, 11, 14, 11, 30), tick=False):
+        _post(
+            ward,
+            process,
+            unit=process.unit("SOCIALTJANST").pk,
+            message="ADMISSION_NOTICE",
+            channel="LETTER",
+            note="Brev till biståndsenheten",
+        )
+        start = ward.get("/").content.decode()
+    duty.refresh_from_db()
+    assert duty.status == Deadline.Status.MET
+    assert duty.met_at == local(2022, 11, 14, 11, 30)
+    table = start.split('id="second-channel-lus-table"')[1].split("</table>")[0]
+    assert world.social.name not in table
+
+
+def test_the_admission_notice_deadline_is_met_at_once_when_every_unit_is_reachable(world):
+    process = _notify(world)
+    duty = Deadline.objects.get(process_id=process.pk, kind="INSKRIVNINGSMEDDELANDE")
+    assert duty.status == Deadline.Status.MET
+
+
+def test_the_case_page_shows_a_reminder_held_to_office_hours(world):
+    """A reminder that falls in the night is held to the next opening, and the case
+    page says so (the rule's time and the time it will go)."""
+    process = _notify(world)
+    deadline = _answer_deadlines(process)[world.vc.pk]
+    # Due Tuesday 09:00 + the local 24-hour rule: reminder 4 h before = 05:00, held to 08:00.
+    assert deadline.due_at == local(2022, 11, 15, 9, 0)
+    with time_machine.travel(local(2022, 11, 14, 18, 0), tick=False):
+        page = client_for(world.nurse).get(process.get_absolute_url()).content.decode()
+    line = page.split(f'data-testid="next-rung-{deadline.pk}"')[1].split("</li>")[0]
+    assert "Nästa: Påminnelse, hålls till 15 nov 2022 08:00" in line
+    assert "enligt regeln 15 nov 2022 05:00" in line
+
+
+def test_ready_notice_to_an_unreachable_vardcentral_waits_for_its_second_channel(world):
+    """The ready-for-discharge notice (LUS 4 kap. 5 §) to a vårdcentral the planning IT
+    support may not reach: flagged and listed for the ward until a second channel is
+    recorded; the vårdcentral's acknowledgement clock starts then."""
+    world.vc.reachability = Organisation.Reachability.UNKNOWN
+    world.vc.save(update_fields=["reachability"])
+    process = _notify(world)
+    ward = client_for(world.nurse)
+    with time_machine.travel(local(2022, 11, 14, 9, 30), tick=False):
+        _post(
+            ward,
+            process,
+            unit=process.unit("VARDCENTRAL").pk,
+            message="ADMISSION_NOTICE",
+            channel="PHONE",
+            note="Ringde vårdcentralen",
+        )
+    with time_machine.travel(local(2022, 11, 16, 10, 30), tick=False):
+        do(ward, process, DischargeFlow.issue_ready_notice, {"issued_at": "2022-11-16T10:30"})
+        page = ward.get(process.get_absolute_url()).content.decode()
+        start = ward.get("/").content.decode()
+    assert page.count('data-testid="second-channel-missing"') == 1
+    table = start.split('id="second-channel-lus-table"')[1].split("</table>")[0]
+    assert world.vc.name in table
+    assert "utskrivningsklar" in table.lower()
+    assert "Inskrivningsmeddelande" not in table
+    assert not Deadline.objects.filter(process_id=process.pk, kind="UTSKRIVNINGSKLAR_ACK").exists()
+
+    with time_machine.travel(local(2022, 11, 16, 11, 0), tick=False):
+        _post(
+            ward,
+            process,
+            unit=process.unit("VARDCENTRAL").pk,
+            message="READY_NOTICE",
+            channel="SECURE_EMAIL",
+            note="Säker e-post till vårdcentralen",
+        )
+        start = ward.get("/").content.decode()
+    ack = Deadline.objects.get(process_id=process.pk, kind="UTSKRIVNINGSKLAR_ACK")
+    assert ack.responsible_organisation == world.vc
+    assert ack.status == Deadline.Status.OPEN
+    table = start.split('id="second-channel-lus-table"')[1].split("</table>")[0]
+    assert world.vc.name not in table
