@@ -62,9 +62,16 @@ def next_rung(deadline) -> dict | None:
     rungs = escalation.ladder(deadline.kind)
     if deadline.escalation_level >= len(rungs):
         return None
-    rung = rungs[deadline.escalation_level]
+    # The rung acted on next: the earliest of those left once held to office hours (a
+    # breach, never held, may come before an escalation held to the next morning).
+    times = {
+        level: escalation.rung_at(deadline.kind, due_at=deadline.due_at, level=level)
+        for level in range(deadline.escalation_level, len(rungs))
+    }
+    level = min(times, key=lambda level: (times[level], level))
+    rung = rungs[level]
     nominal = deadline.due_at + rung.offset
-    at = deadline.next_action_at
+    at = times[level]
     return {
         "name": str(RUNG_NAMES[rung.action]),
         "nominal": nominal,
