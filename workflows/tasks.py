@@ -86,9 +86,13 @@ _COLUMNS = [
 ]
 
 
-def _email(deadline, level: int, recipient, *, action: str, now, organisation_name) -> dict:
+def _email(
+    deadline, level: int, recipient, *, action: str, now, organisation_name, told=None
+) -> dict:
     """One outbox row for one rung and one recipient: plain data only, no names of
-    individuals or health data (the template adds the case link)."""
+    individuals or health data (the template adds the case link). An escalation or a
+    breach names the staff addresses told at the earlier rungs (``told``)."""
+    told = told or {}
     rung = escalation.ladder(deadline.kind)[level]
     context = {
         "kind": deadline.kind,
@@ -99,6 +103,10 @@ def _email(deadline, level: int, recipient, *, action: str, now, organisation_na
     }
     if recipient.ack_url:
         context["ack_url"] = recipient.ack_url
+    staff = sorted(email for email, organisation_id in told.items() if organisation_id)
+    if action != escalation.REMIND and staff:
+        # Staff and functional mailboxes only: never an invited individual's address.
+        context["told_before"] = ", ".join(staff)
     if action == escalation.BREACH and escalation.outside_office_hours(now):
         context["outside_office_hours"] = True  # the email says why it comes at night
     return {
@@ -113,14 +121,17 @@ def _email(deadline, level: int, recipient, *, action: str, now, organisation_na
     }
 
 
-def told_before(deadline_ids) -> dict[int, set[str]]:
-    """The addresses already sent a rung of each deadline (lower case), so that an
+def told_before(deadline_ids) -> dict[int, dict[str, int | None]]:
+    """The addresses already sent a rung of each deadline (lower case), each with the
+    organisation it was received for (None for an invited person), so that an
     escalation or a breach reaches people who were not told before."""
-    told: dict[int, set[str]] = {pk: set() for pk in deadline_ids}
+    told: dict[int, dict[str, int | None]] = {pk: {} for pk in deadline_ids}
     if told:
-        rows = OutboundEmail.objects.filter(deadline_id__in=told).values_list("deadline_id", "to")
-        for deadline_id, to in rows:
-            told[deadline_id].add(to.lower())
+        rows = OutboundEmail.objects.filter(deadline_id__in=told).values_list(
+            "deadline_id", "to", "organisation_id"
+        )
+        for deadline_id, to, organisation_id in rows:
+            told[deadline_id][to.lower()] = organisation_id
     return told
 
 
@@ -152,6 +163,7 @@ def on_deadline_breached(
             action=escalation.BREACH,
             now=now,
             organisation_name=organisation.name,
+            told=told,
         )
         for recipient in recipients.breach(deadline, told=told)
     ]
@@ -199,6 +211,7 @@ def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, brea
             deadline.breached_at = now
             result.breaches += 1
             to = [email["to"] for email in written]
+            told.update((email["to"].lower(), email["organisation_id"]) for email in written)
         else:
             found = (
                 recipients.remind(deadline)
@@ -207,11 +220,18 @@ def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, brea
             )
             emails.extend(
                 _email(
-                    deadline, level, r, action=action, now=now, organisation_name=organisation.name
+                    deadline,
+                    level,
+                    r,
+                    action=action,
+                    now=now,
+                    organisation_name=organisation.name,
+                    told=told,
                 )
                 for r in found
             )
             to = [r.email for r in found]
+            told.update((r.email.lower(), r.organisation_id) for r in found)
             if action == escalation.ESCALATE and to:
                 coordinator = recipients.chain(deadline).coordinator
                 prefix = f"{coordinator.name}: " if coordinator is not None else ""
@@ -219,7 +239,6 @@ def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, brea
                 result.reminders += 1
             else:
                 result.escalations += 1
-        told.update(address.lower() for address in to)
         note = (prefix + ", ".join(to) if to else "no recipient found")[:300]
         events.append((deadline.pk, EVENTS[action].value, now, level, note))
     # Whatever was due has been taken; the next rung, or nothing after the last.
@@ -336,7 +355,7 @@ def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
                     emails=emails,
                     events=events,
                     breaches=breaches,
-                    told=told.get(row.pk, set()),
+                    told=told.get(row.pk, {}),
                 )
                 changed.append(row)
             _write(events, changed)

@@ -317,6 +317,17 @@ def test_invitation_reminders_also_go_to_the_invitee_with_the_one_click_link(reg
     assert "http://localhost:8000/kallelse/kvittera/abc123/" in message.body
     assert "Bekräfta kallelsen med ett klick" in message.body
 
+    # The escalation names the staff told before, never the invited person's address.
+    _sweep_at(DUE + 4 * H)
+    escalation_row = OutboundEmail.objects.get(deadline=deadline, to="ksa.sodermalm@example.se")
+    told = escalation_row.context["told_before"]
+    assert told == "bistand.soder@example.se, handlaggare.sodermalm@example.se"
+    with time_machine.travel(DUE + 4 * H, tick=False):
+        outbox_deliver_pending()
+    body = next(m for m in mail.outbox if m.to == ["ksa.sodermalm@example.se"]).body
+    assert "Tidigare underrättade: bistand.soder@example.se" in body
+    assert "gunnel.extern" not in body
+
 
 def test_every_kind_has_a_ladder_in_order():
     for kind in escalation.KINDS.values():
