@@ -459,6 +459,14 @@ class Consent(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # A consent the guardians gave for a child covers the child only until custody ends
+    # on the 18th birthday (föräldrabalken 6 kap. 2 §): from that day it is not in force.
+    valid_until = models.DateField(
+        _("in force until (not including)"),
+        null=True,
+        blank=True,
+        help_text=_("The 18th birthday, for a consent the guardians gave for a child."),
+    )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -479,7 +487,14 @@ class Consent(models.Model):
 
     @property
     def is_in_force(self) -> bool:
-        return self.decision == self.Decision.GIVEN and self.revoked_at is None
+        return (
+            self.decision == self.Decision.GIVEN and self.revoked_at is None and not self.has_lapsed
+        )
+
+    @property
+    def has_lapsed(self) -> bool:
+        """A guardians' consent on and after the child's 18th birthday."""
+        return self.valid_until is not None and timezone.localdate() >= self.valid_until
 
 
 class AccessLogQuerySet(models.QuerySet):

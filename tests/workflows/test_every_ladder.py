@@ -73,7 +73,8 @@ def _to(deadline, level):
 @pytest.mark.parametrize("owner", sorted(EXPECTED))
 @pytest.mark.parametrize("kind", sorted(escalation.KINDS))
 def test_each_rung_reaches_exactly_the_owners_chain(kind, owner, owners):
-    with time_machine.travel(DUE - dt.timedelta(days=10), tick=False):
+    first = min(rung.offset for rung in escalation.ladder(kind))
+    with time_machine.travel(DUE + first - dt.timedelta(days=1), tick=False):
         deadline = deadline_open(
             process=ProcessFactory(),
             kind=kind,

@@ -73,6 +73,10 @@ class Deviation(FSMModelMixin, models.Model):
         SIP_PARTICIPANT_ABSENT = "SIP_PARTICIPANT_ABSENT", _("Invited party absent from SIP")
         INVITATION_NOT_ANSWERED = "INVITATION_NOT_ANSWERED", _("Invitation to SIP not answered")
         SIP_FOLLOW_UP_MISSING = "SIP_FOLLOW_UP_MISSING", _("SIP not followed up")
+        SIP_CONSENT_LAPSED = (
+            "SIP_CONSENT_LAPSED",
+            _("Guardians' consent lapsed at 18 without the individual's own"),
+        )
         SIP_INTERVENTION_NOT_DELIVERED = (
             "SIP_INTERVENTION_NOT_DELIVERED",
             _("Agreed SIP intervention not delivered"),

@@ -340,6 +340,16 @@ class RevokeConsentForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
+class RenewConsentForm(forms.Form):
+    """The individual's own decision when the guardians' consent lapses at 18."""
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=Consent.Decision.choices)
+    method = forms.ChoiceField(label=_("Given how"), choices=Consent.Method.choices)
+    scope_note = forms.CharField(
+        label=_("What the consent covers and does not cover"), required=False, max_length=500
+    )
+
+
 class SipWithdrawForm(forms.Form):
     """Makulering: a SIP registered in error, with the reason the parties are told."""
 

@@ -27,5 +27,19 @@ KINDS = (
 )
 
 
+KINDS = (
+    *KINDS,
+    DeadlineKind(
+        "SIP_OWN_CONSENT",
+        _("Ask the individual for their own consent before they turn 18"),
+        standard_ladder(before=30 * 24 * H, escalate_after=2 * 24 * H, breach_after=7 * 24 * H),
+        source="Föräldrabalken 6 kap. 2 §: custody, and with it the guardians' consent, ends "
+        "at 18; SoL 2 kap. 7 § / HSL 16 kap. 4 §: the SIP then needs the individual's own "
+        "consent",
+        deviation=(Category.SIP_CONSENT_LAPSED, Step.OTHER),
+    ),
+)
+
+
 def register_kinds() -> None:
     register(*KINDS)

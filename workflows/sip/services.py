@@ -13,6 +13,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from coordination import clock
 from coordination.models import Consent, Membership
 from notifications.services import email_enqueue
 from workflows import hooks
@@ -39,6 +40,10 @@ from .selectors import sip_may_withdraw
 
 INVITATION_RESPONSE = "INVITATION_RESPONSE"
 SIP_FOLLOW_UP = "SIP_FOLLOW_UP"
+SIP_OWN_CONSENT = "SIP_OWN_CONSENT"
+#: How long before the 18th birthday the individual may give their own consent in
+#: place of the guardians' (the SIP_OWN_CONSENT deadline reminds from then).
+OWN_CONSENT_WINDOW = dt.timedelta(days=30)
 ACK_SALT = "sip.invitation.acknowledge"
 # What the participant is asked to do within this many hours, never later than the meeting.
 DEFAULT_RESPONSE_HOURS = 48
@@ -208,11 +213,108 @@ def sip_consent_record(
     if decision == Consent.Decision.GIVEN:
         _stage(sip, "give_consent")
         _event(sip=sip, kind=SipEvent.Kind.CONSENT_GIVEN, by=by, note=scope_note)
+        if role == Consent.GiverRole.GUARDIAN and sip.is_child:
+            _guardians_consent_lapses_at_18(sip, consent, by=by)
     else:
         _stage(sip, "decline_consent")
         sip.closed_reason = scope_note or _("Consent declined.")
         _event(sip=sip, kind=SipEvent.Kind.CONSENT_DECLINED, by=by, note=scope_note)
     sip.save(update_fields=["consent", "stage", "closed_reason"])
+    return consent
+
+
+def eighteenth_birthday(individual) -> dt.date:
+    birth = individual.birth_date
+    try:
+        return birth.replace(year=birth.year + 18)
+    except ValueError:  # born 29 February: of age on 1 March
+        return dt.date(birth.year + 18, 3, 1)
+
+
+def _guardians_consent_lapses_at_18(sip, consent, *, by) -> None:
+    """Custody ends on the 18th birthday (FB 6 kap. 2 §) and the guardians' consent
+    with it: the consent is in force until that day, and a deadline asks the
+    initiating organisation for the individual's own consent before it."""
+    birthday = eighteenth_birthday(sip.individual)
+    consent.valid_until = birthday
+    consent.save(update_fields=["valid_until"])
+    deadline_open(
+        process=sip,
+        kind=SIP_OWN_CONSENT,
+        responsible_organisation=sip.initiating_organisation,
+        due_at=clock.start_of_local_day(birthday),
+        by=by,
+    )
+
+
+#: The stages in which the individual's own consent replaces the guardians'.
+RENEWABLE_STAGES = ("INVITATION", "MEETING", "PLAN", "FOLLOW_UP")
+
+
+@transaction.atomic
+def sip_consent_renew(*, sip, decision, method, scope_note="", by) -> Consent:
+    """The individual's own decision in place of the guardians' consent, which lapses
+    on the 18th birthday: from 30 days before it. Given, the SIP goes on under the new
+    consent (the SIP_OWN_CONSENT deadline is met); declined, the SIP ends and nothing
+    more is shared, as when a consent is revoked."""
+    from .flows import SipFlow  # here: the flow imports this module
+
+    sip = _locked(sip)
+    current = sip.consent
+    if current is None or current.valid_until is None or sip.stage not in RENEWABLE_STAGES:
+        raise ValidationError(
+            _("Only a consent the guardians gave for a child is replaced by the individual's own.")
+        )
+    if decision not in Consent.Decision.values:
+        raise ValidationError(_("Choose a decision."))
+    if method not in Consent.Method.values:
+        raise ValidationError(_("Say how the consent was given or declined."))
+    earliest = current.valid_until - OWN_CONSENT_WINDOW
+    if clock.today() < earliest:
+        raise ValidationError(
+            _(
+                "The individual turns 18 on %(birthday)s: their own consent is recorded "
+                "from %(earliest)s."
+            )
+            % {
+                "birthday": formats.date_format(current.valid_until, "j F Y"),
+                "earliest": formats.date_format(earliest, "j F Y"),
+            }
+        )
+    consent = Consent.objects.create(
+        individual=sip.individual,
+        scope=Consent.Scope.SIP,
+        decision=decision,
+        given_by_individual=True,
+        given_by_role=Consent.GiverRole.INDIVIDUAL,
+        method=method,
+        scope_note=scope_note,
+        recorded_by=by,
+    )
+    sip.consent = consent
+    now = timezone.now()
+    if decision == Consent.Decision.GIVEN:
+        sip.save(update_fields=["consent"])
+        deadline_meet(process=sip, kind=SIP_OWN_CONSENT, by=by, at=now)
+        _event(
+            sip=sip,
+            kind=SipEvent.Kind.CONSENT_GIVEN,
+            by=by,
+            note=scope_note or _("The individual's own consent (18 years)."),
+            at=now,
+        )
+        return consent
+    _stage(sip, "revoke_consent")
+    sip.closed_reason = scope_note or _("The individual declined at 18.")
+    sip.save(update_fields=["consent", "stage", "closed_reason"])
+    process_flow_cancel(
+        process=sip,
+        flow=SipFlow.instance,
+        by=by,
+        note="consent declined at 18",
+        busy_message=_("A step of this SIP is being saved right now. Try again."),
+    )
+    _event(sip=sip, kind=SipEvent.Kind.CONSENT_DECLINED, by=by, note=scope_note, at=now)
     return consent
 
 
@@ -692,6 +794,7 @@ def sip_follow_up_record(*, sip, close, note="", by) -> SipProcess:
     deadline_meet(process=sip, kind=SIP_FOLLOW_UP, by=by)
     if close:
         sip.closed_reason = note
+        deadline_cancel(process=sip, kind=SIP_OWN_CONSENT, by=by, note="SIP closed")
         _event(sip=sip, kind=SipEvent.Kind.CLOSED, by=by, note=note)
     else:
         _event(sip=sip, kind=SipEvent.Kind.FOLLOW_UP_REVISE, by=by, note=note)

@@ -39,6 +39,9 @@ class SipApp(Application):
         "<int:pk>/samtycke/aterkalla/", views.RevokeConsentView.as_view(), name="revoke_consent"
     )
 
+    renew_consent_path = path(
+        "<int:pk>/samtycke/eget/", views.RenewConsentView.as_view(), name="renew_consent"
+    )
     withdraw_path = path("<int:pk>/makulera/", views.SipWithdrawView.as_view(), name="withdraw")
 
     def has_view_permission(self, user, obj=None):

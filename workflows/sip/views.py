@@ -15,7 +15,7 @@ from django_fsm import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
 from coordination import access
-from coordination.models import AccessLog, Membership, Organisation
+from coordination.models import AccessLog, Consent, Membership, Organisation
 from coordination.printing import pdf_response
 from coordination.selectors import user_organisations
 from coordination.services import access_log_record
@@ -32,6 +32,7 @@ from .forms import (
     InviteForm,
     MeetingForm,
     PlanForm,
+    RenewConsentForm,
     RevokeConsentForm,
     SecondChannelForm,
     SipFilterForm,
@@ -355,6 +356,9 @@ class SipDetailView(VisibleSipMixin, DetailView):
             state_form=InvitationStateForm(),
             second_channel_form=SecondChannelForm(),
             revoke_form=RevokeConsentForm(),
+            renewable_stages=services.RENEWABLE_STAGES,
+            consent_decisions=Consent.Decision.choices,
+            consent_methods=Consent.Method.choices,
             open_tasks=self._open_tasks(sip),
             participating=sip.participating_organisations(),
             can_withdraw=(not sip.is_withdrawn and selectors.sip_may_withdraw(user=user, sip=sip)),
@@ -478,6 +482,38 @@ class RevokeConsentView(VisibleSipMixin, View):
             messages.warning(
                 request, _("The consent was revoked. Nothing more is shared in this SIP.")
             )
+        return redirect(sip.get_absolute_url())
+
+
+class RenewConsentView(VisibleSipMixin, View):
+    """The individual's own consent in place of the guardians', which lapses at 18."""
+
+    def post(self, request, pk):
+        sip = self.get_sip()
+        if not _acts_for_initiator(request.user, sip):
+            raise PermissionDenied
+        form = RenewConsentForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose the decision and how it was given."))
+            return redirect(sip.get_absolute_url())
+        try:
+            consent = services.sip_consent_renew(
+                sip=sip,
+                decision=form.cleaned_data["decision"],
+                method=form.cleaned_data["method"],
+                scope_note=form.cleaned_data["scope_note"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            _log(request, sip, AccessLog.Action.UPDATE)
+            if consent.is_in_force:
+                messages.success(request, _("The individual's own consent is recorded."))
+            else:
+                messages.warning(
+                    request, _("The individual declined. Nothing more is shared in this SIP.")
+                )
         return redirect(sip.get_absolute_url())
 
 
