@@ -109,6 +109,16 @@ OTHER_REGION_UNITS = [
     ("Psykiatri Södra Stockholm öppenvård Södermalm", OK.PSYKIATRI_OPPENVARD, "Södermalm", "NO"),
     ("ASIH Stockholm Södra", OK.ASIH, "Södermalm", "UNKNOWN"),
     ("ASIH Nordväst", OK.ASIH, "Järfälla", "NO"),
+    # A child's SIP: BUP, habilitering and the youth clinic take part.
+    ("BUP Södermalm", OK.BUP, "Södermalm", "UNKNOWN"),
+    ("Habilitering Söder", OK.HABILITERING, "Södermalm", "YES"),
+    ("Ungdomsmottagningen Södermalm", OK.UNGDOMSMOTTAGNING, "Södermalm", "NO"),
+]
+#: The kommun's units of a child's SIP, in Södermalm: (name, kind, reachability).
+CHILD_KOMMUN_UNITS = [
+    ("Eriksdalsskolan", OK.SKOLA, "NO"),
+    ("Eriksdalsskolans elevhälsa", OK.ELEVHALSA, "UNKNOWN"),
+    ("Södermalm socialtjänst barn och unga", OK.SOCIALTJANST_BARN, "YES"),
 ]
 PRIVATE_UNITS = [
     ("Attendo hemtjänst Södermalm", OK.HEMTJANST, "Södermalm", K, "NO"),
@@ -196,6 +206,8 @@ def load_registry() -> None:
             _org(ward, kind, areas[area_name], R, parent=parent)
     for name, kind, area_name, reach in OTHER_REGION_UNITS:
         _org(name, kind, areas[area_name], R, reach)
+    for name, kind, reach in CHILD_KOMMUN_UNITS:
+        _org(name, kind, areas["Södermalm"], K, reach)
     for name, kind, area_name, acting_for, reach in PRIVATE_UNITS:
         _org(name, kind, areas[area_name], P, reach, acting_for=acting_for)
     _org("Region Stockholm, Hälso- och sjukvårdsförvaltningen", OK.OTHER, region_area, R)

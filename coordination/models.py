@@ -94,6 +94,14 @@ class Organisation(models.Model):
         ASIH = "ASIH", _("Advanced home health care (ASIH)")
         SJUKHUS = "SJUKHUS", _("Hospital")
         KOMMUNLEDNING = "KOMMUNLEDNING", _("Municipal administration")
+        # The units of a child's SIP (DOMAIN.md §2.6; SoL 2 kap. 7 § covers the school's
+        # elevhälsa through the kommun, HSL 16 kap. 4 § BUP and habilitering).
+        SKOLA = "SKOLA", _("School")
+        ELEVHALSA = "ELEVHALSA", _("Student health service (elevhälsa)")
+        SOCIALTJANST_BARN = "SOCIALTJANST_BARN", _("Social services, children and young people")
+        BUP = "BUP", _("Child and adolescent psychiatry (BUP)")
+        HABILITERING = "HABILITERING", _("Habilitation")
+        UNGDOMSMOTTAGNING = "UNGDOMSMOTTAGNING", _("Youth clinic (ungdomsmottagning)")
         OTHER = "OTHER", _("Other")
 
     class Reachability(models.TextChoices):

@@ -227,7 +227,12 @@ def load() -> None:
             organisation=soder_bistand,
             individual=_individual("Elsa", "Lindqvist"),
             reason=REASONS["child"],
-            participants=[rosenlund],
+            participants=[
+                rosenlund,
+                *Organisation.objects.filter(
+                    name__in=["Eriksdalsskolan", "Eriksdalsskolans elevhälsa", "BUP Södermalm"]
+                ).order_by("name"),
+            ],
         )
 
     # 4. Consent declined: the SIP ended.

@@ -248,6 +248,16 @@ class PlanForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     follow_up_date = forms.DateField(label=_("Follow-up date"), widget=DATE_WIDGET)
+    one_huvudman_reason = forms.CharField(
+        label=_("Why only one principal has interventions"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Needed when every intervention comes from the kommun, or every one from the "
+            "region: a SIP coordinates both."
+        ),
+    )
 
     def __init__(self, *args, sip: SipProcess, **kwargs):
         super().__init__(*args, **kwargs)

@@ -555,6 +555,11 @@ class PlanVersion(models.Model):
         _("actions by others than the principals (e.g. next of kin)"), blank=True
     )
     follow_up_date = models.DateField(_("follow-up date"))
+    # SoL 2 kap. 7 § / HSL 16 kap. 4 §: a SIP coordinates both principals. A plan whose
+    # interventions all come from one of them says why (``services.sip_plan_save``).
+    one_huvudman_reason = models.TextField(
+        _("why only one principal has interventions"), blank=True
+    )
     created_at = models.DateTimeField(_("saved"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

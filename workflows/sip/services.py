@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from coordination import clock
-from coordination.models import Consent, Membership
+from coordination.models import Consent, Huvudman, Membership
 from notifications.services import email_enqueue
 from workflows import hooks
 from workflows.deviations import services as deviations
@@ -740,15 +740,38 @@ def sip_plan_save(
     interventions,
     others_actions="",
     lead_person=None,
+    one_huvudman_reason="",
     by,
 ) -> PlanVersion:
     """Save a new plan version (earlier versions are kept) and open the follow-up
-    deadline on its follow-up date."""
+    deadline on its follow-up date.
+
+    A SIP coordinates the kommun's and the region's interventions (SoL 2 kap. 7 §,
+    HSL 16 kap. 4 §): a plan whose interventions all come from one principal needs the
+    reason recorded. The follow-up comes after the last meeting held."""
     sip = _locked(sip)
     _ensure_sharing_allowed(sip)
     _refuse_unless(sip, "save_plan")
     if not interventions:
         raise ValidationError(_("The plan needs at least one intervention."))
+    sides = {item["organisation"].effective_huvudman for item in interventions}
+    one_huvudman_reason = (one_huvudman_reason or "").strip()
+    if len(sides) < 2 and not one_huvudman_reason:
+        side = _("the kommun") if Huvudman.KOMMUN in sides else _("the region")
+        raise ValidationError(
+            {
+                "one_huvudman_reason": _(
+                    "Every intervention comes from the %(side)s: add the other principal's "
+                    "interventions, or write why only one principal takes part."
+                )
+                % {"side": side}
+            }
+        )
+    last_meeting = sip.meetings.filter(held_at__isnull=False).order_by("-starts_at").first()
+    if last_meeting is not None and follow_up_date <= clock.local_date(last_meeting.starts_at):
+        raise ValidationError(
+            {"follow_up_date": _("The follow-up date must be after the meeting it follows.")}
+        )
     number = (sip.plan_versions.aggregate(n=Max("number"))["n"] or 0) + 1
     plan = PlanVersion.objects.create(
         sip=sip,
@@ -758,6 +781,7 @@ def sip_plan_save(
         own_goals=own_goals,
         others_actions=others_actions,
         follow_up_date=follow_up_date,
+        one_huvudman_reason=one_huvudman_reason if len(sides) < 2 else "",
         created_by=by,
     )
     for item in interventions:

@@ -247,6 +247,7 @@ class PlanView(SipTaskView):
             others_actions=data["others_actions"],
             follow_up_date=data["follow_up_date"],
             interventions=interventions,
+            one_huvudman_reason=data["one_huvudman_reason"],
             by=self.request.user,
         )
 

@@ -194,6 +194,12 @@ def test_sip_from_initiation_to_follow_up(client, world):
         )
     )
     plan_data["interventions-1-DELETE"] = "on"
+    # Only the kommun's hemtjänst is left: refused until the reason is written.
+    response = do_task(client, world.handlaggare, sip, SipFlow.plan, plan_data)
+    assert response.status_code == 200
+    assert "skriv varför bara en huvudman deltar" in response.content.decode()
+    assert sip.plan_versions.count() == 1
+    plan_data["one_huvudman_reason"] = "Vårdcentralens genomgång är klar."
     response = do_task(client, world.handlaggare, sip, SipFlow.plan, plan_data)
     assert response.status_code == 302, response.content.decode()
     assert list(sip.plan_versions.values_list("number", flat=True)) == [2, 1]

@@ -26,7 +26,14 @@ def sip(world):
     return sip
 
 
-def _save(world, sip, goals, follow_up_days=30, interventions=None):
+def _save(
+    world,
+    sip,
+    goals,
+    follow_up_days=30,
+    interventions=None,
+    reason="Kommunens insatser är redan beviljade och oförändrade.",
+):
     today = timezone.localdate()
     return services.sip_plan_save(
         sip=sip,
@@ -38,6 +45,7 @@ def _save(world, sip, goals, follow_up_days=30, interventions=None):
         interventions=interventions
         if interventions is not None
         else [{"description": "Fysioterapi", "organisation": world.vc, "start_date": today}],
+        one_huvudman_reason=reason,
         by=world.handlaggare,
     )
 
@@ -103,3 +111,42 @@ def test_plan_as_pdf_from_the_print_template(client, world, sip):
     # Someone outside the SIP gets no PDF either.
     client.force_login(world.outsider)
     assert client.get(f"/sips/{sip.pk}/plan/1/utskrift/", {"format": "pdf"}).status_code == 404
+
+
+def test_a_plan_from_one_principal_needs_the_reason(world, sip):
+    """SoL 2 kap. 7 § / HSL 16 kap. 4 §: the SIP coordinates both principals. Every
+    intervention from the region and no reason: refused, nothing written."""
+    with pytest.raises(ValidationError) as refused:
+        _save(world, sip, "Gå utan rollator", reason="  ")
+    assert "one_huvudman_reason" in refused.value.message_dict
+    assert "regionen" in refused.value.message_dict["one_huvudman_reason"][0]
+    assert not sip.plan_versions.exists()
+    # Both principals: no reason needed, and none is kept.
+    today = timezone.localdate()
+    plan = _save(
+        world,
+        sip,
+        "Gå utan rollator",
+        interventions=[
+            {"description": "Fysioterapi", "organisation": world.vc, "start_date": today},
+            {"description": "Hemtjänst", "organisation": world.bistand, "start_date": today},
+        ],
+        reason="",
+    )
+    assert plan.one_huvudman_reason == ""
+    # One principal with the reason: saved, the reason kept and shown on the plan.
+    plan = _save(world, sip, "Gå till parken")
+    assert plan.one_huvudman_reason.startswith("Kommunens insatser")
+
+
+def test_the_follow_up_date_comes_after_the_meeting(world, sip):
+    meeting = sip.meetings.create(
+        starts_at=timezone.now() + dt.timedelta(days=10),
+        held_at=timezone.now(),
+        place="Biståndsenheten",
+    )
+    with pytest.raises(ValidationError) as refused:
+        _save(world, sip, "Gå utan rollator", follow_up_days=5)
+    assert "follow_up_date" in refused.value.message_dict
+    assert not sip.plan_versions.exists()
+    assert meeting.pk

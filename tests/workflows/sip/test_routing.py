@@ -83,6 +83,7 @@ def test_the_follow_up_task_goes_to_the_lead_persons_organisation(client, world)
             "lead_person": world.vardkontakt.pk,  # works at the vårdcentral
             "own_goals": "Klara mig hemma",
             "follow_up_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+            "one_huvudman_reason": "Kommunens insatser är redan beviljade.",
             **_interventions([("Läkemedelsgenomgång", world.vc, timezone.localdate())]),
         },
     )
