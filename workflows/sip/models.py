@@ -248,6 +248,7 @@ class SipEvent(models.Model):
         SECOND_CHANNEL = "SECOND_CHANNEL", _("Second channel used")
         MEETING_HELD = "MEETING_HELD", _("Meeting held")
         PLAN_VERSION = "PLAN_VERSION", _("Plan version saved")
+        PLAN_APPROVED = "PLAN_APPROVED", _("Plan approved")
         FOLLOW_UP_REVISE = "FOLLOW_UP_REVISE", _("Follow-up: plan to be revised")
         CLOSED = "CLOSED", _("SIP closed")
         WITHDRAWN = "WITHDRAWN", _("Withdrawn (registered in error)")
@@ -581,6 +582,59 @@ class PlanVersion(models.Model):
 
     def get_absolute_url(self):
         return reverse("sips:plan_print", args=[self.sip_id, self.number])
+
+
+class PlanApproval(models.Model):
+    """A participant's approval of one plan version: an organisation taking part, by
+    one of its staff, or the individual (recorded by the initiating organisation's
+    staff, in the individual's own words if they give any). A new version needs new
+    approvals."""
+
+    plan = models.ForeignKey(
+        PlanVersion, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="approvals"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    by_individual = models.BooleanField(_("the individual's approval"), default=False)
+    approved_at = models.DateTimeField(_("approved"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["plan", "approved_at", "pk"]
+        verbose_name = _("plan approval")
+        verbose_name_plural = _("plan approvals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "organisation"],
+                condition=models.Q(organisation__isnull=False),
+                name="sip_plan_approval_once_per_organisation",
+            ),
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=models.Q(by_individual=True),
+                name="sip_plan_approval_once_by_individual",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(by_individual=True, organisation__isnull=True)
+                | models.Q(by_individual=False, organisation__isnull=False),
+                name="sip_plan_approval_one_party",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan}: {self.organisation or _('the individual')}"
 
 
 class PlanIntervention(models.Model):

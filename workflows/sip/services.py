@@ -31,6 +31,7 @@ from .models import (
     Invitation,
     InvitationEvent,
     Meeting,
+    PlanApproval,
     PlanIntervention,
     PlanVersion,
     SipEvent,
@@ -808,6 +809,62 @@ def sip_plan_save(
     )
     _event(sip=sip, kind=SipEvent.Kind.PLAN_VERSION, by=by, note=f"v{number}")
     return plan
+
+
+def plan_approvers(plan) -> list:
+    """The organisations whose approval a plan version asks for: the initiating one
+    and every organisation with an intervention in it."""
+    organisations = [plan.sip.initiating_organisation]
+    for item in plan.interventions.all():
+        if item.organisation not in organisations:
+            organisations.append(item.organisation)
+    return organisations
+
+
+@transaction.atomic
+def sip_plan_approve(*, sip, plan, by, organisation=None, by_individual=False, note=""):
+    """Record one participant's approval of the current plan version: an organisation
+    the plan asks (by one of its staff), or the individual (recorded by the initiating
+    organisation's staff). Each once per version."""
+    sip = _locked(sip)
+    _ensure_sharing_allowed(sip)
+    current = sip.plan_versions.order_by("-number").first()
+    if current is None or plan.pk != current.pk:
+        raise ValidationError(_("Only the current version of the plan can be approved."))
+    if by_individual:
+        if not Membership.objects.filter(
+            user=by, organisation=sip.initiating_organisation, is_active=True
+        ).exists():
+            raise PermissionDenied(_("The initiating organisation records the individual's view."))
+        if plan.approvals.filter(by_individual=True).exists():
+            raise ValidationError(_("The individual's approval is already recorded."))
+        organisation = None
+    else:
+        if organisation is None or organisation not in plan_approvers(plan):
+            raise ValidationError(_("This organisation is not asked to approve the plan."))
+        if not Membership.objects.filter(
+            user=by, organisation=organisation, is_active=True
+        ).exists():
+            raise PermissionDenied(_("Only the organisation's own staff approve for it."))
+        if plan.approvals.filter(organisation=organisation).exists():
+            raise ValidationError(
+                _("%(name)s has already approved this version.") % {"name": organisation.name}
+            )
+    approval = PlanApproval.objects.create(
+        plan=plan,
+        organisation=organisation,
+        by_individual=by_individual,
+        approved_by=by,
+        note=(note or "").strip()[:300],
+    )
+    who = organisation.name if organisation else _("the individual")
+    _event(
+        sip=sip,
+        kind=SipEvent.Kind.PLAN_APPROVED,
+        by=by,
+        note=f"v{plan.number}: {who}",
+    )
+    return approval
 
 
 @transaction.atomic

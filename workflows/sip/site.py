@@ -39,6 +39,11 @@ class SipApp(Application):
         "<int:pk>/samtycke/aterkalla/", views.RevokeConsentView.as_view(), name="revoke_consent"
     )
 
+    plan_approve_path = path(
+        "<int:pk>/plan/<int:number>/godkann/",
+        views.PlanApproveView.as_view(),
+        name="plan_approve",
+    )
     renew_consent_path = path(
         "<int:pk>/samtycke/eget/", views.RenewConsentView.as_view(), name="renew_consent"
     )

@@ -348,8 +348,9 @@ class SipDetailView(VisibleSipMixin, DetailView):
             flagged=[i for i in invitations if i.second_channel_missing],
             meetings=sip.meetings.all(),
             plans=sip.plan_versions.select_related("created_by", "lead_person").prefetch_related(
-                "interventions__organisation"
+                "interventions__organisation", "approvals__organisation", "approvals__approved_by"
             ),
+            approval=self._approval(sip, user),
             history=self._history(sip),
             deadlines=sip.deadlines.select_related("responsible_organisation").order_by("due_at"),
             acts_for_initiator=_acts_for_initiator(user, sip),
@@ -365,6 +366,26 @@ class SipDetailView(VisibleSipMixin, DetailView):
             can_withdraw=(not sip.is_withdrawn and selectors.sip_may_withdraw(user=user, sip=sip)),
         )
         return context
+
+    def _approval(self, sip, user) -> dict | None:
+        """Who approved the current plan version, who has not, and for whom the user
+        may approve."""
+        plan = sip.plan_versions.prefetch_related("interventions__organisation").first()
+        if plan is None:
+            return None
+        approvals = list(plan.approvals.select_related("organisation", "approved_by"))
+        done = {approval.organisation_id for approval in approvals if approval.organisation_id}
+        asked = services.plan_approvers(plan)
+        mine = set(user_organisations(user=user).values_list("pk", flat=True))
+        return {
+            "plan": plan,
+            "approvals": approvals,
+            "waiting": [o for o in asked if o.pk not in done],
+            "may_approve": [o for o in asked if o.pk not in done and o.pk in mine],
+            "individual_done": any(approval.by_individual for approval in approvals),
+            "may_record_individual": sip.initiating_organisation_id in mine
+            and not any(approval.by_individual for approval in approvals),
+        }
 
     def _history(self, sip):
         """SIP events and invitation transitions on one time line."""
@@ -484,6 +505,37 @@ class RevokeConsentView(VisibleSipMixin, View):
                 request, _("The consent was revoked. Nothing more is shared in this SIP.")
             )
         return redirect(sip.get_absolute_url())
+
+
+class PlanApproveView(VisibleSipMixin, View):
+    """A participant approves the current plan version: for one of the user's
+    organisations that the plan asks, or the individual's approval recorded by the
+    initiating organisation."""
+
+    def post(self, request, pk, number):
+        sip = self.get_sip()
+        plan = get_object_or_404(sip.plan_versions, number=number)
+        party = request.POST.get("party", "")
+        note = request.POST.get("note", "")[:300]
+        try:
+            if party == "individual":
+                services.sip_plan_approve(
+                    sip=sip, plan=plan, by=request.user, by_individual=True, note=note
+                )
+            else:
+                organisation = Organisation.objects.filter(
+                    pk=int(party) if party.isdigit() else None
+                ).first()
+                services.sip_plan_approve(
+                    sip=sip, plan=plan, by=request.user, organisation=organisation, note=note
+                )
+        except (ValidationError, PermissionDenied) as error:
+            text = _error_text(error) if isinstance(error, ValidationError) else str(error)
+            messages.error(request, text)
+        else:
+            _log(request, sip, AccessLog.Action.UPDATE)
+            messages.success(request, _("The approval of the plan is recorded."))
+        return redirect(sip.get_absolute_url() + "#plan")
 
 
 class RenewConsentView(VisibleSipMixin, View):
