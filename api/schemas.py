@@ -220,7 +220,95 @@ class RevocationIn(Input):
     reason: str = Field(min_length=1, max_length=300)
 
 
+class FastVardkontaktIn(Input):
+    person_username: str = Field(
+        min_length=1,
+        max_length=150,
+        description="The sign-in name of the vårdcentral's member appointed as fast "
+        "vårdkontakt (a person, not a system).",
+    )
+
+
+class UnitPlanIn(Input):
+    interventions_needed: bool
+    planned_interventions: str = Field(
+        "", max_length=TEXT, description="Required when interventions are needed."
+    )
+
+
+class SipKallelseIn(Input):
+    action: Literal["SENT", "SKIPPED"] = Field(
+        description="`SENT`: the kallelse to SIP is sent (a SIP linked to the discharge "
+        "starts); `SKIPPED`: none, the person already has a valid SIP (give the reason)."
+    )
+    skipped_reason: str = Field("", max_length=300)
+
+
 # --- SIP --------------------------------------------------------------------------------
+
+
+class SipStartIn(Input):
+    personal_identity_number: str = Field(max_length=13)
+    reason: str = Field(min_length=1, max_length=TEXT)
+    participant_ids: list[int] = Field(
+        [], max_length=50, description="Organisations to take part (besides the client's)."
+    )
+
+    _pnr = field_validator("personal_identity_number")(_personnummer)
+
+
+class SipConsentIn(Input):
+    decision: Literal["GIVEN", "DECLINED"]
+    method: Literal["WRITTEN", "ORAL"]
+    given_by_individual: bool = True
+    guardian_ids: list[int] = Field(
+        [],
+        max_length=10,
+        description="Related persons (guardians with custody, god man, förvaltare) who "
+        "decided; for a child every guardian with custody.",
+    )
+    scope_note: str = Field("", max_length=TEXT)
+
+
+class SipInviteIn(Input):
+    starts_at: AwareDatetime
+    place: str = Field("", max_length=300)
+    meeting_link: str = Field("", max_length=200, pattern=r"^(https://\S+)?$")
+    phone: str = Field("", max_length=40)
+    organisation_ids: list[int] = Field([], max_length=50)
+    include_individual: bool = False
+
+
+class InvitationAnswerIn(Input):
+    answer: Literal["ACKNOWLEDGE", "ACCEPT", "DECLINE"]
+    reason: str = Field(
+        "", max_length=300, description="Required when declining; logged with the answer."
+    )
+
+
+class AttendanceIn(Input):
+    invitation_id: int
+    attendance: Literal["ATTENDED", "ABSENT", "ATTENDED_LATE", "REPLACED"]
+    note: str = Field("", max_length=300)
+
+
+class SipMeetingIn(Input):
+    attendance: list[AttendanceIn] = Field([], max_length=100)
+    notes: str = Field("", max_length=TEXT)
+
+
+class PlanInterventionIn(Input):
+    description: str = Field(min_length=1, max_length=TEXT)
+    organisation_id: int
+    start_date: dt.date
+
+
+class SipPlanIn(Input):
+    overall_responsibility: Literal["KOMMUN", "REGION"]
+    own_goals: str = Field(min_length=1, max_length=TEXT)
+    others_actions: str = Field("", max_length=TEXT)
+    follow_up_date: dt.date
+    interventions: list[PlanInterventionIn] = Field(min_length=1, max_length=50)
 
 
 class InvitationOut(Schema):
@@ -283,6 +371,7 @@ class SipOut(Schema):
     sharing_stopped: bool
     participants: list[OrganisationRef]
     meetings: list[MeetingOut]
+    open_steps: list[OpenStep]
     plan: PlanOut | None = Field(
         description="The latest plan version; null when none, or when consent no "
         "longer allows sharing."
