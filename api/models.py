@@ -111,6 +111,7 @@ class WebhookEventType(models.TextChoices):
     MESSAGE = "message", _("New messages to the organisation")
     DEADLINE = "deadline", _("Deadlines due (reminder, escalation, breach)")
     CASE = "case", _("Changes in cases the organisation is party to")
+    DEVIATION = "deviation", _("Deviations reported by or to the organisation, and answers")
 
 
 class WebhookSubscription(models.Model):
