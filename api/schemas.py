@@ -13,6 +13,8 @@ from workflows.deviations.models import Deviation
 from workflows.discharge.models import CareType, DischargeUnit, Judgement, Stage, UnitRole
 
 TEXT = 5000
+#: The shape of a personnummer or samordningsnummer (the check digit is checked after).
+PNR_PATTERN = r"^(\d{2})?\d{6}[-+]?\d{4}$"
 
 
 class Input(Schema):
@@ -55,7 +57,7 @@ class Page(Schema):
 
 class AdmitEvent(Input):
     event_id: str = Field(min_length=1, max_length=100)
-    personal_identity_number: str = Field(max_length=13)
+    personal_identity_number: str = Field(max_length=13, pattern=PNR_PATTERN)
     ward_id: int
     admitted_at: AwareDatetime
     care_type: CareType = CareType.SOMATIC
@@ -68,7 +70,7 @@ class AdmitEvent(Input):
 
 class TransferEvent(Input):
     event_id: str = Field(min_length=1, max_length=100)
-    personal_identity_number: str = Field(max_length=13)
+    personal_identity_number: str = Field(max_length=13, pattern=PNR_PATTERN)
     ward_id: int
     note: str = Field("", max_length=300)
 
@@ -77,7 +79,7 @@ class TransferEvent(Input):
 
 class DischargeEventIn(Input):
     event_id: str = Field(min_length=1, max_length=100)
-    personal_identity_number: str = Field(max_length=13)
+    personal_identity_number: str = Field(max_length=13, pattern=PNR_PATTERN)
     discharged_at: AwareDatetime
     information_sent_at: AwareDatetime
     individual_declined_interventions: bool = False
@@ -248,7 +250,7 @@ class SipKallelseIn(Input):
 
 
 class SipStartIn(Input):
-    personal_identity_number: str = Field(max_length=13)
+    personal_identity_number: str = Field(max_length=13, pattern=PNR_PATTERN)
     reason: str = Field(min_length=1, max_length=TEXT)
     participant_ids: list[int] = Field(
         [], max_length=50, description="Organisations to take part (besides the client's)."
