@@ -32,6 +32,7 @@ False
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
@@ -187,6 +188,7 @@ def url_check(url: str, *, resolve_required: bool = False) -> None:
         return
     if any(_forbidden_address(address) for address in addresses):
         raise refused
+    # At delivery the connection checks again what it connects to (``_PinnedConnection``).
 
 
 def _event_types_check(event_types) -> list[str]:
@@ -521,7 +523,53 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _public_addresses(host: str, port: int) -> list[str]:
+    """The addresses of ``host`` if every one is public, else a refusal."""
+    addresses = _resolve(host, port)
+    if not addresses or any(_forbidden_address(address) for address in addresses):
+        raise ValidationError(
+            {"url": _("The address points into an internal network; use a public address.")}
+        )
+    return addresses
+
+
+class _PinnedConnection:
+    """Connects to an address that was checked in the same step as it was resolved:
+    the name is not resolved a second time (by the socket library) after the check,
+    so a name that answers a public address to the check and an internal one to the
+    connection (DNS rebinding) cannot lead the POST inside. Through an operator's
+    proxy (a CONNECT tunnel) the proxy resolves the name, as before."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = self._connect_checked
+
+    def _connect_checked(self, address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source=None):
+        if private_addresses_allowed() or self._tunnel_host:
+            return socket.create_connection(address, timeout, source)
+        host, port = address
+        return socket.create_connection((_public_addresses(host, port)[0], port), timeout, source)
+
+
+class _PinnedHTTPConnection(_PinnedConnection, http.client.HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_PinnedConnection, http.client.HTTPSConnection):
+    pass  # TLS still checks the certificate against the name (server_hostname)
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PinnedHTTPConnection, req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_PinnedHTTPSConnection, req, context=self._context)
+
+
+_opener = urllib.request.build_opener(_NoRedirect, _PinnedHTTPHandler, _PinnedHTTPSHandler)
 
 
 def _post(delivery: WebhookDelivery) -> int:

@@ -16,7 +16,7 @@ from api.models import WebhookDelivery, WebhookSubscription
 from api.webhooks import url_check, webhooks_deliver_pending
 
 from .conftest import local, notified_discharge
-from .test_webhooks import receiver, subscribe  # noqa: F401 (the fixture)
+from .test_webhooks import Receiver, receiver, subscribe  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,67 @@ def test_a_name_that_moves_inside_fails_at_delivery(world, production, dns):
     delivery = WebhookDelivery.objects.filter(event_type="message.admission_notice").get()
     assert delivery.status == "PENDING" and delivery.attempts == 1
     assert delivery.last_error.startswith("{'url'")  # the address check refused it
+
+
+@pytest.fixture
+def local_server():
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+def test_a_name_rebound_between_check_and_connection_is_not_followed(
+    world, production, monkeypatch, local_server
+):
+    """DNS rebinding: the name answers a public address to the checks (when
+    subscribing and before the delivery) and a loopback one after. The connection
+    resolves once more and checks what it connects to: nothing reaches the
+    loopback receiver."""
+    w = world
+    port = local_server.server.server_address[1]
+    answers = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        answers.append(host)
+        address = PUBLIC if len(answers) <= 2 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", getaddrinfo)
+    subscribe(w.social, f"https://rebind.kommun.example:{port}/hooks")
+    with time_machine.travel(local(2022, 11, 14, 9, 0), tick=False):
+        notified_discharge(w)
+        assert webhooks_deliver_pending() == 0
+    assert local_server.requests == []
+    assert len(answers) == 3  # subscribe, the check before the delivery, the connection
+    delivery = WebhookDelivery.objects.get(event_type="message.admission_notice")
+    assert delivery.status == "PENDING" and delivery.last_status_code is None
+    assert delivery.last_error.startswith("{'url'")
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_name(
+    production, monkeypatch, dns, local_server
+):
+    """The pinned connection connects to the address it checked (here a name that only
+    the test's resolver knows), and still sends the name as the Host."""
+    port = local_server.server.server_address[1]
+    dns["hooks.kommun.example"] = "127.0.0.1"
+    monkeypatch.setattr(webhooks, "_forbidden_address", lambda address: False)
+    connection = webhooks._PinnedHTTPConnection("hooks.kommun.example", port, timeout=5)
+    connection.request("POST", "/hooks", body=b"{}")
+    assert connection.getresponse().status == 200
+    connection.close()
+    (request,) = local_server.requests
+    assert request["headers"]["Host"] == f"hooks.kommun.example:{port}"
+    # And without the stand-in, loopback is refused before any connection.
+    monkeypatch.undo()
+    monkeypatch.setattr(
+        webhooks.socket,
+        "getaddrinfo",
+        lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))],
+    )
+    with pytest.raises(ValidationError):
+        webhooks._PinnedHTTPConnection("hooks.kommun.example", port, timeout=5).connect()
+    assert len(local_server.requests) == 1
 
 
 def test_a_local_receiver_only_with_the_setting(world, settings, dns):
