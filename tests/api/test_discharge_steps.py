@@ -89,6 +89,26 @@ def test_fast_vardkontakt_planning_and_kallelse_through_the_api(world, clock):
     case = w.vc_api.get(f"/api/v1/sips/{sip.pk}").json()
     assert case["origin_discharge_id"] == pk
     assert case["open_steps"] == [{"step": "consent", "organisation_id": w.vc.pk}]
+    # The kallelse deadline is met when the SIP's invitations have gone out, not before.
+    assert Deadline.objects.get(process_id=pk, kind="SIP_KALLELSE").status == "OPEN"
+    response = w.vc_api.post(
+        f"/api/v1/sips/{sip.pk}/consent", {"decision": "GIVEN", "method": "WRITTEN"}
+    )
+    assert response.status_code == 200, response.json()
+    clock.move_to(local(2022, 11, 16, 14, 0))
+    response = w.vc_api.post(
+        f"/api/v1/sips/{sip.pk}/invitations",
+        {
+            "starts_at": local(2022, 11, 21, 10, 0).isoformat(),
+            "place": "Vårdcentralen",
+            "organisation_ids": [w.vc.pk, w.social.pk],
+        },
+    )
+    assert response.status_code == 200, response.json()
+    kallelse = Deadline.objects.get(process_id=pk, kind="SIP_KALLELSE")
+    assert kallelse.status == "MET"
+    process = DischargeProcess.objects.get(pk=pk)
+    assert process.sip_kallelse_sent_at == local(2022, 11, 16, 14, 0)
 
 
 def test_skipping_the_kallelse_needs_a_reason(world, clock):
