@@ -288,6 +288,14 @@ class InvitationAnswerIn(Input):
     )
 
 
+class SecondChannelIn(Input):
+    channel: Literal["FUNCTIONAL_MAILBOX", "PHONE"] = Field(
+        description="`FUNCTIONAL_MAILBOX`: emailed to the unit's functional mailbox; "
+        "`PHONE`: told by phone (the note says whom and what was agreed)."
+    )
+    note: str = Field("", max_length=300)
+
+
 class AttendanceIn(Input):
     invitation_id: int
     attendance: Literal["ATTENDED", "ABSENT", "ATTENDED_LATE", "REPLACED"]

@@ -27,6 +27,7 @@ from .schemas import (
     PROBLEM_CODES,
     InvitationAnswerIn,
     ProblemOut,
+    SecondChannelIn,
     SipConsentIn,
     SipInviteIn,
     SipMeetingIn,
@@ -358,6 +359,34 @@ def sip_invitation_answer(request, sip_id: int, invitation_id: int, payload: Inv
             action=ANSWER_ACTIONS[payload.answer],
             reason=reason,
             by=request.user,
+        )
+        return _written(request, sip)
+
+
+@router.post(
+    "/{int:sip_id}/invitations/{int:invitation_id}/second-channel",
+    response={200: SipOut, **ProblemResponses},
+    summary="Log the second channel of an invitation the planning IT support cannot deliver",
+)
+def sip_invitation_second_channel(
+    request, sip_id: int, invitation_id: int, payload: SecondChannelIn
+):
+    """Scope `sip:write`; the initiating organisation's client. An organisation the
+    planning IT support may not reach keeps its invitation as a draft (flagged
+    `needs_second_channel`) until the second channel is logged; then it is sent. The
+    same service as the SIP page."""
+    require_scope(request, Scope.SIP_WRITE)
+    with transaction.atomic():
+        sip = _visible(request, sip_id)
+        invitation = Invitation.objects.filter(pk=invitation_id, meeting__sip=sip).first()
+        if invitation is None:
+            raise Http404
+        if request.auth.organisation_id != sip.initiating_organisation_id:
+            raise Problem(
+                403, "forbidden", "Only the initiating organisation logs the second channel."
+            )
+        sip_services.invitation_record_second_channel(
+            invitation=invitation, channel=payload.channel, note=payload.note, by=request.user
         )
         return _written(request, sip)
 

@@ -291,3 +291,26 @@ def test_meeting_without_place_link_or_phone_is_refused(world, clock):
     assert response.status_code == 422
     assert not Meeting.objects.exists()
     assert not Invitation.objects.exists()
+
+
+def test_an_unreachable_unit_is_invited_once_the_second_channel_is_logged(world, clock):
+    w = world
+    w.vc.reachability = "NO"
+    w.vc.save()
+    body = _invited(w)
+    invitation = _vc_invitation(body, w)
+    assert (invitation["state"], invitation["needs_second_channel"]) == ("DRAFT", True)
+    path = f"/api/v1/sips/{body['id']}/invitations/{invitation['id']}/second-channel"
+    # Only the initiator logs it; a phone call needs its note; nothing is sent before.
+    response = w.vc_api.post(path, {"channel": "PHONE", "note": "Ringt"})
+    assert response.status_code == 403
+    response = w.social_api.post(path, {"channel": "PHONE"})
+    assert response.status_code == 422
+    assert Invitation.objects.get(pk=invitation["id"]).state == "DRAFT"
+    response = w.social_api.post(
+        path, {"channel": "PHONE", "note": "Talat med sjuksköterska Eva, kommer"}
+    )
+    assert response.status_code == 200, response.json()
+    sent = _vc_invitation(response.json(), w)
+    assert (sent["state"], sent["second_channel"]) == ("SENT", "PHONE")
+    assert Deadline.objects.get(subject_key=f"invitation:{invitation['id']}").status == "OPEN"

@@ -175,6 +175,7 @@ API = {
     "api:sip_consent": ("sip", True),
     "api:sip_invite": ("sip", True),
     "api:sip_invitation_answer": ("invitation", True),
+    "api:sip_invitation_second_channel": ("invitation", True),
     "api:sip_meeting": ("sip", True),
     "api:sip_plan": ("sip", True),
     "api:deviation_list": (None, False),
@@ -215,6 +216,7 @@ API_BODIES = {
     "api:sip_consent": {"decision": "GIVEN", "method": "ORAL"},
     "api:sip_invite": {"starts_at": "2030-01-07T10:00:00+01:00", "place": "Rum 2"},
     "api:sip_invitation_answer": {"answer": "ACCEPT"},
+    "api:sip_invitation_second_channel": {"channel": "PHONE", "note": "Ringt"},
     "api:sip_plan": {
         "overall_responsibility": "KOMMUN",
         "own_goals": "Bo kvar hemma",
