@@ -26,7 +26,25 @@ stable `type` (`urn:kardborre:problem:…`) and, for bad input, `errors`: each f
 its reason.
 """
 
-api = NinjaAPI(
+PROBLEM_JSON = "application/problem+json"
+
+
+class KardborreApi(NinjaAPI):
+    """The schema documents every refusal (4xx) under ``application/problem+json``,
+    the media type it is served with (``problems.problem_response``)."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        response["content"] = {PROBLEM_JSON: content["application/json"]}
+        return schema
+
+
+api = KardborreApi(
     title="Kardborre API",
     version="1",
     description=DESCRIPTION,

@@ -26,3 +26,8 @@ class ApiConfig(AppConfig):
                 sender=model,
                 dispatch_uid=f"api_webhooks_{model._meta.label_lower}",
             )
+        post_save.connect(
+            webhooks.on_deviation_event,
+            sender=webhooks.DeviationEvent,
+            dispatch_uid="api_webhooks_deviation_event",
+        )

@@ -8,6 +8,7 @@ nodes and the discharge services (``flowrun``), one transaction per request.
 import hashlib
 import json
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -15,7 +16,7 @@ from django.utils import timezone
 from ninja import Router, Status
 from viewflow.workflow.status import STATUS
 
-from coordination.models import AccessLog, Individual, Organisation
+from coordination.models import AccessLog, Individual, Membership, Organisation
 from workflows.discharge import selectors, services
 from workflows.discharge.flows import DischargeFlow
 from workflows.discharge.models import (
@@ -39,12 +40,15 @@ from .schemas import (
     DischargeOut,
     DischargePage,
     EventResult,
+    FastVardkontaktIn,
     JudgementIn,
     ProblemOut,
     ReadyNoticeIn,
     RevocationIn,
+    SipKallelseIn,
     TransferEvent,
     UnitAnswerIn,
+    UnitPlanIn,
 )
 
 router = Router(tags=["discharge"])
@@ -465,12 +469,19 @@ def discharge_unit_answer(request, discharge_id: int, role: UnitRole, payload: U
                     services.check_forward_target(unit=unit, organisation=forward_to)
                 except DjangoValidationError as exc:
                     raise DjangoValidationError({"forward_to": exc.messages}) from None
-        return services.unit_answer(process=process, by=by, forward_to=forward_to, **kwargs)
+        return services.unit_answer(
+            process=process,
+            by=by,
+            forward_to=forward_to,
+            organisation=request.auth.organisation,
+            **kwargs,
+        )
 
     return _step(
         request,
         discharge_id,
         node=flowrun.UNIT_ANSWER_NODES[role],
+        organisation=request.auth.organisation,
         service=answer,
         role=role,
         ack_state=payload.answer,
@@ -525,4 +536,83 @@ def discharge_ready_revoke(request, discharge_id: int, payload: RevocationIn):
         node=DischargeFlow.discharge,
         service=services.ready_notice_revoke,
         reason=payload.reason,
+    )
+
+
+@router.post(
+    "/discharges/{int:discharge_id}/fast-vardkontakt",
+    response={200: DischargeOut, **ProblemResponses},
+    summary="The vårdcentral appoints the fast vårdkontakt",
+)
+def discharge_fast_vardkontakt(request, discharge_id: int, payload: FastVardkontaktIn):
+    """Scope `discharge:write`; the vårdcentral's client, after it acknowledged the
+    admission notice. The person must be an active member of the vårdcentral."""
+
+    def appoint(*, process, by):
+        # Inside the step: after the access rule, rolled back with it.
+        person = (
+            get_user_model()
+            .objects.filter(
+                username=payload.person_username,
+                is_active=True,
+                memberships__organisation=process.vardcentral,
+                memberships__is_active=True,
+            )
+            .exclude(memberships__role=Membership.Role.SYSTEM)
+            .first()
+        )
+        if person is None:
+            raise Problem(
+                422,
+                "invalid-input",
+                "No active person of the vårdcentral with this sign-in name.",
+                errors=[
+                    field_error("person_username", "not a member of the vårdcentral", "unknown")
+                ],
+            )
+        return services.fast_vardkontakt_appoint(process=process, person=person, by=by)
+
+    return _step(
+        request, discharge_id, node=DischargeFlow.appoint_fast_vardkontakt, service=appoint
+    )
+
+
+@router.post(
+    "/discharges/{int:discharge_id}/units/{role}/plan",
+    response={200: DischargeOut, **ProblemResponses},
+    summary="A unit records the interventions it plans after discharge",
+)
+def discharge_unit_plan(request, discharge_id: int, role: UnitRole, payload: UnitPlanIn):
+    """Scope `discharge:write`; the client of the unit in `role` that acknowledged the
+    notice (each unit of a role plans for itself). The same service as the planning
+    page."""
+    organisation = request.auth.organisation
+    return _step(
+        request,
+        discharge_id,
+        node=flowrun.UNIT_PLAN_NODES[role],
+        organisation=organisation,
+        service=lambda **kwargs: services.interventions_plan(organisation=organisation, **kwargs),
+        role=role,
+        interventions_needed=payload.interventions_needed,
+        planned_interventions=payload.planned_interventions,
+    )
+
+
+@router.post(
+    "/discharges/{int:discharge_id}/sip-kallelse",
+    response={200: DischargeOut, **ProblemResponses},
+    summary="The vårdcentral sends the kallelse to SIP (or says why none is sent)",
+)
+def discharge_sip_kallelse(request, discharge_id: int, payload: SipKallelseIn):
+    """Scope `discharge:write`; the vårdcentral's client, once the utskrivningsklar
+    notice is in force. `SENT` starts a SIP linked to the discharge (then driven
+    through `/sips/{id}/…`); its invitations going out meet the kallelse deadline."""
+    return _step(
+        request,
+        discharge_id,
+        node=DischargeFlow.sip_kallelse,
+        service=services.sip_kallelse_record,
+        sent=payload.action == "SENT",
+        skipped_reason=payload.skipped_reason,
     )

@@ -19,6 +19,7 @@ class Scope(models.TextChoices):
     DISCHARGE_READ = "discharge:read", _("Read discharges")
     DISCHARGE_WRITE = "discharge:write", _("Admissions and discharge steps")
     SIP_READ = "sip:read", _("Read SIPs")
+    SIP_WRITE = "sip:write", _("Start SIPs, invitations, answers, meetings and plans")
     DEVIATION_READ = "deviation:read", _("Read deviations")
     DEVIATION_WRITE = "deviation:write", _("Report and answer deviations")
     DIRECTORY_READ = "directory:read", _("Read the organisation directory")
@@ -110,6 +111,7 @@ class WebhookEventType(models.TextChoices):
     MESSAGE = "message", _("New messages to the organisation")
     DEADLINE = "deadline", _("Deadlines due (reminder, escalation, breach)")
     CASE = "case", _("Changes in cases the organisation is party to")
+    DEVIATION = "deviation", _("Deviations reported by or to the organisation, and answers")
 
 
 class WebhookSubscription(models.Model):

@@ -13,6 +13,8 @@ from workflows.deviations.models import Deviation
 from workflows.discharge.models import CareType, DischargeUnit, Judgement, Stage, UnitRole
 
 TEXT = 5000
+#: The shape of a personnummer or samordningsnummer (the check digit is checked after).
+PNR_PATTERN = r"^(\d{2})?\d{6}[-+]?\d{4}$"
 
 
 class Input(Schema):
@@ -55,7 +57,7 @@ class Page(Schema):
 
 class AdmitEvent(Input):
     event_id: str = Field(min_length=1, max_length=100)
-    personal_identity_number: str = Field(max_length=13)
+    personal_identity_number: str = Field(max_length=13, pattern=PNR_PATTERN)
     ward_id: int
     admitted_at: AwareDatetime
     care_type: CareType = CareType.SOMATIC
@@ -68,7 +70,7 @@ class AdmitEvent(Input):
 
 class TransferEvent(Input):
     event_id: str = Field(min_length=1, max_length=100)
-    personal_identity_number: str = Field(max_length=13)
+    personal_identity_number: str = Field(max_length=13, pattern=PNR_PATTERN)
     ward_id: int
     note: str = Field("", max_length=300)
 
@@ -77,7 +79,7 @@ class TransferEvent(Input):
 
 class DischargeEventIn(Input):
     event_id: str = Field(min_length=1, max_length=100)
-    personal_identity_number: str = Field(max_length=13)
+    personal_identity_number: str = Field(max_length=13, pattern=PNR_PATTERN)
     discharged_at: AwareDatetime
     information_sent_at: AwareDatetime
     individual_declined_interventions: bool = False
@@ -220,7 +222,106 @@ class RevocationIn(Input):
     reason: str = Field(min_length=1, max_length=300)
 
 
+class FastVardkontaktIn(Input):
+    person_username: str = Field(
+        min_length=1,
+        max_length=150,
+        description="The sign-in name of the vårdcentral's member appointed as fast "
+        "vårdkontakt (a person, not a system).",
+    )
+
+
+class UnitPlanIn(Input):
+    interventions_needed: bool
+    planned_interventions: str = Field(
+        "", max_length=TEXT, description="Required when interventions are needed."
+    )
+
+
+class SipKallelseIn(Input):
+    action: Literal["SENT", "SKIPPED"] = Field(
+        description="`SENT`: the kallelse to SIP is sent (a SIP linked to the discharge "
+        "starts); `SKIPPED`: none, the person already has a valid SIP (give the reason)."
+    )
+    skipped_reason: str = Field("", max_length=300)
+
+
 # --- SIP --------------------------------------------------------------------------------
+
+
+class SipStartIn(Input):
+    personal_identity_number: str = Field(max_length=13, pattern=PNR_PATTERN)
+    reason: str = Field(min_length=1, max_length=TEXT)
+    participant_ids: list[int] = Field(
+        [], max_length=50, description="Organisations to take part (besides the client's)."
+    )
+
+    _pnr = field_validator("personal_identity_number")(_personnummer)
+
+
+class SipConsentIn(Input):
+    decision: Literal["GIVEN", "DECLINED"]
+    method: Literal["WRITTEN", "ORAL"]
+    given_by_individual: bool = True
+    guardian_ids: list[int] = Field(
+        [],
+        max_length=10,
+        description="Related persons (guardians with custody, god man, förvaltare) who "
+        "decided; for a child every guardian with custody.",
+    )
+    scope_note: str = Field("", max_length=TEXT)
+
+
+class SipInviteIn(Input):
+    starts_at: AwareDatetime
+    place: str = Field("", max_length=300)
+    meeting_link: str = Field("", max_length=200, pattern=r"^(https://\S+)?$")
+    phone: str = Field("", max_length=40)
+    organisation_ids: list[int] = Field([], max_length=50)
+    include_individual: bool = False
+
+
+class InvitationAnswerIn(Input):
+    answer: Literal["ACKNOWLEDGE", "ACCEPT", "DECLINE"]
+    reason: str = Field(
+        "", max_length=300, description="Required when declining; logged with the answer."
+    )
+
+
+class SecondChannelIn(Input):
+    channel: Literal["FUNCTIONAL_MAILBOX", "PHONE"] = Field(
+        description="`FUNCTIONAL_MAILBOX`: emailed to the unit's functional mailbox; "
+        "`PHONE`: told by phone (the note says whom and what was agreed)."
+    )
+    note: str = Field("", max_length=300)
+
+
+class AttendanceIn(Input):
+    invitation_id: int
+    attendance: Literal["ATTENDED", "ABSENT", "ATTENDED_LATE", "REPLACED"]
+    note: str = Field("", max_length=300)
+
+
+class SipMeetingIn(Input):
+    attendance: list[AttendanceIn] = Field([], max_length=100)
+    notes: str = Field("", max_length=TEXT)
+
+
+class PlanInterventionIn(Input):
+    description: str = Field(min_length=1, max_length=TEXT)
+    organisation_id: int
+    start_date: dt.date
+
+
+class SipPlanIn(Input):
+    overall_responsibility: Literal["KOMMUN", "REGION"]
+    own_goals: str = Field(min_length=1, max_length=TEXT)
+    others_actions: str = Field("", max_length=TEXT)
+    follow_up_date: dt.date
+    interventions: list[PlanInterventionIn] = Field(min_length=1, max_length=50)
+    #: Required when every intervention comes from one principal (SoL 2 kap. 7 §,
+    #: HSL 16 kap. 4 §: a SIP coordinates both).
+    one_huvudman_reason: str = Field("", max_length=TEXT)
 
 
 class InvitationOut(Schema):
@@ -257,6 +358,7 @@ class PlanOut(Schema):
     overall_responsibility: str
     own_goals: str
     others_actions: str
+    one_huvudman_reason: str
     follow_up_date: dt.date
     created_at: dt.datetime
     interventions: list[PlanInterventionOut]
@@ -283,6 +385,7 @@ class SipOut(Schema):
     sharing_stopped: bool
     participants: list[OrganisationRef]
     meetings: list[MeetingOut]
+    open_steps: list[OpenStep]
     plan: PlanOut | None = Field(
         description="The latest plan version; null when none, or when consent no "
         "longer allows sharing."

@@ -1,16 +1,41 @@
-"""SIPs for systems (read): participants, invitations, meetings and the plan.
-Through ``sips_visible_to``; another organisation's SIP is a 404."""
+"""SIPs for systems: participants, invitations, meetings and the plan.
 
+Reads go through ``sips_visible_to`` (the one access rule); another organisation's SIP
+is a 404. Writes drive the SIP flow's steps (``flowrun``) with the same services as the
+pages: the steps routed to the initiating organisation are done by its client; a
+participant's client answers its own organisation's invitations.
+"""
+
+from django.db import transaction
 from django.http import Http404
-from ninja import Router
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+from viewflow.workflow.status import STATUS
 
+from coordination.models import AccessLog, Individual, Organisation
 from workflows.sip import selectors
-from workflows.sip.models import SipEvent
+from workflows.sip import services as sip_services
+from workflows.sip.flows import SipFlow
+from workflows.sip.models import Invitation, SipEvent
 
+from . import flowrun
 from .auth import require_scope
 from .common import ListQuery, individual_out, log_access, paginate
 from .models import Scope
-from .schemas import PROBLEM_CODES, ProblemOut, SipOut, SipPage
+from .problems import Problem, field_error
+from .schemas import (
+    PROBLEM_CODES,
+    InvitationAnswerIn,
+    ProblemOut,
+    SecondChannelIn,
+    SipConsentIn,
+    SipInviteIn,
+    SipMeetingIn,
+    SipOut,
+    SipPage,
+    SipPlanIn,
+    SipStartIn,
+)
 
 router = Router(tags=["sip"])
 PURPOSE = "SIP, API"
@@ -57,6 +82,7 @@ def sip_out(sip) -> dict:
             "overall_responsibility": latest.overall_responsibility,
             "own_goals": latest.own_goals,
             "others_actions": latest.others_actions,
+            "one_huvudman_reason": latest.one_huvudman_reason,
             "follow_up_date": latest.follow_up_date,
             "created_at": latest.created_at,
             "interventions": [
@@ -78,6 +104,17 @@ def sip_out(sip) -> dict:
         "participants": [_org(o) for o in sip.participants.order_by("name", "pk")],
         "meetings": meetings,
         "plan": plan,
+        "open_steps": [
+            {
+                "step": task.flow_task.name,
+                "organisation_id": int(task.owner_permission_obj_pk)
+                if (task.owner_permission_obj_pk or "").isdigit()
+                else None,
+            }
+            for task in sip.task_set.filter(
+                flow_task_type="HUMAN", status__in=[STATUS.NEW, STATUS.ASSIGNED]
+            ).order_by("pk")
+        ],
     }
 
 
@@ -130,3 +167,294 @@ def sip_detail(request, sip_id: int):
         raise Http404
     log_access(request, process=sip, individual=sip.individual, purpose=PURPOSE)
     return sip_out(sip)
+
+
+# --- Writing --------------------------------------------------------------------------------
+
+ProblemResponses = {PROBLEM_CODES: ProblemOut}
+
+
+def _visible(request, sip_id):
+    sip = (
+        selectors.sips_visible_to(user=request.user)
+        .select_related("individual", "initiating_organisation", "consent")
+        .filter(pk=sip_id)
+        .first()
+    )
+    if sip is None:
+        raise Http404
+    return sip
+
+
+def _organisations(ids, field: str) -> list[Organisation]:
+    found = {o.pk: o for o in Organisation.objects.filter(pk__in=ids, is_active=True)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise Problem(
+            422,
+            "invalid-input",
+            f"No active organisation {', '.join(str(i) for i in missing)}.",
+            errors=[field_error(field, "no such active organisation", "unknown")],
+        )
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+def _written(request, sip, *, action=AccessLog.Action.UPDATE) -> dict:
+    sip = _visible(request, sip.pk)
+    log_access(request, process=sip, individual=sip.individual, purpose=PURPOSE, action=action)
+    return sip_out(sip)
+
+
+def _step(request, sip_id, *, node, service, **kwargs) -> dict:
+    """A step routed to the initiating organisation, done by the client acting for it."""
+    require_scope(request, Scope.SIP_WRITE)
+    with transaction.atomic():
+        sip = _visible(request, sip_id)
+        flowrun.sip_step(
+            sip=sip,
+            node=node,
+            user=request.user,
+            organisation=request.auth.organisation,
+            service=service,
+            **kwargs,
+        )
+        return _written(request, sip)
+
+
+@router.post(
+    "",
+    response={201: SipOut, **ProblemResponses},
+    summary="Start a SIP, initiated by the client's organisation",
+)
+def sip_start(request, payload: SipStartIn):
+    """Scope `sip:write`. The client's organisation initiates (SoL 2 kap. 7 §) and
+    the participants take part; the consent is the next step."""
+    require_scope(request, Scope.SIP_WRITE)
+    individual = Individual.objects.filter(
+        personal_identity_number=payload.personal_identity_number
+    ).first()
+    if individual is None:
+        raise Problem(
+            422,
+            "invalid-input",
+            "No person with this number is in the register.",
+            errors=[field_error("personal_identity_number", "not in the register", "unknown")],
+        )
+    with transaction.atomic():
+        sip = flowrun.sip_start(
+            user=request.user,
+            individual=individual,
+            initiating_organisation=request.auth.organisation,
+            reason=payload.reason,
+            participants=_organisations(payload.participant_ids, "participant_ids"),
+        )
+        return Status(201, _written(request, sip, action=AccessLog.Action.CREATE))
+
+
+@router.post(
+    "/{int:sip_id}/consent",
+    response={200: SipOut, **ProblemResponses},
+    summary="Record the individual's consent (or that it was declined)",
+)
+def sip_consent(request, sip_id: int, payload: SipConsentIn):
+    """Scope `sip:write`; the initiating organisation's client. For a child, every
+    guardian with custody in `guardian_ids`. A declined consent ends the SIP."""
+
+    def record(*, process, by):
+        guardians = list(process.individual.related_persons.filter(pk__in=payload.guardian_ids))
+        if len(guardians) != len(set(payload.guardian_ids)):
+            raise Problem(
+                422,
+                "invalid-input",
+                "Only persons related to this individual decide.",
+                errors=[field_error("guardian_ids", "not related to the individual", "unknown")],
+            )
+        return sip_services.sip_consent_record(
+            sip=process,
+            decision=payload.decision,
+            method=payload.method,
+            given_by_individual=payload.given_by_individual,
+            guardians=guardians,
+            scope_note=payload.scope_note,
+            by=by,
+        )
+
+    return _step(request, sip_id, node=SipFlow.consent, service=record)
+
+
+@router.post(
+    "/{int:sip_id}/invitations",
+    response={200: SipOut, **ProblemResponses},
+    summary="Plan the meeting and send the invitations (kallelse)",
+)
+def sip_invite(request, sip_id: int, payload: SipInviteIn):
+    """Scope `sip:write`; the initiating organisation's client, after consent. Each
+    organisation is invited (email to its functional mailbox, an answer deadline);
+    one that the planning IT support cannot reach stays a draft until a second
+    channel is logged on the SIP page. Give a place, a meeting link or a phone."""
+
+    def invite(*, process, by):
+        return sip_services.sip_invite(
+            sip=process,
+            starts_at=payload.starts_at,
+            place=payload.place,
+            meeting_link=payload.meeting_link,
+            phone=payload.phone,
+            organisations=_organisations(payload.organisation_ids, "organisation_ids"),
+            include_individual=payload.include_individual,
+            by=by,
+        )
+
+    return _step(request, sip_id, node=SipFlow.invite, service=invite)
+
+
+ANSWER_ACTIONS = {"ACKNOWLEDGE": "acknowledge", "ACCEPT": "accept", "DECLINE": "decline"}
+
+
+@router.post(
+    "/{int:sip_id}/invitations/{int:invitation_id}/answer",
+    response={200: SipOut, **ProblemResponses},
+    summary="A participant answers its organisation's invitation",
+)
+def sip_invitation_answer(request, sip_id: int, invitation_id: int, payload: InvitationAnswerIn):
+    """Scope `sip:write`; the client of the invited organisation (or of the
+    initiating one, recording an answer given outside the system). `ACCEPT` or
+    `DECLINE` of an invitation not yet acknowledged acknowledges it first; `DECLINE`
+    needs a reason. The answer is logged with the client."""
+    require_scope(request, Scope.SIP_WRITE)
+    client = request.auth
+    if payload.answer == "DECLINE" and not payload.reason.strip():
+        raise Problem(
+            422,
+            "invalid-input",
+            "Give the reason for declining.",
+            errors=[field_error("reason", "required when declining", "required")],
+        )
+    with transaction.atomic():
+        sip = _visible(request, sip_id)
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(pk=invitation_id, meeting__sip=sip)
+            .first()
+        )
+        if invitation is None:
+            raise Http404
+        if client.organisation_id not in (
+            invitation.organisation_id,
+            sip.initiating_organisation_id,
+        ):
+            raise Problem(
+                403,
+                "forbidden",
+                "Only the invited organisation or the initiating one answers this invitation.",
+            )
+        reason = payload.reason.strip() or _("Answered by the system %(client)s.") % {
+            "client": client.name
+        }
+        if payload.answer != "ACKNOWLEDGE" and invitation.state == Invitation.State.SENT:
+            invitation = sip_services.invitation_set_state(
+                invitation=invitation, action="acknowledge", reason=reason, by=request.user
+            )
+        sip_services.invitation_set_state(
+            invitation=invitation,
+            action=ANSWER_ACTIONS[payload.answer],
+            reason=reason,
+            by=request.user,
+        )
+        return _written(request, sip)
+
+
+@router.post(
+    "/{int:sip_id}/invitations/{int:invitation_id}/second-channel",
+    response={200: SipOut, **ProblemResponses},
+    summary="Log the second channel of an invitation the planning IT support cannot deliver",
+)
+def sip_invitation_second_channel(
+    request, sip_id: int, invitation_id: int, payload: SecondChannelIn
+):
+    """Scope `sip:write`; the initiating organisation's client. An organisation the
+    planning IT support may not reach keeps its invitation as a draft (flagged
+    `needs_second_channel`) until the second channel is logged; then it is sent. The
+    same service as the SIP page."""
+    require_scope(request, Scope.SIP_WRITE)
+    with transaction.atomic():
+        sip = _visible(request, sip_id)
+        invitation = Invitation.objects.filter(pk=invitation_id, meeting__sip=sip).first()
+        if invitation is None:
+            raise Http404
+        if request.auth.organisation_id != sip.initiating_organisation_id:
+            raise Problem(
+                403, "forbidden", "Only the initiating organisation logs the second channel."
+            )
+        sip_services.invitation_record_second_channel(
+            invitation=invitation, channel=payload.channel, note=payload.note, by=request.user
+        )
+        return _written(request, sip)
+
+
+@router.post(
+    "/{int:sip_id}/meeting",
+    response={200: SipOut, **ProblemResponses},
+    summary="Record the meeting held: who came",
+)
+def sip_meeting(request, sip_id: int, payload: SipMeetingIn):
+    """Scope `sip:write`; the initiating organisation's client. Attendance per
+    invitation of the latest meeting; an invitation still unanswered is recorded as
+    such (a deviation is drafted for an absent or silent organisation)."""
+
+    def record(*, process, by):
+        meeting = process.meetings.order_by("-starts_at", "-pk").first()
+        if meeting is None:
+            raise Problem(409, "step-not-open", "The SIP has no meeting.")
+        known = set(meeting.invitations.values_list("pk", flat=True))
+        unknown = [a.invitation_id for a in payload.attendance if a.invitation_id not in known]
+        if unknown:
+            raise Problem(
+                422,
+                "invalid-input",
+                f"No invitation {', '.join(str(i) for i in unknown)} to this meeting.",
+                errors=[field_error("attendance", "not an invitation to the meeting", "unknown")],
+            )
+        return sip_services.sip_meeting_record(
+            sip=process,
+            meeting=meeting,
+            attendance={a.invitation_id: (a.attendance, a.note) for a in payload.attendance},
+            notes=payload.notes,
+            by=by,
+        )
+
+    return _step(request, sip_id, node=SipFlow.meeting, service=record)
+
+
+@router.post(
+    "/{int:sip_id}/plan",
+    response={200: SipOut, **ProblemResponses},
+    summary="Record and approve the plan (a new version)",
+)
+def sip_plan(request, sip_id: int, payload: SipPlanIn):
+    """Scope `sip:write`; the initiating organisation's client, after the meeting.
+    Each intervention names the organisation that provides it; the follow-up deadline
+    opens on `follow_up_date`."""
+
+    def save(*, process, by):
+        ids = [item.organisation_id for item in payload.interventions]
+        organisations = {o.pk: o for o in _organisations(ids, "interventions")}
+        return sip_services.sip_plan_save(
+            sip=process,
+            overall_responsibility=payload.overall_responsibility,
+            own_goals=payload.own_goals,
+            others_actions=payload.others_actions,
+            follow_up_date=payload.follow_up_date,
+            interventions=[
+                {
+                    "description": item.description,
+                    "organisation": organisations[item.organisation_id],
+                    "start_date": item.start_date,
+                }
+                for item in payload.interventions
+            ],
+            one_huvudman_reason=payload.one_huvudman_reason,
+            by=by,
+        )
+
+    return _step(request, sip_id, node=SipFlow.plan, service=save)

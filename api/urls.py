@@ -5,10 +5,19 @@ documentation page and the FHIR CapabilityStatement hold no personal data and ar
 public."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from .api import api
 from .fhir.api import fhir_api
+from .problems import Problem, problem_response
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """A path under ``/api/v1/`` that names no operation (or an id that is not a
+    number): problem+json as every other refusal, never the site's HTML page."""
+    return problem_response(Problem(404, "not-found", "No such operation or object."))
 
 
 def _public(patterns):
@@ -21,7 +30,7 @@ def _public(patterns):
 
 
 patterns, app_name, namespace = api.urls
-urls = (_public(patterns), app_name, namespace)
+urls = (_public([*patterns, re_path(r"^.*$", not_found, name="not_found")]), app_name, namespace)
 
 patterns, app_name, namespace = fhir_api.urls
 fhir_urls = (_public(patterns), app_name, namespace)

@@ -8,7 +8,9 @@ transaction that wrote the event, one row per (subscription, event):
   ``notifications.events``;
 * ``deadline.reminder`` / ``deadline.escalation`` / ``deadline.breach``: the sweep's
   rungs for the organisation, announced the same way by its bulk writes;
-* ``case.changed``: an event recorded in a discharge or SIP the organisation is party to.
+* ``case.changed``: an event recorded in a discharge or SIP the organisation is party to;
+* ``deviation.reported`` / ``deviation.answered``: a deviation the organisation reported
+  or received was sent, or answered (both parties hear of both).
 
 Payloads carry ids, kinds, times and links only: no names, no personnummer, no free
 text (the same rule as email). Delivery reuses the email outbox's claim, lease,
@@ -30,9 +32,12 @@ False
 import datetime as dt
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -55,6 +60,7 @@ from notifications.services import (
     outbox_mark_sent,
     outbox_release,
 )
+from workflows.deviations.models import DeviationEvent
 from workflows.discharge.models import DischargeEvent, DischargeProcess
 from workflows.models import DeadlineEvent
 from workflows.sip.models import SipEvent, SipProcess
@@ -117,12 +123,72 @@ def signature_verify(*, secret: str, header: str, body: bytes, now: float | None
 # --- Subscriptions ------------------------------------------------------------------
 
 
-def url_check(url: str) -> None:
-    """HTTPS only (plain HTTP only while ``DEBUG``, for a receiver on one's own machine)."""
-    scheme = urlsplit(url or "").scheme.lower()
-    if scheme == "https" or (scheme == "http" and settings.DEBUG):
+def private_addresses_allowed() -> bool:
+    """A receiver on this machine or the internal network: only while ``DEBUG`` or
+    with ``KARDBORRE_WEBHOOK_ALLOW_PRIVATE`` (the tests' local receiver)."""
+    return bool(settings.DEBUG or getattr(settings, "KARDBORRE_WEBHOOK_ALLOW_PRIVATE", False))
+
+
+def _forbidden_address(address: str) -> bool:
+    """Loopback, private, link-local (cloud metadata), multicast, reserved or
+    unspecified: an address a subscriber could use to reach inside."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (an address literal is itself)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({info[4][0] for info in infos})
+
+
+def url_check(url: str, *, resolve_required: bool = False) -> None:
+    """HTTPS only, to a public address.
+
+    Plain HTTP, and a host that is or resolves to a loopback, private, link-local or
+    otherwise internal address, only while private addresses are allowed
+    (``private_addresses_allowed``): a subscriber must not make the server post into
+    its own network. The host is resolved when the subscription is made and again at
+    every delivery (``resolve_required``: then a name that does not resolve fails the
+    attempt; when subscribing it may not resolve yet).
+    """
+    allow_private = private_addresses_allowed()
+    parts = urlsplit(url or "")
+    scheme = parts.scheme.lower()
+    if not (scheme == "https" or (scheme == "http" and allow_private)):
+        raise ValidationError({"url": _("The address must start with https://.")})
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or parts.username or parts.password:
+        raise ValidationError({"url": _("The address must name a host, without a password.")})
+    if allow_private:
         return
-    raise ValidationError({"url": _("The address must start with https://.")})
+    refused = ValidationError(
+        {"url": _("The address points into an internal network; use a public address.")}
+    )
+    if host.rstrip(".").lower() == "localhost" or host.lower().endswith(".localhost"):
+        raise refused
+    try:
+        addresses = _resolve(host, port or (443 if scheme == "https" else 80))
+    except (OSError, UnicodeError):
+        if resolve_required:
+            raise ValidationError({"url": _("The host name does not resolve.")}) from None
+        return
+    if any(_forbidden_address(address) for address in addresses):
+        raise refused
+    # At delivery the connection checks again what it connects to (``_PinnedConnection``).
 
 
 def _event_types_check(event_types) -> list[str]:
@@ -392,6 +458,50 @@ def on_case_event(sender, instance, created, **kwargs) -> None:
     )
 
 
+#: Deviation events a party's system hears of.
+DEVIATION_EVENTS = {
+    DeviationEvent.Kind.REPORTED: "deviation.reported",
+    DeviationEvent.Kind.ANSWERED: "deviation.answered",
+}
+
+
+def on_deviation_event(sender, instance, created, **kwargs) -> None:
+    """``post_save`` of a ``DeviationEvent``: a deviation was reported or answered. Its
+    two parties (the reporting and the receiving organisation) hear of it. Ids,
+    category, status and time only: the description and the answer are free text,
+    read through ``/api/v1/deviations/{id}`` with the client's key."""
+    if not created or instance.kind not in DEVIATION_EVENTS:
+        return
+    deviation = instance.deviation
+    parties = {deviation.reporting_organisation_id, deviation.receiving_organisation_id}
+    subscriptions = _active_subscriptions(
+        [pk for pk in parties if pk is not None], WebhookEventType.DEVIATION
+    )
+    if not subscriptions:
+        return
+    data = {
+        "deviation_id": deviation.pk,
+        "kind": instance.kind,
+        "category": deviation.category,
+        "status": instance.to_status,
+        "process_id": deviation.process_id,
+        "reporting_organisation_id": deviation.reporting_organisation_id,
+        "receiving_organisation_id": deviation.receiving_organisation_id,
+        "at": _iso(instance.at),
+        "links": {
+            **_process_links([deviation.process_id]).get(deviation.process_id, {}),
+            "deviation": links.absolute_url(f"/api/v1/deviations/{deviation.pk}"),
+        },
+    }
+    webhook_events_enqueue(
+        [
+            (subscription, f"deviation-event:{instance.pk}", DEVIATION_EVENTS[instance.kind], data)
+            for organisation_subscriptions in subscriptions.values()
+            for subscription in organisation_subscriptions
+        ]
+    )
+
+
 # --- Delivery -----------------------------------------------------------------------
 
 
@@ -413,7 +523,53 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _public_addresses(host: str, port: int) -> list[str]:
+    """The addresses of ``host`` if every one is public, else a refusal."""
+    addresses = _resolve(host, port)
+    if not addresses or any(_forbidden_address(address) for address in addresses):
+        raise ValidationError(
+            {"url": _("The address points into an internal network; use a public address.")}
+        )
+    return addresses
+
+
+class _PinnedConnection:
+    """Connects to an address that was checked in the same step as it was resolved:
+    the name is not resolved a second time (by the socket library) after the check,
+    so a name that answers a public address to the check and an internal one to the
+    connection (DNS rebinding) cannot lead the POST inside. Through an operator's
+    proxy (a CONNECT tunnel) the proxy resolves the name, as before."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = self._connect_checked
+
+    def _connect_checked(self, address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source=None):
+        if private_addresses_allowed() or self._tunnel_host:
+            return socket.create_connection(address, timeout, source)
+        host, port = address
+        return socket.create_connection((_public_addresses(host, port)[0], port), timeout, source)
+
+
+class _PinnedHTTPConnection(_PinnedConnection, http.client.HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_PinnedConnection, http.client.HTTPSConnection):
+    pass  # TLS still checks the certificate against the name (server_hostname)
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PinnedHTTPConnection, req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_PinnedHTTPSConnection, req, context=self._context)
+
+
+_opener = urllib.request.build_opener(_NoRedirect, _PinnedHTTPHandler, _PinnedHTTPSHandler)
 
 
 def _post(delivery: WebhookDelivery) -> int:
@@ -445,7 +601,7 @@ def _send(delivery: WebhookDelivery) -> bool:
         outbox_mark_failed(delivery, "the subscription is revoked", model=model)
         return False
     try:
-        url_check(delivery.subscription.url)
+        url_check(delivery.subscription.url, resolve_required=True)
         status = _post(delivery)
     except urllib.error.HTTPError as error:  # an answer, but not 2xx
         outbox_mark_failed(

@@ -284,6 +284,9 @@ NOTIFICATIONS_DELIVER_MAX_ROWS = env.int("NOTIFICATIONS_DELIVER_MAX_ROWS", defau
 NOTIFICATIONS_DELIVER_MAX_SECONDS = env.float("NOTIFICATIONS_DELIVER_MAX_SECONDS", default=120)
 # Webhooks (api.webhooks) share the outbox settings above; one POST waits at most this.
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Subscriber addresses on loopback or internal networks (and plain http) are refused
+# unless DEBUG or this is set: only for a receiver on one's own machine (tests, demo).
+KARDBORRE_WEBHOOK_ALLOW_PRIVATE = env.bool("KARDBORRE_WEBHOOK_ALLOW_PRIVATE", default=False)
 # The soft limit ends a task cleanly (SoftTimeLimitExceeded); the hard one kills it.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)

@@ -14,7 +14,7 @@ import json
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import CharField, Max, QuerySet, Value
+from django.db.models import CharField, Max, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from coordination import personnummer
 from coordination.clock import STOCKHOLM
-from coordination.models import Individual
+from coordination.models import Consent, Individual
 from coordination.selectors import organisations_search
 from workflows.discharge.models import DischargeProcess, DischargeUnit, ReadyForDischargeNotice
 from workflows.discharge.selectors import discharges_visible_to
@@ -130,6 +130,13 @@ def require_any_scope(request, *scopes: str) -> ApiClient:
 # --- Search parameters --------------------------------------------------------------------
 
 PAGING = ("_count", "_offset", "_format")
+
+#: A SIP at one of these stages shares nothing more (``SipProcess.sharing_stopped``).
+SHARING_STOPPED_STAGES = (
+    SipProcess.Stage.CONSENT_DECLINED,
+    SipProcess.Stage.CONSENT_REVOKED,
+    SipProcess.Stage.WITHDRAWN,
+)
 
 
 def _only(request, allowed: tuple[str, ...]):
@@ -282,18 +289,66 @@ def _pk(value: str) -> int:
 
 # --- CapabilityStatement ----------------------------------------------------------------------
 
-#: What the facade implements: resource type → (scope(s), interactions, search parameters).
+PATIENT_IDENTIFIER = (
+    "identifier",
+    "token",
+    "The patient's personnummer (urn:oid:1.2.752.129.2.1.3.1) or samordningsnummer "
+    "(urn:oid:1.2.752.129.2.1.3.3), as system|value or the value alone.",
+)
+
+
+def _last_updated(what: str) -> tuple[str, str, str]:
+    return (
+        "_lastUpdated",
+        "date",
+        f"meta.lastUpdated: {what}. Prefixes ge, gt, le, lt; a date (Stockholm) or an "
+        "instant with its offset; repeat for a range.",
+    )
+
+
+SEARCH = ["read", "search-type"]
+
+#: What the facade implements: resource type → (scope(s), interactions, search
+#: parameters as (name, type, documentation)). Each listed parameter is served by the
+#: search of its type; any other is refused (400), never ignored.
 IMPLEMENTED = {
-    "Patient": ("discharge:read | sip:read", ["read", "search-type"], {"identifier": "token"}),
+    "Patient": (
+        "discharge:read | sip:read",
+        SEARCH,
+        [PATIENT_IDENTIFIER, _last_updated("when the person was registered")],
+    ),
     "Task": (
         "discharge:read (discharges), sip:read (SIPs)",
-        ["read", "search-type"],
-        {"_lastUpdated": "date"},
+        SEARCH,
+        [PATIENT_IDENTIFIER, _last_updated("the deadline's last event")],
     ),
-    "Communication": ("discharge:read", ["read", "search-type"], {"_lastUpdated": "date"}),
-    "CarePlan": ("sip:read", ["read"], {}),
-    "Appointment": ("sip:read", ["read"], {}),
-    "Organization": ("directory:read", ["read"], {}),
+    "Communication": (
+        "discharge:read",
+        SEARCH,
+        [PATIENT_IDENTIFIER, _last_updated("sent, or last answered or revoked")],
+    ),
+    "CarePlan": (
+        "sip:read",
+        SEARCH,
+        [PATIENT_IDENTIFIER, _last_updated("the latest plan version saved")],
+    ),
+    "Appointment": (
+        "sip:read",
+        SEARCH,
+        [PATIENT_IDENTIFIER, _last_updated("held, else called")],
+    ),
+    "Organization": (
+        "directory:read",
+        SEARCH,
+        [
+            (
+                "identifier",
+                "token",
+                "The HSA id (urn:oid:1.2.752.129.2.1.4.1), as system|value or the value alone.",
+            ),
+            _last_updated("the directory entry last changed"),
+        ],
+    ),
 }
 
 
@@ -307,7 +362,8 @@ def capability_statement(request) -> dict:
         }
         if params:
             resource["searchParam"] = [
-                {"name": name, "type": kind} for name, kind in params.items()
+                {"name": name, "type": kind, "documentation": documentation}
+                for name, kind, documentation in params
             ]
         resources.append(resource)
     statement = {
@@ -361,36 +417,68 @@ def patient_read(request, resource_id: str):
     return fhir_response(resource)
 
 
-@fhir_api.get("/Patient", url_name="patient_search")
-def patient_search(request):
-    """``identifier=<system>|<value>``: the personnummer or samordningsnummer (with or
-    without the hyphen). A person the client may not see is simply not found."""
-    require_any_scope(request, Scope.DISCHARGE_READ, Scope.SIP_READ)
-    _only(request, ("identifier",))
-    count, offset = _paging(request)
-    token = request.GET.get("identifier", "")
-    if not token:
-        raise Problem(400, "invalid-input", "Patient search needs identifier=<system>|<value>.")
+def identifier_individual_ids(request) -> list[int] | None:
+    """``identifier=[<system>|]<value>``: the patient's personnummer or
+    samordningsnummer (with or without the hyphen). None when the search does not
+    name one; else the matching individuals (none when the number is not known, not
+    valid or of the other kind than its system says)."""
+    token = request.GET.get("identifier")
+    if token is None:
+        return None
     system, _bar, value = token.rpartition("|")
     if system and system not in (*r.PERSONNUMMER_ALIASES, *r.SAMORDNINGSNUMMER_ALIASES):
         raise Problem(400, "invalid-input", f"Unknown identifier system {system}.")
     try:
         number = personnummer.parse(value)
     except Exception:  # noqa: BLE001 - any unparseable number matches nobody
-        number = None
-    entries = []
-    if number is not None and (
-        not system or (system in r.SAMORDNINGSNUMMER_ALIASES) == number.is_coordination_number
-    ):
-        individual = Individual.objects.filter(personal_identity_number=number.formatted).first()
-        resource = individual and _read_patient(request, individual.pk)
-        if resource:
-            entries.append(resource)
+        return []
+    if system and (system in r.SAMORDNINGSNUMMER_ALIASES) != number.is_coordination_number:
+        return []
+    return list(
+        Individual.objects.filter(personal_identity_number=number.formatted).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _of_patient(request, qs: QuerySet, field: str) -> QuerySet:
+    """Narrow ``qs`` to the patient named by ``identifier``, if any (``field``: the
+    path from a row to its individual's id)."""
+    ids = identifier_individual_ids(request)
+    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+
+
+@fhir_api.get("/Patient", url_name="patient_search")
+def patient_search(request):
+    """``identifier=<system>|<value>``: the personnummer or samordningsnummer (with or
+    without the hyphen); ``_lastUpdated``: when the person was registered. At least
+    one of the two. A person the client may not see is simply not found."""
+    require_any_scope(request, Scope.DISCHARGE_READ, Scope.SIP_READ)
+    _only(request, ("identifier", "_lastUpdated"))
+    count, offset = _paging(request)
+    if "identifier" not in request.GET and "_lastUpdated" not in request.GET:
+        raise Problem(
+            400,
+            "invalid-input",
+            "Patient search needs identifier=<system>|<value> or _lastUpdated.",
+        )
+    visible = Individual.objects.filter(
+        Q(pk__in=_discharges(request).values("individual_id"))
+        | Q(pk__in=_sips(request).values("individual_id"))
+    )
+    qs = _of_patient(request, visible, "pk").filter(**last_updated_filter(request, "created_at"))
+    total = qs.count()
+    entries = [
+        _read_patient(request, pk)
+        for pk in qs.order_by("created_at", "pk").values_list("pk", flat=True)[
+            offset : offset + count
+        ]
+    ]
     return bundle_response(
         request,
         resource_type="Patient",
-        total=len(entries),
-        entries=entries[offset : offset + count],
+        total=total,
+        entries=entries,
         count=count,
         offset=offset,
     )
@@ -441,10 +529,17 @@ def task_read(request, resource_id: str):
 
 @fhir_api.get("/Task", url_name="task_search")
 def task_search(request):
-    """Each deadline of the client's cases; ``_lastUpdated``: its last event."""
+    """Each deadline of the client's cases; ``_lastUpdated``: its last event;
+    ``identifier``: the deadlines of that patient's cases."""
     qs = _deadlines(request)
-    _only(request, ("_lastUpdated",))
+    _only(request, ("_lastUpdated", "identifier"))
     count, offset = _paging(request)
+    ids = identifier_individual_ids(request)
+    if ids is not None:
+        qs = qs.filter(
+            Q(process_id__in=DischargeProcess.objects.filter(individual_id__in=ids).values("pk"))
+            | Q(process_id__in=SipProcess.objects.filter(individual_id__in=ids).values("pk"))
+        )
     qs = qs.filter(**last_updated_filter(request, "last_updated")).order_by("last_updated", "pk")
     total = qs.count()
     return bundle_response(
@@ -513,13 +608,15 @@ def communication_read(request, resource_id: str):
 def communication_search(request):
     """Each LUS message of the client's discharges: every admission notice (one per
     unit) and every ready-for-discharge notice; ``_lastUpdated``: when it was sent or
-    last answered (or revoked)."""
+    last answered (or revoked); ``identifier``: the messages about that patient."""
     require_any_scope(request, Scope.DISCHARGE_READ)
-    _only(request, ("_lastUpdated",))
+    _only(request, ("_lastUpdated", "identifier"))
     count, offset = _paging(request)
     filters = last_updated_filter(request, "last_updated")
-    admissions = _admission_notices(request).filter(**filters)
-    readies = _ready_notices(request).filter(**filters)
+    admissions = _of_patient(request, _admission_notices(request), "process__individual_id")
+    admissions = admissions.filter(**filters)
+    readies = _of_patient(request, _ready_notices(request), "process__individual_id")
+    readies = readies.filter(**filters)
     total = admissions.count() + readies.count()
 
     def rows(qs, kind):
@@ -579,3 +676,95 @@ def organization_read(request, resource_id: str):
     if organisation is None:
         raise Http404
     return fhir_response(r.organization(organisation))
+
+
+def _careplan_sips(request) -> QuerySet[SipProcess]:
+    """SIPs with a plan that may still be shared; ``last_updated``: the latest
+    version (the CarePlan's ``meta.lastUpdated``)."""
+    return (
+        _sips(request)
+        .exclude(stage__in=[*SHARING_STOPPED_STAGES])
+        .exclude(consent__revoked_at__isnull=False)
+        .exclude(consent__decision=Consent.Decision.DECLINED)
+        .annotate(last_updated=Max("plan_versions__created_at"))
+        .filter(last_updated__isnull=False)
+    )
+
+
+@fhir_api.get("/CarePlan", url_name="careplan_search")
+def careplan_search(request):
+    """The client's SIPs' latest plans; ``identifier``: the patient's;
+    ``_lastUpdated``: when the latest version was saved."""
+    require_any_scope(request, Scope.SIP_READ)
+    _only(request, ("_lastUpdated", "identifier"))
+    count, offset = _paging(request)
+    qs = _of_patient(request, _careplan_sips(request), "individual_id")
+    qs = qs.filter(**last_updated_filter(request, "last_updated")).order_by("last_updated", "pk")
+    total = qs.count()
+    entries = []
+    for sip in qs.select_related("individual", "consent")[offset : offset + count]:
+        if sip.sharing_stopped:  # the consent's own rule, beyond the filters above
+            continue
+        _log(request, sip)
+        entries.append(r.careplan(sip, sip.plan_versions.order_by("-number").first()))
+    return bundle_response(
+        request,
+        resource_type="CarePlan",
+        total=total,
+        entries=entries,
+        count=count,
+        offset=offset,
+    )
+
+
+@fhir_api.get("/Appointment", url_name="appointment_search")
+def appointment_search(request):
+    """The meetings of the client's SIPs; ``identifier``: the patient's;
+    ``_lastUpdated``: when the meeting was held, else when it was called."""
+    require_any_scope(request, Scope.SIP_READ)
+    _only(request, ("_lastUpdated", "identifier"))
+    count, offset = _paging(request)
+    qs = Meeting.objects.filter(sip__in=_sips(request).values("pk")).annotate(
+        last_updated=Coalesce("held_at", "created_at")
+    )
+    qs = _of_patient(request, qs, "sip__individual_id")
+    qs = qs.filter(**last_updated_filter(request, "last_updated")).order_by("last_updated", "pk")
+    total = qs.count()
+    entries = []
+    for meeting in qs.select_related("sip__individual")[offset : offset + count]:
+        _log(request, meeting.sip)
+        entries.append(r.appointment(meeting))
+    return bundle_response(
+        request,
+        resource_type="Appointment",
+        total=total,
+        entries=entries,
+        count=count,
+        offset=offset,
+    )
+
+
+@fhir_api.get("/Organization", url_name="organization_search")
+def organization_search(request):
+    """The directory; ``identifier``: the HSA id (``urn:oid:1.2.752.129.2.1.4.1|<id>``
+    or the id alone); ``_lastUpdated``: when the entry was last changed."""
+    require_any_scope(request, Scope.DIRECTORY_READ)
+    _only(request, ("_lastUpdated", "identifier"))
+    count, offset = _paging(request)
+    qs = organisations_search(include_inactive=True)
+    token = request.GET.get("identifier")
+    if token is not None:
+        system, _bar, value = token.rpartition("|")
+        if system and system != r.HSA_ID:
+            raise Problem(400, "invalid-input", f"Unknown identifier system {system}.")
+        qs = qs.filter(hsa_id=value) if value else qs.none()
+    qs = qs.filter(**last_updated_filter(request, "updated_at")).order_by("updated_at", "pk")
+    total = qs.count()
+    return bundle_response(
+        request,
+        resource_type="Organization",
+        total=total,
+        entries=[r.organization(o) for o in qs[offset : offset + count]],
+        count=count,
+        offset=offset,
+    )

@@ -57,7 +57,8 @@ def assert_matches_schema(method: str, path: str, response) -> None:
         assert body["type"].startswith("urn:kardborre:problem:")
     else:
         assert response["Content-Type"].startswith("application/json")
-    declared = responses[status].get("content", {}).get("application/json", {}).get("schema")
+    media_type = "application/problem+json" if response.status_code >= 400 else "application/json"
+    declared = responses[status].get("content", {}).get(media_type, {}).get("schema")
     assert declared is not None, f"{method.upper()} {path} {status}: no body schema"
     errors = validate(body, declared)
     assert not errors, f"{method.upper()} {path} {status}: " + "; ".join(errors[:5])

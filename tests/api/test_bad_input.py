@@ -181,3 +181,32 @@ def test_a_time_without_offset_is_refused(world, clock):
     assert response.status_code == 422
     assert _fields(response) == {"admitted_at"}
     assert _counts() == before
+
+
+def test_an_id_that_is_not_a_number_or_no_operation_is_a_problem_404(world):
+    """Found by the schemathesis contract run: these answered the site's HTML page."""
+    for path in ("/api/v1/discharges/null%2Cnull", "/api/v1/sips/-1", "/api/v1/nothing-here"):
+        response = world.ward_api.client.get(
+            path, headers={"Authorization": f"Bearer {world.ward_api.key}"}
+        )
+        assert response.status_code == 404, path
+        assert response["Content-Type"] == "application/problem+json", path
+        assert response.json()["type"] == "urn:kardborre:problem:not-found"
+    response = world.ward_api.client.post(
+        "/api/v1/discharges/abc/judgement",
+        "{}",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {world.ward_api.key}"},
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_updated_since_must_be_an_iso_date_time(world):
+    """Found by the schemathesis contract run: a number was taken as Unix seconds."""
+    for path in ("/api/v1/discharges", "/api/v1/sips", "/api/v1/deviations"):
+        response = world.ward_api.get(path, {"updated_since": "0.5"})
+        assert response.status_code == 422, path
+        assert _fields(response) == {"updated_since"}
+        ok = world.ward_api.get(path, {"updated_since": "2022-11-14T08:00:00+01:00"})
+        assert ok.status_code == 200, path

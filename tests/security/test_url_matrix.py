@@ -60,6 +60,8 @@ PUBLIC = {
     "api:openapi-json": "api/v1/openapi.json",
     "api:openapi-view": "api/v1/docs",
     "api:api-root": "api/v1/",
+    # Any other path under /api/v1/ (or a non-numeric id): 404 problem+json, naming nothing.
+    "api:not_found": "api/v1/^.*$",
     # The FHIR facade's CapabilityStatement, and its root (404: it only anchors the URLs).
     "fhir:metadata": "fhir/metadata",
     "fhir:api-root": "fhir/",
@@ -164,8 +166,18 @@ API = {
     "api:discharge_ready_notice": ("discharge", True),
     "api:discharge_ready_acknowledge": ("discharge", True),
     "api:discharge_ready_revoke": ("discharge", True),
+    "api:discharge_fast_vardkontakt": ("discharge", True),
+    "api:discharge_unit_plan": ("discharge_unit", True),
+    "api:discharge_sip_kallelse": ("discharge", True),
     "api:sip_list": (None, False),
     "api:sip_detail": ("sip", False),
+    "api:sip_start": (None, True),
+    "api:sip_consent": ("sip", True),
+    "api:sip_invite": ("sip", True),
+    "api:sip_invitation_answer": ("invitation", True),
+    "api:sip_invitation_second_channel": ("invitation", True),
+    "api:sip_meeting": ("sip", True),
+    "api:sip_plan": ("sip", True),
     "api:deviation_list": (None, False),
     "api:deviation_report": (None, True),
     "api:deviation_detail": ("deviation", False),
@@ -182,8 +194,11 @@ FHIR = {
     "fhir:communication_read": "communication",
     "fhir:communication_search": None,
     "fhir:careplan_read": "careplan",
+    "fhir:careplan_search": None,
     "fhir:appointment_read": "appointment",
+    "fhir:appointment_search": None,
     "fhir:organization_read": "organisation",
+    "fhir:organization_search": None,
 }
 # Bearer keys only, SOAP POST (api/getcareplans.py).
 RIV = {"riv:getcareplans"}
@@ -195,6 +210,21 @@ API_BODIES = {
     "api:discharge_unit_answer": {"answer": "ACKNOWLEDGED"},
     "api:discharge_ready_revoke": {"reason": "Feber"},
     "api:deviation_answer": {"explanation": "Svar"},
+    "api:discharge_fast_vardkontakt": {"person_username": "someone"},
+    "api:discharge_unit_plan": {"interventions_needed": False},
+    "api:discharge_sip_kallelse": {"action": "SKIPPED", "skipped_reason": "Giltig SIP"},
+    "api:sip_consent": {"decision": "GIVEN", "method": "ORAL"},
+    "api:sip_invite": {"starts_at": "2030-01-07T10:00:00+01:00", "place": "Rum 2"},
+    "api:sip_invitation_answer": {"answer": "ACCEPT"},
+    "api:sip_invitation_second_channel": {"channel": "PHONE", "note": "Ringt"},
+    "api:sip_plan": {
+        "overall_responsibility": "KOMMUN",
+        "own_goals": "Bo kvar hemma",
+        "follow_up_date": "2030-02-01",
+        "interventions": [
+            {"description": "Hemtjänst", "organisation_id": 1, "start_date": "2030-01-08"}
+        ],
+    },
 }
 
 # Every node of each flow with the task actions viewflow gives it.
@@ -829,6 +859,8 @@ class Matrix(DemoWorld, TestCase):
             for name, (kind, write) in sorted(API.items()):
                 if kind in (None, "organisation"):
                     continue
+                if kind == "invitation" and self.w.sides[other].invitation is None:
+                    continue  # the side has no invitation (side a has: the sessions test)
                 url = reverse(name, args=_object_args(kind, self.w.sides[other]))
                 body = json.dumps(API_BODIES.get(name, {}))
                 response = (
@@ -894,7 +926,12 @@ class Matrix(DemoWorld, TestCase):
                     or leaked
                 ):
                     failures.append(f"{key} {url}: {response.status_code} {leaked}")
-            for name in ("fhir:task_search", "fhir:communication_search"):
+            for name in (
+                "fhir:task_search",
+                "fhir:communication_search",
+                "fhir:careplan_search",
+                "fhir:appointment_search",
+            ):
                 body = client.get(reverse(name), {"_count": 100}).content.decode()
                 leaked = [m for m in markers if m in body]
                 if leaked:
