@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Area, Huvudman, Organisation
@@ -49,4 +50,58 @@ class AccessLogFilterForm(forms.Form):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+
+class IndividualFindForm(forms.Form):
+    """Find a person by personnummer or samordningsnummer."""
+
+    pnr = forms.CharField(
+        label=_("Personal identity number or coordination number"),
+        max_length=13,
+        help_text=_("YYYYMMDD-NNNN"),
+    )
+
+    def clean_pnr(self):
+        return parse(self.cleaned_data["pnr"])  # raises a ValidationError in Swedish
+
+
+class IndividualCreateForm(forms.Form):
+    """Register a person who is not yet in the register. With protected identity from
+    the population register the name and address come from the register, not the form
+    (the user may not be allowed to see them)."""
+
+    personal_identity_number = forms.CharField(widget=forms.HiddenInput, max_length=13)
+    given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    protected_identity = forms.BooleanField(
+        label=_("Protected identity (skyddad identitet)"),
+        required=False,
+        help_text=_("Name and address are then never shown in lists or emails."),
+    )
+
+    def __init__(self, *args, record=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record = record
+        if record is not None and record.protected_identity:
+            for name in ("given_name", "family_name", "address", "protected_identity"):
+                del self.fields[name]
+
+    def clean_personal_identity_number(self):
+        return parse(self.cleaned_data["personal_identity_number"]).formatted
+
+    def clean(self):
+        data = super().clean()
+        if self.record is not None and self.record.protected_identity:
+            data.update(
+                given_name=self.record.given_name,
+                family_name=self.record.family_name,
+                address=self.record.address,
+                protected_identity=True,
+            )
+            return data
+        for name in ("given_name", "family_name"):
+            if not (data.get(name) or "").strip():
+                self.add_error(name, ValidationError(_("This field is required."), "required"))
         return data

@@ -22,6 +22,13 @@ class CoordinationApp(Application):
         name="organisation_detail",
     )
 
+    individual_register_path = path(
+        "personer/", views.IndividualRegisterView.as_view(), name="individual_register"
+    )
+    organisation_search_path = path(
+        "organisationer/sok/", views.OrganisationSearchView.as_view(), name="organisation_search"
+    )
+
     access_log_path = path("atkomstlogg/", views.AccessLogView.as_view(), name="access_log")
 
     def has_view_permission(self, user, obj=None):

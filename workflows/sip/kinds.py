@@ -4,6 +4,7 @@ Registered by ``SipConfig.ready``; see ``workflows.escalation`` for the ladders.
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows import phrasing
 from workflows.deviations.models import Deviation
 from workflows.escalation import DeadlineKind, H, register, standard_ladder
 
@@ -27,5 +28,20 @@ KINDS = (
 )
 
 
+#: Each kind in a sentence, for email subjects (``workflows.phrasing``).
+PHRASES = {
+    "INVITATION_RESPONSE": (
+        _("the invitation to the SIP meeting is to be answered"),
+        _("the invitation to the SIP meeting has not been answered"),
+    ),
+    "SIP_FOLLOW_UP": (
+        _("the SIP is to be followed up"),
+        _("the SIP has not been followed up"),
+    ),
+}
+
+
 def register_kinds() -> None:
     register(*KINDS)
+    for code, (due, not_done) in PHRASES.items():
+        phrasing.register(code, due=due, not_done=not_done)
