@@ -189,3 +189,18 @@ def test_the_sip_start_links_to_registration(client):
         {"personal_identity_number": UNKNOWN, "initiating_organisation": bistand.pk, "reason": "x"},
     ).content.decode()
     assert f"{URL}?pnr={UNKNOWN}&amp;next={quote(start, safe='')}" in page
+
+
+def test_the_organisation_search_answers_json_with_reachability(client):
+    OrganisationFactory(name="Rosenlunds vårdcentral", kind="VARDCENTRAL", reachability="NO")
+    OrganisationFactory(name="Rosenlunds gamla", kind="VARDCENTRAL", is_active=False)
+    OrganisationFactory(name="Skanstulls vårdcentral", kind="VARDCENTRAL")
+    client.force_login(MembershipFactory().user)
+    url = reverse("coordination:organisation_search")
+    rows = client.get(url, {"q": "rosen"}).json()["results"]
+    assert [(r["name"], r["reachability"], r["reachability_label"]) for r in rows] == [
+        ("Rosenlunds vårdcentral", "NO", "Nej")
+    ]
+    assert rows[0]["kind"] == "Vårdcentral"
+    client.logout()
+    assert client.get(url, {"q": "rosen"}).status_code == 302  # login first
