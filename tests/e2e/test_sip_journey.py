@@ -3,6 +3,7 @@ second channel is required, a participant acknowledges through the emailed link,
 is absent, and the plan is written and printed."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -13,6 +14,18 @@ from workflows.sip.models import Invitation, SipProcess
 from workflows.sip.services import invitation_recipient
 
 from .conftest import DATE_TIME, check_accessibility, submit
+
+
+def pick(page, name, query, organisation, reachability):
+    """Choose an organisation in a picker (coordination/widgets.py) by typing."""
+    picker = page.locator(f"main select[name={name}] + .kb-picker")
+    picker.get_by_role("searchbox").fill(query)
+    result = picker.get_by_role("button", name=re.compile(re.escape(organisation)))
+    assert reachability in result.inner_text(timeout=5000)
+    result.click()
+    chosen = picker.locator(".kb-picker__chosen")
+    chosen.get_by_text(organisation).wait_for()
+
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,9 +43,12 @@ def test_sip_with_an_unreachable_organisation(session, browser, demo, html_pages
         {
             "personal_identity_number": gunnel.personal_identity_number,
             "reason": "Hemtjänst och vårdcentral behöver samordna insatserna",
-            "participants": [rosenlund.pk, vardaga.pk],
         }
     )
+    # The participants are found by typing: the reachability shows beside each name.
+    pick(kommun.page, "participants", "rosenlunds", rosenlund.name, "Ja")
+    pick(kommun.page, "participants", "hornstull", vardaga.name, "Okänt")
+    kommun.check_accessibility("sip-start-picker")
     kommun.click_submit("Spara")
     sip = SipProcess.objects.get(individual=gunnel)
 
@@ -51,7 +67,6 @@ def test_sip_with_an_unreachable_organisation(session, browser, demo, html_pages
             {
                 "starts_at": meeting_at.strftime("%Y-%m-%dT%H:%M"),
                 "place": "Biståndsenheten, Götgatan 1",
-                "organisations": [rosenlund.pk, vardaga.pk],
                 "include_individual": False,
             }
         ),
