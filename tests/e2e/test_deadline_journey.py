@@ -80,7 +80,7 @@ def test_missed_deadline_escalates_and_becomes_a_deviation(session, settings):
     admin = session("admin")
     admin.goto("/notifications/utkorg/")
     admin.see(
-        "Påminnelse", "Eskalering", "Tidsgränsen har passerats", "mas.sodermalm@demo.kardborre.se"
+        "Påminnelse", "Eskalering", "Tidsgräns överskriden", "mas.sodermalm@demo.kardborre.se"
     )
     admin.shot("j3-outbox")
     admin.check_accessibility("outbox")
