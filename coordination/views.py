@@ -1,5 +1,4 @@
 import datetime as dt
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -23,6 +22,7 @@ from .forms import (
     OrganisationFilterForm,
 )
 from .models import AccessLog, Individual, Organisation
+from .urls import with_query
 
 
 class OrganisationListView(LoginRequiredMixin, ListView):
@@ -226,22 +226,6 @@ def _safe_next(request, value: str) -> str:
     ):
         return value
     return ""
-
-
-def with_query(url: str, **params) -> str:
-    """``url`` with ``params`` added to (or replacing those in) its query string.
-
-    >>> with_query("/utskrivning/start/?a=1", personal_identity_number="19121212-1212")
-    '/utskrivning/start/?a=1&personal_identity_number=19121212-1212'
-    """
-    parts = urlsplit(url)
-    query = [
-        (key, value)
-        for key, value in (pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
-        if key not in params
-    ]
-    encoded = "&".join([*(f"{k}={v}" for k, v in query), urlencode(params)])
-    return urlunsplit(parts._replace(query=encoded))
 
 
 class IndividualRegisterView(LoginRequiredMixin, TemplateView):

@@ -7,7 +7,6 @@ Each flow registers the phrases of its kinds next to their declaration
 ``kind_due`` ("… ska kvitteras") and ``kind_not_done`` ("… har inte kvitterats"). A kind
 without phrases falls back to its label in the templates.
 
->>> from django.utils import translation
 >>> register("EXAMPLE", due="the example is to be done", not_done="the example is not done")
 >>> context = {"kind": "EXAMPLE"}
 >>> context_kind_phrases(context)
