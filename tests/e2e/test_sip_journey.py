@@ -39,15 +39,23 @@ def test_sip_with_an_unreachable_organisation(session, browser, demo, html_pages
     kommun = session("handlaggare.sodermalm")
     kommun.goto("/sips/")
     kommun.goto("/workflow/flows/sip/start/")
-    kommun.fill_form(
-        {
-            "personal_identity_number": gunnel.personal_identity_number,
-            "reason": "Hemtjänst och vårdcentral behöver samordna insatserna",
-        }
-    )
+    # The person is looked up by number on the registration page and handed back.
+    kommun.page.get_by_role("link", name="Sök eller registrera personen").click()
+    kommun.fill_form({"pnr": gunnel.personal_identity_number})
+    kommun.page.locator("main").get_by_role("button", name="Sök", exact=True).click()
+    kommun.page.wait_for_url("**/coordination/personer/?*pnr=*")
+    kommun.see("Gunnel Persson")
+    kommun.shot("j2-individual-found")
+    kommun.check_accessibility("individual-found")
+    kommun.page.get_by_role("link", name="Välj den här personen").click()
+    kommun.page.wait_for_url("**/workflow/flows/sip/start/?personal_identity_number=*")
+    field = kommun.page.locator("main [name=personal_identity_number]")
+    assert field.input_value() == gunnel.personal_identity_number
+    kommun.fill_form({"reason": "Hemtjänst och vårdcentral behöver samordna insatserna"})
     # The participants are found by typing: the reachability shows beside each name.
     pick(kommun.page, "participants", "rosenlunds", rosenlund.name, "Ja")
     pick(kommun.page, "participants", "hornstull", vardaga.name, "Okänt")
+    kommun.shot("j2-sip-start-picker")
     kommun.check_accessibility("sip-start-picker")
     kommun.click_submit("Spara")
     sip = SipProcess.objects.get(individual=gunnel)
