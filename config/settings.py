@@ -335,6 +335,14 @@ KARDBORRE_LOCAL_DEADLINES = env.list(
     default=["INSKRIVNING_ACK", "UTSKRIVNINGSKLAR_ACK"] if DEBUG else [],
 )
 
+# The population register the registration page asks (coordination/population.py): a
+# dotted path to a backend class; empty: none, the person is entered by hand. The demo
+# (DEBUG) uses the made-up register.
+KARDBORRE_POPULATION_REGISTER = env(
+    "KARDBORRE_POPULATION_REGISTER",
+    default="coordination.population.DemoPopulationRegister" if DEBUG else "",
+)
+
 # REST API for systems (api/): requests per client and minute (0: no limit), counted
 # in this cache (a shared one, e.g. Redis, when several web processes serve the API).
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)

@@ -218,6 +218,29 @@ def may_withdraw(*, user, process_id, registering_organisation_id) -> bool:
     return is_administrator(user=user) and process_is_visible(user=user, process_id=process_id)
 
 
+# --- Registering individuals -----------------------------------------------------------
+
+#: Roles that start discharges and SIPs, and so may look up and register the person.
+REGISTERING_ROLES = (
+    Membership.Role.HANDLAGGARE,
+    Membership.Role.SJUKSKOTERSKA,
+    Membership.Role.LAKARE,
+    Membership.Role.FAST_VARDKONTAKT,
+    Membership.Role.KSA,
+)
+
+
+def may_register_individuals(*, user) -> bool:
+    """Who may look a person up by personnummer and register them: an active member of
+    an active organisation in a role that starts cases (a handläggare, ward or
+    vårdcentral staff). The MAS, administrators and API clients do not."""
+    if not _is_signed_in(user):
+        return False
+    return Membership.objects.filter(
+        user=user, is_active=True, organisation__is_active=True, role__in=REGISTERING_ROLES
+    ).exists()
+
+
 # --- Reports between organisations, access log ---------------------------------------
 
 

@@ -1,4 +1,4 @@
-from . import selectors
+from . import access, selectors
 
 
 def roles(request):
@@ -9,4 +9,5 @@ def roles(request):
     return {
         "can_review_access_log": selectors.is_registry_admin(user=user)
         or bool(selectors.mas_kommuner(user=user)),
+        "can_register_individuals": access.may_register_individuals(user=user),
     }

@@ -98,3 +98,57 @@ class EscalationChainForm(forms.Form):
                 for message in messages:
                     self.add_error(field, message)
         return data
+
+
+class IndividualFindForm(forms.Form):
+    """Find a person by personnummer or samordningsnummer."""
+
+    pnr = forms.CharField(
+        label=_("Personal identity number or coordination number"),
+        max_length=13,
+        help_text=_("YYYYMMDD-NNNN"),
+    )
+
+    def clean_pnr(self):
+        return parse(self.cleaned_data["pnr"])  # raises a ValidationError in Swedish
+
+
+class IndividualCreateForm(forms.Form):
+    """Register a person who is not yet in the register. With protected identity from
+    the population register the name and address come from the register, not the form
+    (the user may not be allowed to see them)."""
+
+    personal_identity_number = forms.CharField(widget=forms.HiddenInput, max_length=13)
+    given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    protected_identity = forms.BooleanField(
+        label=_("Protected identity (skyddad identitet)"),
+        required=False,
+        help_text=_("Name and address are then never shown in lists or emails."),
+    )
+
+    def __init__(self, *args, record=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record = record
+        if record is not None and record.protected_identity:
+            for name in ("given_name", "family_name", "address", "protected_identity"):
+                del self.fields[name]
+
+    def clean_personal_identity_number(self):
+        return parse(self.cleaned_data["personal_identity_number"]).formatted
+
+    def clean(self):
+        data = super().clean()
+        if self.record is not None and self.record.protected_identity:
+            data.update(
+                given_name=self.record.given_name,
+                family_name=self.record.family_name,
+                address=self.record.address,
+                protected_identity=True,
+            )
+            return data
+        for name in ("given_name", "family_name"):
+            if not (data.get(name) or "").strip():
+                self.add_error(name, ValidationError(_("This field is required."), "required"))
+        return data

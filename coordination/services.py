@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import personnummer
 from .access import acting_organisations, user_parties_of
 from .client_ip import client_ip
-from .models import AccessLog, Area, Huvudman, Organisation, ProcessParty
+from .models import AccessLog, Area, Huvudman, Individual, Organisation, ProcessParty
 
 IMPORT_COLUMNS = [
     "name",
@@ -330,3 +331,40 @@ def process_party_add(*, process, organisations, reason: str, at=None) -> int:
     new = [row for row in rows if row.organisation_id not in existing]
     ProcessParty.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+# --- Individuals ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def individual_register(
+    *,
+    personal_identity_number: str,
+    given_name: str,
+    family_name: str,
+    address: str = "",
+    protected_identity: bool = False,
+    by,
+    request=None,
+) -> Individual:
+    """Register a person who is not yet in the register (the registration page; the
+    admin is not needed). The number is validated and normalised by the model; a number
+    already registered is refused. The creation is access-logged."""
+    number = personnummer.parse(personal_identity_number).formatted
+    if Individual.objects.filter(personal_identity_number=number).exists():
+        raise ValidationError(_("A person with this number is already registered."))
+    individual = Individual.objects.create(
+        personal_identity_number=number,
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        address=address.strip(),
+        protected_identity=protected_identity,
+    )
+    access_log_record(
+        user=by,
+        action=AccessLog.Action.CREATE,
+        purpose="Registrering av person",
+        individual=individual,
+        request=request,
+    )
+    return individual

@@ -27,6 +27,12 @@ class CoordinationApp(Application):
         views.EscalationChainView.as_view(),
         name="escalation_chain",
     )
+    individual_register_path = path(
+        "personer/", views.IndividualRegisterView.as_view(), name="individual_register"
+    )
+    organisation_search_path = path(
+        "organisationer/sok/", views.OrganisationSearchView.as_view(), name="organisation_search"
+    )
 
     access_log_path = path("atkomstlogg/", views.AccessLogView.as_view(), name="access_log")
 

@@ -4,15 +4,26 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, FormView, ListView
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from . import access, chains, clock, selectors, services
+from . import access, chains, clock, personnummer, population, selectors, services
 from .exports import export_response, requested_format
-from .forms import AccessLogFilterForm, EscalationChainForm, OrganisationFilterForm
+from .forms import (
+    AccessLogFilterForm,
+    EscalationChainForm,
+    IndividualCreateForm,
+    IndividualFindForm,
+    OrganisationFilterForm,
+)
 from .models import AccessLog, Individual, Organisation
+from .urls import with_query
 
 
 class OrganisationListView(LoginRequiredMixin, ListView):
@@ -278,3 +289,153 @@ def _parse_cursor(value: str):
         return at, int(pk)
     except (ValueError, OverflowError, OSError):
         return None
+
+
+# --- Registration of individuals -----------------------------------------------------
+
+
+def _safe_next(request, value: str) -> str:
+    """``next`` when it is a path on this site, else ""."""
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return ""
+
+
+class IndividualRegisterView(LoginRequiredMixin, TemplateView):
+    """Find a person by personnummer or samordningsnummer and register them when
+    missing, pre-filled from the population register (``coordination.population``).
+
+    Reached from the start of a discharge or SIP with ``?next=<that form>``: the person
+    found or registered is handed back as ``?personal_identity_number=``. Reading a
+    registered person is access-logged like every read of an individual."""
+
+    template_name = "coordination/individual_register.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not access.may_register_individuals(user=request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def _next(self) -> str:
+        return _safe_next(
+            self.request, self.request.POST.get("next") or self.request.GET.get("next", "")
+        )
+
+    def get(self, request, *args, **kwargs):
+        find_form = IndividualFindForm(request.GET if "pnr" in request.GET else None)
+        context = {"find_form": find_form, "next": self._next()}
+        if find_form.is_bound and find_form.is_valid():
+            number = find_form.cleaned_data["pnr"]
+            context["number"] = number
+            individual = Individual.objects.filter(
+                personal_identity_number=number.formatted
+            ).first()
+            if individual is not None:
+                services.access_log_record(
+                    user=request.user,
+                    action=AccessLog.Action.READ,
+                    purpose="Sökning av person",
+                    individual=individual,
+                    request=request,
+                )
+                context["individual"] = individual
+                if context["next"]:
+                    context["use_url"] = with_query(
+                        context["next"],
+                        personal_identity_number=individual.personal_identity_number,
+                    )
+            else:
+                record = population.population_register().lookup(number)
+                context["record"] = record
+                context["create_form"] = IndividualCreateForm(
+                    record=record, initial=self._initial(number, record)
+                )
+        return self.render_to_response(self.get_context_data(**context))
+
+    @staticmethod
+    def _initial(number, record) -> dict:
+        initial = {"personal_identity_number": number.formatted}
+        if record is not None and not record.protected_identity:
+            initial.update(
+                given_name=record.given_name,
+                family_name=record.family_name,
+                address=record.address,
+            )
+        return initial
+
+    def post(self, request, *args, **kwargs):
+        try:
+            number = personnummer.parse(request.POST.get("personal_identity_number", ""))
+        except ValidationError:
+            return redirect(reverse("coordination:individual_register"))
+        record = population.population_register().lookup(number)
+        form = IndividualCreateForm(request.POST, record=record)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                individual = services.individual_register(
+                    personal_identity_number=number.formatted,
+                    given_name=data["given_name"],
+                    family_name=data["family_name"],
+                    address=data["address"],
+                    protected_identity=data["protected_identity"],
+                    by=request.user,
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The person is registered."))
+                next_url = self._next()
+                if next_url:
+                    return redirect(
+                        with_query(
+                            next_url, personal_identity_number=individual.personal_identity_number
+                        )
+                    )
+                return redirect(
+                    with_query(reverse("coordination:individual_register"), pnr=number.formatted)
+                )
+        context = {
+            "find_form": IndividualFindForm(initial={"pnr": number.formatted}),
+            "number": number,
+            "record": record,
+            "create_form": form,
+            "next": self._next(),
+        }
+        return self.render_to_response(self.get_context_data(**context))
+
+
+# --- Organisation picker ---------------------------------------------------------------
+
+
+class OrganisationSearchView(LoginRequiredMixin, View):
+    """The type-ahead of the organisation pickers: active organisations matching ``q``
+    (name, HSA id, area), at most ``LIMIT``, with kind, area and reachability. The
+    directory is open to every signed-in user; no personal data."""
+
+    LIMIT = 20
+
+    def get(self, request, *args, **kwargs):
+        query = request.GET.get("q", "")[:100]
+        kind = request.GET.get("kind", "")
+        organisations = selectors.organisations_search(
+            query=query, kind=kind if kind in Organisation.Kind.values else ""
+        ).select_related("area")[: self.LIMIT]
+        return JsonResponse(
+            {
+                "results": [
+                    {
+                        "id": organisation.pk,
+                        "name": organisation.name,
+                        "area": str(organisation.area),
+                        "kind": organisation.get_kind_display(),
+                        "reachability": organisation.reachability,
+                        "reachability_label": organisation.get_reachability_display(),
+                    }
+                    for organisation in organisations
+                ]
+            }
+        )

@@ -9,8 +9,11 @@ import pytest
 PURE_MODULES = [
     "coordination.clock",
     "coordination.personnummer",
+    "coordination.population",
+    "coordination.urls",
     "workflows.deadlines",
     "workflows.hooks",
+    "workflows.phrasing",
     "notifications.links",
 ]
 

@@ -47,6 +47,7 @@ from coordination import access
 from coordination.backends import ACT_FOR_ORGANISATION
 from coordination.models import AccessLog
 from coordination.services import access_log_record
+from coordination.urls import individual_register_url
 from workflows.routing import OrganisationTask
 
 #: The name of the hidden input that carries the case's version back with the form.
@@ -252,3 +253,24 @@ class FlowTaskView(generic.FormView, metaclass=abc.ABCMeta):
         self.access_log(AccessLog.Action.UPDATE)
         messages.success(self.request, self.success_message)
         return redirect(self.process.get_absolute_url())
+
+
+class PersonFromRegisterMixin:
+    """The start of a discharge or SIP: the person is chosen by personnummer; the page
+    links to finding or registering the person (``coordination:individual_register``),
+    which hands the number back as ``?personal_identity_number=``."""
+
+    def get_initial(self):
+        initial = super().get_initial()
+        number = self.request.GET.get("personal_identity_number", "").strip()[:13]
+        if number:
+            initial["personal_identity_number"] = number
+        return initial
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "register_next": self.request.path}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            register_url=individual_register_url(next_url=self.request.path), **kwargs
+        )

@@ -3,6 +3,7 @@ second channel is required, a participant acknowledges through the emailed link,
 is absent, and the plan is written and printed."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -13,6 +14,18 @@ from workflows.sip.models import Invitation, SipProcess
 from workflows.sip.services import invitation_recipient
 
 from .conftest import DATE_TIME, check_accessibility, submit
+
+
+def pick(page, name, query, organisation, reachability):
+    """Choose an organisation in a picker (coordination/widgets.py) by typing."""
+    picker = page.locator(f"main select[name={name}] + .kb-picker")
+    picker.get_by_role("searchbox").fill(query)
+    result = picker.get_by_role("button", name=re.compile(re.escape(organisation)))
+    assert reachability in result.inner_text(timeout=5000)
+    result.click()
+    chosen = picker.locator(".kb-picker__chosen")
+    chosen.get_by_text(organisation).wait_for()
+
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -26,13 +39,24 @@ def test_sip_with_an_unreachable_organisation(session, browser, demo, html_pages
     kommun = session("handlaggare.sodermalm")
     kommun.goto("/sips/")
     kommun.goto("/workflow/flows/sip/start/")
-    kommun.fill_form(
-        {
-            "personal_identity_number": gunnel.personal_identity_number,
-            "reason": "Hemtjänst och vårdcentral behöver samordna insatserna",
-            "participants": [rosenlund.pk, vardaga.pk],
-        }
-    )
+    # The person is looked up by number on the registration page and handed back.
+    kommun.page.get_by_role("link", name="Sök eller registrera personen").click()
+    kommun.fill_form({"pnr": gunnel.personal_identity_number})
+    kommun.page.locator("main").get_by_role("button", name="Sök", exact=True).click()
+    kommun.page.wait_for_url("**/coordination/personer/?*pnr=*")
+    kommun.see("Gunnel Persson")
+    kommun.shot("j2-individual-found")
+    kommun.check_accessibility("individual-found")
+    kommun.page.get_by_role("link", name="Välj den här personen").click()
+    kommun.page.wait_for_url("**/workflow/flows/sip/start/?personal_identity_number=*")
+    field = kommun.page.locator("main [name=personal_identity_number]")
+    assert field.input_value() == gunnel.personal_identity_number
+    kommun.fill_form({"reason": "Hemtjänst och vårdcentral behöver samordna insatserna"})
+    # The participants are found by typing: the reachability shows beside each name.
+    pick(kommun.page, "participants", "rosenlunds", rosenlund.name, "Ja")
+    pick(kommun.page, "participants", "hornstull", vardaga.name, "Okänt")
+    kommun.shot("j2-sip-start-picker")
+    kommun.check_accessibility("sip-start-picker")
     kommun.click_submit("Spara")
     sip = SipProcess.objects.get(individual=gunnel)
 
@@ -51,7 +75,6 @@ def test_sip_with_an_unreachable_organisation(session, browser, demo, html_pages
             {
                 "starts_at": meeting_at.strftime("%Y-%m-%dT%H:%M"),
                 "place": "Biståndsenheten, Götgatan 1",
-                "organisations": [rosenlund.pk, vardaga.pk],
                 "include_individual": False,
             }
         ),

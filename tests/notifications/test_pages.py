@@ -179,7 +179,7 @@ def test_case_panel_shows_reminders_and_deadline_events():
     assert "Påminnelse skickad" in html
     assert "Kvittera inskrivningsmeddelandet" in html
     assert "ksa.sodermalm@example.se" in html
-    assert "Eskalering: Kvittera inskrivningsmeddelandet är inte gjort" in html
+    assert "Eskalering: inskrivningsmeddelandet har inte kvitterats i tid" in html
     assert "Skickat" in html
     assert "other-case@example.se" not in html
 

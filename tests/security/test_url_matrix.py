@@ -72,6 +72,8 @@ LOGIN = {
     "coordination:index",
     "coordination:organisation_list",
     "coordination:organisation_detail",  # the directory is open to every signed-in user
+    "coordination:individual_register",  # roles that start cases; shows one number asked for
+    "coordination:organisation_search",  # the pickers' type-ahead: the directory, no persons
     "coordination:access_log",  # MAS and administrators; filtered by access_log_visible_to
     "deviations:index",
     "deviations:deviation_list",

@@ -81,7 +81,9 @@ def test_reminder_goes_to_the_organisation_members_and_mailbox_and_is_swedish(re
     with time_machine.travel(DUE - 4 * H, tick=False):
         assert outbox_deliver_pending() == 2
     subjects = {m.subject for m in mail.outbox}
-    assert subjects == {"Påminnelse: Kvittera inskrivningsmeddelandet senast 24 nov 2026 12:00"}
+    assert subjects == {
+        "Påminnelse: inskrivningsmeddelandet ska kvitteras senast 24 nov 2026 12:00"
+    }
     body = mail.outbox[0].body
     assert "Södermalm biståndsenhet äldre" in body
     assert "Meddelandet innehåller inga personuppgifter" in body
@@ -137,10 +139,10 @@ def test_the_whole_ladder_kommun_side(reg):
         outbox_deliver_pending()
     subjects = sorted({m.subject for m in mail.outbox})
     assert subjects == [
-        "Eskalering: Kvittera inskrivningsmeddelandet är inte gjort (senast 24 nov 2026 12:00)",
-        "Försenat: Kvittera inskrivningsmeddelandet (senast 24 nov 2026 12:00)",
-        "Påminnelse: Kvittera inskrivningsmeddelandet senast 24 nov 2026 12:00",
-        "Tidsgräns överskriden: Kvittera inskrivningsmeddelandet (senast 24 nov 2026 12:00)",
+        "Eskalering: inskrivningsmeddelandet har inte kvitterats i tid (senast 24 nov 2026 12:00)",
+        "Försenat: inskrivningsmeddelandet har inte kvitterats (senast 24 nov 2026 12:00)",
+        "Påminnelse: inskrivningsmeddelandet ska kvitteras senast 24 nov 2026 12:00",
+        "Tidsgränsen har passerats: inskrivningsmeddelandet har inte kvitterats (senast 24 nov 2026 12:00)",
     ]
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from coordination import access, personnummer
 from coordination.models import Individual, Membership, Organisation
+from coordination.urls import individual_register_url
 
 from . import selectors, services
 from .models import (
@@ -28,6 +29,16 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 # Free text is bounded (bad input never reaches the database unchecked).
 TEXT_MAX_LENGTH = 5000
+
+
+def not_registered_message(number: str, *, next_url: str = ""):
+    """ "Not registered", with a link to register the person and come back."""
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        _("No person with this number is in the register."),
+        individual_register_url(pnr=number, next_url=next_url),
+        _("Register the person"),
+    )
 
 
 def _now_local():
@@ -53,9 +64,10 @@ class RegisterAdmissionForm(forms.Form):
         % {"days": settings.DISCHARGE_ADMISSION_MAX_AGE_DAYS},
     )
 
-    def __init__(self, *args, user, process=None, **kwargs):
+    def __init__(self, *args, user, process=None, register_next="", **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.register_next = register_next
         self.fields["ward"].queryset = selectors.user_wards(user=user)
         self.fields["admitted_at"].initial = _now_local()
         wards = list(self.fields["ward"].queryset[:2])
@@ -67,7 +79,10 @@ class RegisterAdmissionForm(forms.Form):
         formatted = personnummer.parse(value).formatted  # raises a ValidationError
         individual = Individual.objects.filter(personal_identity_number=formatted).first()
         if individual is None:
-            raise forms.ValidationError(_("No person with this number is in the register."))
+            raise forms.ValidationError(
+                not_registered_message(formatted, next_url=self.register_next),
+                code="not_registered",
+            )
         self.individual = individual
         self._refuse_second_admission(individual)
         return formatted

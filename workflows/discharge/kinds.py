@@ -5,6 +5,7 @@ drafted when it is breached. Registered by ``DischargeConfig.ready``."""
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows import phrasing
 from workflows.deviations.models import Deviation
 from workflows.escalation import DeadlineKind, H, register, standard_ladder
 
@@ -61,5 +62,36 @@ KINDS = (
 )
 
 
+#: Each kind in a sentence, for email subjects (``workflows.phrasing``).
+PHRASES = {
+    "INSKRIVNINGSMEDDELANDE": (
+        _("the admission notice is to be sent"),
+        _("the admission notice has not been sent"),
+    ),
+    "INSKRIVNING_ACK": (
+        _("the admission notice is to be acknowledged"),
+        _("the admission notice has not been acknowledged"),
+    ),
+    "FAST_VARDKONTAKT": (
+        _("a designated care contact is to be appointed"),
+        _("no designated care contact has been appointed"),
+    ),
+    "UTSKRIVNINGSKLAR_ACK": (
+        _("the ready-for-discharge notice is to be acknowledged"),
+        _("the ready-for-discharge notice has not been acknowledged"),
+    ),
+    "SIP_KALLELSE": (
+        _("the invitation to SIP is to be sent"),
+        _("the invitation to SIP has not been sent"),
+    ),
+    "DISCHARGE_INFORMATION": (
+        _("the information at discharge is to be sent"),
+        _("the information at discharge has not been sent"),
+    ),
+}
+
+
 def register_kinds() -> None:
     register(*KINDS)
+    for code, (due, not_done) in PHRASES.items():
+        phrasing.register(code, due=due, not_done=not_done)

@@ -23,7 +23,7 @@ from viewflow.workflow.status import STATUS
 from coordination.models import AccessLog
 from coordination.printing import pdf_response
 from coordination.services import access_log_record
-from workflows.taskviews import FlowTaskView
+from workflows.taskviews import FlowTaskView, PersonFromRegisterMixin
 
 from . import forms, selectors, services
 from .models import DischargeProcess, MessageSecondChannel
@@ -65,7 +65,7 @@ class DischargeTaskView(flow_mixins.TaskViewTemplateNames, FlowTaskView):
         form.save(process=self.process, by=self.request.user)
 
 
-class RegisterAdmissionView(DischargeTaskView):
+class RegisterAdmissionView(PersonFromRegisterMixin, DischargeTaskView):
     form_class = forms.RegisterAdmissionForm
     template_filename = "start.html"
 

@@ -2,10 +2,13 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from coordination import personnummer
 from coordination.models import Consent, Individual, Membership, Organisation, RelatedPerson
+from coordination.urls import individual_register_url
+from coordination.widgets import OrganisationPickerField
 
 from .models import LEAD_CHOICES, Invitation, SipProcess
 
@@ -23,12 +26,6 @@ def _active_organisations():
 class OrganisationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.area})"
-
-
-class OrganisationMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        flag = "" if obj.reachability == "YES" else " ⚠"
-        return f"{obj.name} ({obj.area}){flag}"
 
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):
@@ -50,15 +47,15 @@ class InitiateForm(forms.Form):
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    participants = OrganisationMultipleChoiceField(
+    participants = OrganisationPickerField(
         label=_("Organisations to take part"),
         queryset=Organisation.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
     )
 
-    def __init__(self, *args, organisations, **kwargs):
+    def __init__(self, *args, organisations, register_next="", **kwargs):
         super().__init__(*args, **kwargs)
+        self.register_next = register_next
         self.fields["initiating_organisation"].queryset = organisations
         if organisations.count() == 1:
             self.fields["initiating_organisation"].initial = organisations.first()
@@ -72,7 +69,15 @@ class InitiateForm(forms.Form):
             raise ValidationError(_("Not a valid personal identity number.")) from None
         individual = Individual.objects.filter(personal_identity_number=formatted).first()
         if individual is None:
-            raise ValidationError(_("No individual with this number is registered."))
+            raise ValidationError(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("No individual with this number is registered."),
+                    individual_register_url(pnr=formatted, next_url=self.register_next),
+                    _("Register the person"),
+                ),
+                code="not_registered",
+            )
         self.individual = individual
         return formatted
 
@@ -123,12 +128,14 @@ class InviteForm(forms.Form):
         help_text=_("Only a meeting service with strong e-identification."),
     )
     phone = forms.CharField(label=_("Phone for the meeting"), required=False, max_length=40)
-    organisations = OrganisationMultipleChoiceField(
+    organisations = OrganisationPickerField(
         label=_("Organisations"),
         queryset=Organisation.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
-        help_text=_("⚠ = not reachable in the planning IT support: a second channel is needed."),
+        help_text=_(
+            "An organisation that is not reachable in the planning IT support, or whose "
+            "reachability is unknown, must also be reached by a second channel."
+        ),
     )
     staff_users = StaffChoiceField(
         label=_("Named staff"),

@@ -4,6 +4,7 @@ Registered by ``SipConfig.ready``; see ``workflows.escalation`` for the ladders.
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows import phrasing
 from workflows.deviations.models import Deviation
 from workflows.escalation import DeadlineKind, H, register, standard_ladder
 
@@ -39,7 +40,24 @@ KINDS = (
         deviation=(Category.SIP_CONSENT_LAPSED, Step.OTHER),
     ),
 )
+#: Each kind in a sentence, for email subjects (``workflows.phrasing``).
+PHRASES = {
+    "INVITATION_RESPONSE": (
+        _("the invitation to the SIP meeting is to be answered"),
+        _("the invitation to the SIP meeting has not been answered"),
+    ),
+    "SIP_FOLLOW_UP": (
+        _("the SIP is to be followed up"),
+        _("the SIP has not been followed up"),
+    ),
+    "SIP_OWN_CONSENT": (
+        _("the individual's own consent is to be asked for"),
+        _("the individual's own consent has not been recorded"),
+    ),
+}
 
 
 def register_kinds() -> None:
     register(*KINDS)
+    for code, (due, not_done) in PHRASES.items():
+        phrasing.register(code, due=due, not_done=not_done)

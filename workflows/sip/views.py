@@ -19,7 +19,7 @@ from coordination.models import AccessLog, Consent, Membership, Organisation
 from coordination.printing import pdf_response
 from coordination.selectors import user_organisations
 from coordination.services import access_log_record
-from workflows.taskviews import FlowTaskView
+from workflows.taskviews import FlowTaskView, PersonFromRegisterMixin
 
 from . import selectors, services
 from .forms import (
@@ -78,7 +78,7 @@ class SipTaskView(FlowTaskView):
         return super().get_context_data(sip=self.sip, **kwargs)
 
 
-class InitiateView(LoginRequiredMixin, FormView):
+class InitiateView(PersonFromRegisterMixin, LoginRequiredMixin, FormView):
     form_class = InitiateForm
     template_name = "sip/task_form.html"
 

@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext as _
+from viewflow.workflow.models import Process
 
+from coordination import access
 from coordination.models import Huvudman
 from notifications.selectors import emails_for_process
 
@@ -104,3 +106,33 @@ def deadline_timeline(events, waiting=()) -> list[dict]:
     for deadline in waiting:
         group_of(deadline)["next"] = next_rung(deadline)
     return list(groups.values())
+
+
+@register.filter
+def visible_to(processes, user) -> list:
+    """The cases among ``processes`` (one, a list or a queryset) that ``user`` may see:
+    a link between two cases (a discharge and its SIP) is shown only to those who may
+    open both (``coordination.access``)."""
+    if processes is None:
+        return []
+    if isinstance(processes, Process):
+        processes = [processes]
+    processes = list(processes)
+    visible = set(
+        access.processes_visible_to(user=user)
+        .filter(pk__in=[process.pk for process in processes])
+        .values_list("pk", flat=True)
+    )
+    return [process for process in processes if process.pk in visible]
+
+
+@register.filter
+def case_path(process) -> str:
+    """The case page of a process loaded as viewflow's ``Process`` (e.g. a SIP's
+    ``origin_discharge``): its flow's own model knows the address."""
+    flow_class = getattr(process, "flow_class", None)
+    concrete = process
+    if isinstance(flow_class, type) and not isinstance(process, flow_class.process_class):
+        concrete = flow_class.process_class._default_manager.filter(pk=process.pk).first()
+    get_absolute_url = getattr(concrete, "get_absolute_url", None)
+    return get_absolute_url() if get_absolute_url else ""

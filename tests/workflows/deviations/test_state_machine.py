@@ -54,7 +54,7 @@ def test_full_cycle_records_every_transition(w):
         "bistand@example.se",
         "handlaggare.soder@example.se",
     ]
-    assert "besvarad av Södersjukhuset avd 53 medicin" in answered.first().subject
+    assert "Södersjukhuset avd 53 medicin har besvarat avvikelse" in answered.first().subject
     services.deviation_close(deviation=deviation, by=w.mas, assessment="Rimlig åtgärd.")
     services.deviation_reopen(deviation=deviation, by=w.handlaggare, reason="Hände igen.")
     services.deviation_answer(deviation=deviation, by=w.nurse, explanation="Rutinen följs nu.")

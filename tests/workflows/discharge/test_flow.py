@@ -101,7 +101,7 @@ def test_discharge_end_to_end_with_revocation(world):
         assert process.estimated_dates.count() == 2
         assert deadline(process, "FAST_VARDKONTAKT").due_at == end_of(2022, 11, 21)
         outbox_deliver_pending()
-        assert any("beräknat" in m.subject.lower() for m in mail.outbox)
+        assert any("beräknade utskrivningsdatumet" in m.subject.lower() for m in mail.outbox)
 
         clock.move_to(local(2022, 11, 14, 13, 0))
         assert (

@@ -83,7 +83,7 @@ def test_initiator_withdraws_and_every_invited_party_is_told(world):
 
     assert {m.to[0] for m in mail.outbox} == sent  # the never-sent draft gets nothing
     for message in mail.outbox:
-        assert message.subject.startswith("Inställt")
+        assert message.subject.startswith("SIP-mötet") and "är inställt" in message.subject
         assert "makulerat" in message.body
         assert world.individual.family_name not in message.body + message.subject
         assert world.individual.personal_identity_number not in message.body

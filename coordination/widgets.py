@@ -1,0 +1,64 @@
+"""The organisation picker: a select grouped by kind and area, with each unit's
+reachability beside its name, that ``static/kardborre/orgpicker.js`` turns into a
+type-ahead over ``coordination:organisation_search``. Without JavaScript it is a plain
+(grouped) multiple select and works the same."""
+
+from django import forms
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from .models import Organisation
+
+REACHABILITY_TEXT = {
+    Organisation.Reachability.YES: _("reachable"),
+    Organisation.Reachability.NO: _("not reachable: second channel"),
+    Organisation.Reachability.UNKNOWN: _("reachability unknown: second channel"),
+}
+
+
+def organisation_label(organisation: Organisation) -> str:
+    """``Skanstulls vårdcentral (Södermalm) – nåbarhet okänd: annan kanal``."""
+    reachability = REACHABILITY_TEXT.get(organisation.reachability, "")
+    return f"{organisation.name} ({organisation.area}) – {reachability}"
+
+
+class GroupedOrganisationIterator(forms.models.ModelChoiceIterator):
+    """The choices in ``<optgroup>``s by kind and area, in that order."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        queryset = self.queryset.select_related("area").order_by("kind", "area__name", "name")
+        for organisation in queryset:
+            group = f"{organisation.get_kind_display()} – {organisation.area}"
+            groups.setdefault(group, []).append(self.choice(organisation))
+        yield from groups.items()
+
+
+class OrganisationPicker(forms.SelectMultiple):
+    """A multiple select the page's script enhances into a type-ahead."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={
+                "size": 10,
+                "data-kb-org-picker": "",
+                "data-kb-search-url": reverse_lazy("coordination:organisation_search"),
+                "data-kb-search-label": _("Search organisations by name, HSA id or area"),
+                "data-kb-chosen-label": _("Chosen organisations"),
+                "data-kb-remove-label": _("Remove"),
+                "data-kb-none-label": _("No organisation found."),
+                **(attrs or {}),
+            }
+        )
+
+
+class OrganisationPickerField(forms.ModelMultipleChoiceField):
+    """Active organisations, grouped, searchable, reachability beside each name."""
+
+    iterator = GroupedOrganisationIterator
+    widget = OrganisationPicker
+
+    def label_from_instance(self, obj):
+        return organisation_label(obj)
