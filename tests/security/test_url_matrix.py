@@ -72,6 +72,7 @@ LOGIN = {
     "coordination:index",
     "coordination:organisation_list",
     "coordination:organisation_detail",  # the directory is open to every signed-in user
+    "coordination:escalation_chain",  # administrators only (403 for others); no persons
     "coordination:individual_register",  # roles that start cases; shows one number asked for
     "coordination:organisation_search",  # the pickers' type-ahead: the directory, no persons
     "coordination:access_log",  # MAS and administrators; filtered by access_log_visible_to
@@ -123,6 +124,8 @@ POST_ONLY = {
     "sips:invitation_state",
     "sips:second_channel",
     "sips:revoke_consent",
+    "sips:renew_consent",
+    "sips:plan_approve",
     "utskrivning:estimated_date_change",
     "utskrivning:ward_change",
     "utskrivning:unit_add",
@@ -137,6 +140,8 @@ OBJECT = {
     "sips:invitation_state": ("invitation", True),
     "sips:second_channel": ("invitation", True),
     "sips:revoke_consent": ("sip", True),
+    "sips:renew_consent": ("sip", True),
+    "sips:plan_approve": ("plan", True),
     "utskrivning:case_detail": ("discharge", False),
     "utskrivning:case_summary": ("discharge", False),
     "utskrivning:estimated_date_change": ("discharge", True),
@@ -292,6 +297,7 @@ ADMIN_MODELS = [
     "axes_accesslog",
     "coordination_area",
     "coordination_consent",
+    "coordination_escalationchain",
     "deviations_deviation",
     "coordination_individual",
     "coordination_membership",
@@ -523,7 +529,7 @@ class Matrix(DemoWorld, TestCase):
                 if name in ("workflow:tasks_assign", "workflow:tasks_unassign"):
                     url = reverse(name)
                     response = client.post(url, {"tasks": []})
-                elif name == "coordination:organisation_detail":
+                elif name in ("coordination:organisation_detail", "coordination:escalation_chain"):
                     url = reverse(name, args=[self.w.sides["a"].discharge.ward_id])
                     response = client.get(url)
                 else:
