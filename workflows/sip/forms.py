@@ -128,6 +128,12 @@ class InviteForm(forms.Form):
         help_text=_("Only a meeting service with strong e-identification."),
     )
     phone = forms.CharField(label=_("Phone for the meeting"), required=False, max_length=40)
+    interpreter_language = forms.CharField(
+        label=_("Interpreter needed (language)"),
+        required=False,
+        max_length=100,
+        help_text=_("Leave empty when no interpreter is needed. Not written in any email."),
+    )
     organisations = OrganisationPickerField(
         label=_("Organisations"),
         queryset=Organisation.objects.none(),

@@ -287,6 +287,11 @@ class Meeting(models.Model):
     place = models.CharField(_("place"), max_length=300, blank=True)
     meeting_link = models.URLField(_("secure digital meeting link"), blank=True)
     phone = models.CharField(_("phone for the meeting"), max_length=40, blank=True)
+    # The individual's or a närstående's need of an interpreter (förvaltningslagen 13 §,
+    # patientlagen 3 kap. 7 §): shown on the SIP page to the participants, never in email.
+    interpreter_language = models.CharField(
+        _("interpreter needed (language)"), max_length=100, blank=True
+    )
     held_at = models.DateTimeField(_("held"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -439,6 +444,14 @@ class Invitation(FSMModelMixin, models.Model):
     @property
     def sip(self) -> SipProcess:
         return self.meeting.sip
+
+    @property
+    def is_summoned(self) -> bool:
+        """Kallad: an organisation or staff member that takes part as a principal's
+        unit (SoL 2 kap. 7 §, HSL 16 kap. 4 §: the principals draw up the plan together).
+        Otherwise inbjuden: the individual, närstående and others invited, who take
+        part as they wish."""
+        return self.kind in (self.Kind.ORGANISATION, self.Kind.STAFF)
 
     @property
     def participant_label(self) -> str:

@@ -607,6 +607,7 @@ def sip_invite(
     staff_users=(),
     include_individual=False,
     related_persons=(),
+    interpreter_language="",
     by,
 ) -> Meeting:
     """Plan the meeting and invite every participant (DOMAIN.md §2.4).
@@ -620,7 +621,12 @@ def sip_invite(
     if not (place or meeting_link or phone):
         raise ValidationError(_("Give a place, a secure meeting link or a phone number."))
     meeting = Meeting.objects.create(
-        sip=sip, starts_at=starts_at, place=place, meeting_link=meeting_link, phone=phone
+        sip=sip,
+        starts_at=starts_at,
+        place=place,
+        meeting_link=meeting_link,
+        phone=phone,
+        interpreter_language=(interpreter_language or "").strip(),
     )
     invitations = []
     for organisation in organisations:

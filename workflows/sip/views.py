@@ -136,6 +136,7 @@ class InviteView(SipTaskView):
             place=data["place"],
             meeting_link=data["meeting_link"],
             phone=data["phone"],
+            interpreter_language=data["interpreter_language"],
             organisations=data["organisations"],
             staff_users=data["staff_users"],
             include_individual=data["include_individual"],

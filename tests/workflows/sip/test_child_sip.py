@@ -4,9 +4,11 @@ guardians with custody consent, and the plan has both principals' interventions.
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from coordination.models import Organisation
+from notifications.services import outbox_deliver_pending
 from tests.factories import OrganisationFactory
 from workflows.sip import services
 from workflows.sip.flows import SipFlow
@@ -71,9 +73,19 @@ def test_a_childs_sip_with_school_elevhalsa_and_bup(client, world):
             "starts_at": local_input(timezone.now() + dt.timedelta(days=5)),
             "place": "Eriksdalsskolan, rektors expedition",
             "organisations": [school.pk, elevhalsa.pk, bup.pk],
+            "related_persons": [petra.pk, jonas.pk],
+            "interpreter_language": "arabiska",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    page = client.get(sip.get_absolute_url()).content.decode()
+    assert "tolk: arabiska" in page
+    roles = page.split('data-testid="invitation-role">')[1:]
+    summoned = [r for r in roles if r.startswith("Kallad")]
+    invited = [r for r in roles if r.startswith("Inbjuden")]
+    assert (len(summoned), len(invited)) == (3, 2)  # the units; the guardians
+    outbox_deliver_pending()
+    assert mail.outbox and all("arabiska" not in m.body for m in mail.outbox)
     invitations = {i.organisation: i for i in Invitation.objects.filter(meeting__sip=sip)}
     assert set(invitations) >= {school, elevhalsa, bup}
     assert invitations[school].state == "SENT"
