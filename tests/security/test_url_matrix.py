@@ -131,6 +131,7 @@ POST_ONLY = {
     "utskrivning:unit_add",
     "utskrivning:unit_replace",
     "utskrivning:second_channel",
+    "utskrivning:planning_basis_ack",
 }
 OBJECT = {
     "deviations:deviation_detail": ("deviation", False),
@@ -150,6 +151,10 @@ OBJECT = {
     "utskrivning:unit_add": ("discharge", True),
     "utskrivning:unit_replace": ("discharge", True),
     "utskrivning:second_channel": ("discharge", True),
+    "utskrivning:planning_basis": ("discharge", True),
+    "utskrivning:planning_basis_ack": ("discharge", True),
+    "utskrivning:discharge_information": ("discharge", True),
+    "utskrivning:patient_letter": ("discharge", False),
     "sips:withdraw": ("sip", True),
     "workflow:flows:sip:process_detail": ("sip", False),
     "workflow:flows:sip:process_cancel": ("sip", True),

@@ -360,6 +360,57 @@ class SecondChannelForm(forms.Form):
             self.fields["unit"].queryset = process.unit_rows.filter(needs_second_channel=True)
 
 
+TEXTAREA = forms.Textarea(attrs={"rows": 4})
+
+
+class PlanningBasisForm(forms.Form):
+    """The ward's planning basis for the units (a new version each time)."""
+
+    medical_state = forms.CharField(label=_("Medical state"), max_length=4000, widget=TEXTAREA)
+    functional_ability = forms.CharField(
+        label=_("Functional ability"),
+        max_length=4000,
+        widget=TEXTAREA,
+        help_text=_("ADL: what the patient manages alone and with help."),
+    )
+    care_needs = forms.CharField(
+        label=_("Needs for care and support after discharge"), max_length=4000, widget=TEXTAREA
+    )
+    other = forms.CharField(
+        label=_("Other information for the planning"),
+        max_length=4000,
+        required=False,
+        widget=TEXTAREA,
+    )
+
+
+class DischargeInformationForm(forms.Form):
+    """The information at discharge: for the units and, in the letter, for the
+    individual."""
+
+    status_at_discharge = forms.CharField(
+        label=_("Status at discharge"),
+        max_length=4000,
+        widget=TEXTAREA,
+        help_text=_("What the units need to give social services or health care."),
+    )
+    medication_list = forms.CharField(
+        label=_("Medication list"),
+        max_length=4000,
+        widget=TEXTAREA,
+        help_text=_("Including the medicines until the pharmacy or APO-dos takes over."),
+    )
+    aids = forms.CharField(
+        label=_("Aids the ward answers for"), max_length=2000, required=False, widget=TEXTAREA
+    )
+    letter_to_individual = forms.CharField(
+        label=_("Letter to the individual"),
+        max_length=6000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("In plain Swedish: what happened, what comes next, whom to call."),
+    )
+
+
 class AppointFastVardkontaktForm(forms.Form):
     person = forms.ModelChoiceField(
         label=_("Designated care contact"), queryset=get_user_model().objects.none()

@@ -638,6 +638,12 @@ class DischargeEvent(models.Model):
         WARD_CHANGED = "WARD_CHANGED", _("Moved to another ward")
         WITHDRAWN = "WITHDRAWN", _("Withdrawn (registered in error)")
         SECOND_CHANNEL = "SECOND_CHANNEL", _("Second channel used")
+        PLANNING_BASIS = "PLANNING_BASIS", _("Planning basis sent")
+        PLANNING_BASIS_ACKNOWLEDGED = (
+            "PLANNING_BASIS_ACKNOWLEDGED",
+            _("Planning basis acknowledged"),
+        )
+        INFORMATION_WRITTEN = "INFORMATION_WRITTEN", _("Information at discharge written")
 
     process = models.ForeignKey(
         DischargeProcess,
@@ -835,3 +841,108 @@ class PaymentDayRate(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.amount_sek} kr"
+
+
+class PlanningBasis(models.Model):
+    """Planeringsunderlag: what the ward knows of the patient's state and needs, sent
+    to the units that plan the interventions (the Stockholm routine's planning step:
+    slutenvården provides a planning basis on the patient's care and omsorg needs,
+    DOMAIN.md §1.3 step 3). Every version is kept; each unit acknowledges the one in
+    force, like the other LUS messages."""
+
+    process = models.ForeignKey(
+        DischargeProcess,
+        verbose_name=_("discharge"),
+        on_delete=models.CASCADE,
+        related_name="planning_bases",
+    )
+    number = models.PositiveIntegerField(_("version"))
+    medical_state = models.TextField(_("medical state"))
+    functional_ability = models.TextField(_("functional ability"))
+    care_needs = models.TextField(_("needs for care and support after discharge"))
+    other = models.TextField(_("other information for the planning"), blank=True)
+    written_at = models.DateTimeField(_("written"), default=timezone.now)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["process", "-number"]
+        verbose_name = _("planning basis")
+        verbose_name_plural = _("planning bases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "number"], name="discharge_planning_basis_version"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.process} v{self.number}"
+
+
+class PlanningBasisAck(models.Model):
+    """A unit's acknowledgement of one version of the planning basis."""
+
+    basis = models.ForeignKey(
+        PlanningBasis,
+        verbose_name=_("planning basis"),
+        on_delete=models.CASCADE,
+        related_name="acks",
+    )
+    unit = models.ForeignKey(
+        "DischargeUnit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(_("acknowledged"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["basis", "at", "pk"]
+        verbose_name = _("acknowledgement of a planning basis")
+        verbose_name_plural = _("acknowledgements of planning bases")
+        constraints = [
+            models.UniqueConstraint(fields=["basis", "unit"], name="discharge_basis_ack_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.basis}: {self.unit}"
+
+
+class DischargeInformation(models.Model):
+    """The information at discharge, with its content, no later than the day of
+    discharge (DOMAIN.md §1.3 step 6): what the units need to give socialtjänst or
+    hälso- och sjukvård, the medicines until the pharmacy or APO-dos takes over and the
+    aids the ward answers for (the Stockholm checklist), and the written information to
+    the individual, printable with the name of the fast vårdkontakt."""
+
+    process = models.OneToOneField(
+        DischargeProcess,
+        verbose_name=_("discharge"),
+        on_delete=models.CASCADE,
+        related_name="information",
+    )
+    status_at_discharge = models.TextField(_("status at discharge"))
+    medication_list = models.TextField(_("medication list"))
+    aids = models.TextField(_("aids"), blank=True)
+    letter_to_individual = models.TextField(_("letter to the individual"))
+    written_at = models.DateTimeField(_("written"), default=timezone.now)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("information at discharge")
+        verbose_name_plural = _("information at discharge")
+
+    def __str__(self):
+        return str(self.process)

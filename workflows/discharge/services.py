@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -36,6 +36,7 @@ from .models import (
     BACKDATE_TOLERANCE,
     KOMMUN_ROLES,
     DischargeEvent,
+    DischargeInformation,
     DischargeProcess,
     DischargeUnit,
     EstimatedDischargeDate,
@@ -44,6 +45,8 @@ from .models import (
     PaymentAgreement,
     PaymentAgreementLevel,
     PaymentDayRate,
+    PlanningBasis,
+    PlanningBasisAck,
     ReadyForDischargeNotice,
     Stage,
     UnitRole,
@@ -1455,6 +1458,147 @@ def discharge_record(
         context={"discharged_at": discharged_at},
     )
     return process
+
+
+# --- Content: the planning basis and the information at discharge ------------------------
+
+
+def _required_text(values: dict) -> dict:
+    """Each value stripped; a blank one is an error on its field (nothing written)."""
+    cleaned = {name: (value or "").strip() for name, value in values.items()}
+    missing = {name: _("This field is required.") for name, value in cleaned.items() if not value}
+    if missing:
+        raise ValidationError(missing)
+    return cleaned
+
+
+@transaction.atomic
+def planning_basis_record(
+    *, process, medical_state, functional_ability, care_needs, other="", by
+) -> PlanningBasis:
+    """The ward sends a new version of the planning basis to the units taking part;
+    earlier versions are kept, and each unit acknowledges the new one."""
+    process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
+    _require_member(by, process.ward)
+    if process.stage not in (Stage.PLANNING, Stage.READY):
+        raise ValidationError(
+            _("The planning basis is sent once the admission notice has gone out, until discharge.")
+        )
+    text = _required_text(
+        {
+            "medical_state": medical_state,
+            "functional_ability": functional_ability,
+            "care_needs": care_needs,
+        }
+    )
+    number = (process.planning_bases.aggregate(n=models.Max("number"))["n"] or 0) + 1
+    basis = PlanningBasis.objects.create(
+        process=process,
+        number=number,
+        other=(other or "").strip(),
+        written_by=by,
+        **text,
+    )
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.PLANNING_BASIS,
+        by=by,
+        organisation=process.ward,
+        note=f"v{number}",
+    )
+    _notify_units(
+        process=process,
+        template="planning_basis",
+        key=f"planning_basis:{number}",
+        context={"version": number},
+    )
+    return basis
+
+
+def planning_basis_units(process) -> list[dict]:
+    """Each unit taking part and whether it acknowledged the planning basis in force."""
+    basis = process.planning_bases.first()
+    if basis is None:
+        return []
+    acks = {ack.unit_id: ack for ack in basis.acks.select_related("by")}
+    return [{"unit": unit, "ack": acks.get(unit.pk)} for unit in _active_units(process)]
+
+
+@transaction.atomic
+def planning_basis_acknowledge(*, process, by) -> list[PlanningBasisAck]:
+    """The user's units taking part acknowledge the planning basis in force."""
+    process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
+    basis = process.planning_bases.first()
+    if basis is None:
+        raise ValidationError(_("No planning basis has been sent."))
+    units = [unit for unit in _active_units(process) if is_member(by, unit.organisation)]
+    if not units:
+        raise PermissionDenied(_("Only a unit taking part acknowledges the planning basis."))
+    done = set(basis.acks.values_list("unit_id", flat=True))
+    acks = [
+        PlanningBasisAck.objects.create(basis=basis, unit=unit, by=by)
+        for unit in units
+        if unit.pk not in done
+    ]
+    if not acks:
+        raise ValidationError(_("Your unit has already acknowledged this planning basis."))
+    for ack in acks:
+        _event(
+            process=process,
+            kind=DischargeEvent.Kind.PLANNING_BASIS_ACKNOWLEDGED,
+            by=by,
+            organisation=ack.unit.organisation,
+            note=f"v{basis.number}",
+        )
+    return acks
+
+
+@transaction.atomic
+def discharge_information_record(
+    *, process, status_at_discharge, medication_list, letter_to_individual, aids="", by
+) -> DischargeInformation:
+    """The ward writes the information at discharge: for the units, the status at
+    discharge, the medicines and the aids; for the individual, the letter. The first
+    time it counts as the information sent (the DISCHARGE_INFORMATION deadline is met)
+    and the units are told; a correction replaces the text and is recorded."""
+    process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
+    _require_member(by, process.ward)
+    if process.stage not in (Stage.READY, Stage.DISCHARGED):
+        raise ValidationError(
+            _("The information at discharge is written once the patient is ready for discharge.")
+        )
+    text = _required_text(
+        {
+            "status_at_discharge": status_at_discharge,
+            "medication_list": medication_list,
+            "letter_to_individual": letter_to_individual,
+        }
+    )
+    now = timezone.now()
+    information, created = DischargeInformation.objects.update_or_create(
+        process=process,
+        defaults={**text, "aids": (aids or "").strip(), "written_at": now, "written_by": by},
+    )
+    _event(
+        process=process,
+        kind=DischargeEvent.Kind.INFORMATION_WRITTEN,
+        by=by,
+        organisation=process.ward,
+        at=now,
+        note="" if created else "corrected",
+    )
+    if process.discharge_information_sent_at is None:
+        process.discharge_information_sent_at = now
+        process.save(update_fields=["discharge_information_sent_at"])
+        deadline_meet(process=process, kind=DISCHARGE_INFORMATION, by=by, at=now)
+    if created:
+        _notify_units(
+            process=process,
+            template="discharge_information",
+            key="discharge_information",
+            context={},
+        )
+    return information
 
 
 # --- Withdrawal (makulering) and change of ward ----------------------------------------

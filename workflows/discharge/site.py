@@ -38,6 +38,26 @@ class DischargeApp(Application):
     second_channel_path = path(
         "<int:pk>/andra-kanal/", views.SecondChannelView.as_view(), name="second_channel"
     )
+    planning_basis_path = path(
+        "<int:pk>/planeringsunderlag/",
+        views.PlanningBasisView.as_view(),
+        name="planning_basis",
+    )
+    planning_basis_ack_path = path(
+        "<int:pk>/planeringsunderlag/kvittera/",
+        views.PlanningBasisAckView.as_view(),
+        name="planning_basis_ack",
+    )
+    information_path = path(
+        "<int:pk>/information-vid-utskrivning/",
+        views.DischargeInformationView.as_view(),
+        name="discharge_information",
+    )
+    patient_letter_path = path(
+        "<int:pk>/brev-till-den-enskilde/",
+        views.PatientLetterView.as_view(),
+        name="patient_letter",
+    )
     unit_replace_path = path(
         "<int:pk>/byt-enhet/", views.UnitReplaceView.as_view(), name="unit_replace"
     )

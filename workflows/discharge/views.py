@@ -228,9 +228,28 @@ class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
                 and services.may_record_second_channel(user=self.request.user, process=process)
             ),
             second_channel_channels=MessageSecondChannel.Channel.choices,
+            **self._content(process),
         )
         context["units"] = context_units(process)
         return context
+
+    def _content(self, process) -> dict:
+        """The planning basis in force with each unit's acknowledgement, and the
+        information at discharge."""
+        user = self.request.user
+        is_ward = services.is_member(user, process.ward)
+        basis_units = services.planning_basis_units(process)
+        return {
+            "planning_basis": process.planning_bases.select_related("written_by").first(),
+            "basis_units": basis_units,
+            "may_write_basis": is_ward and process.stage in ("PLANNING", "READY"),
+            "may_ack_basis": any(
+                row["ack"] is None and services.is_member(user, row["unit"].organisation)
+                for row in basis_units
+            ),
+            "information": getattr(process, "information", None),
+            "may_write_information": is_ward and process.stage in ("READY", "DISCHARGED"),
+        }
 
     def _open_tasks(self, process):
         tasks = process.task_set.filter(
@@ -353,6 +372,150 @@ class UnitReplaceView(_CaseActionView):
             reason=data["reason"],
             by=self.request.user,
         )
+
+
+class _ContentView(LoginRequiredMixin, generic.FormView, metaclass=abc.ABCMeta):
+    """A page of its own for a content message the ward writes (long text: an error
+    shows on the page with everything typed kept)."""
+
+    template_name = "discharge/content_form.html"
+    title = ""
+    success_message = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.process = _visible_or_404(request, kwargs["pk"])
+        if not services.is_member(request.user, self.process.ward):
+            raise PermissionDenied(_("Only the ward writes this."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        access_log_record(
+            user=self.request.user,
+            action=AccessLog.Action.READ,
+            purpose="Utskrivningsärende (LUS)",
+            individual=self.process.individual,
+            process=self.process,
+            request=self.request,
+        )
+        return super().get_context_data(process=self.process, title=self.title, **kwargs)
+
+    @abc.abstractmethod
+    def call_service(self, data):
+        """Write the content (a service of ``discharge.services``)."""
+
+    def form_valid(self, form):
+        try:
+            self.call_service(form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                form.add_error(None, exc)
+            return self.form_invalid(form)
+        access_log_record(
+            user=self.request.user,
+            action=AccessLog.Action.UPDATE,
+            purpose="Utskrivningsärende (LUS)",
+            individual=self.process.individual,
+            process=self.process,
+            request=self.request,
+        )
+        messages.success(self.request, self.success_message)
+        return redirect(self.process.get_absolute_url())
+
+
+class PlanningBasisView(_ContentView):
+    form_class = forms.PlanningBasisForm
+    title = _("Planning basis")
+    success_message = _("The planning basis has been sent to the units.")
+
+    def get_initial(self):
+        latest = self.process.planning_bases.first()
+        if latest is None:
+            return {}
+        return {
+            name: getattr(latest, name)
+            for name in ("medical_state", "functional_ability", "care_needs", "other")
+        }
+
+    def call_service(self, data):
+        services.planning_basis_record(process=self.process, by=self.request.user, **data)
+
+
+class DischargeInformationView(_ContentView):
+    form_class = forms.DischargeInformationForm
+    title = _("Information at discharge")
+    success_message = _("The information at discharge has been written.")
+
+    def get_initial(self):
+        information = getattr(self.process, "information", None)
+        if information is None:
+            return {}
+        return {
+            name: getattr(information, name)
+            for name in ("status_at_discharge", "medication_list", "aids", "letter_to_individual")
+        }
+
+    def call_service(self, data):
+        services.discharge_information_record(process=self.process, by=self.request.user, **data)
+
+
+class PlanningBasisAckView(LoginRequiredMixin, generic.View):
+    """POST from the case page: the user's unit acknowledges the planning basis."""
+
+    def post(self, request, pk):
+        process = _visible_or_404(request, pk)
+        try:
+            services.planning_basis_acknowledge(process=process, by=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, text)
+        else:
+            access_log_record(
+                user=request.user,
+                action=AccessLog.Action.UPDATE,
+                purpose="Utskrivningsärende (LUS)",
+                individual=process.individual,
+                process=process,
+                request=request,
+            )
+            messages.success(request, _("The planning basis is acknowledged."))
+        return redirect(process.get_absolute_url() + "#planeringsunderlag")
+
+
+class PatientLetterView(LoginRequiredMixin, generic.TemplateView):
+    """The letter to the individual, to print or (``?format=pdf``) as a PDF: the
+    information at discharge in plain words, the fast vårdkontakt, the medicines and
+    the aids."""
+
+    template_name = "discharge/patient_letter.html"
+
+    def get(self, request, *args, **kwargs):
+        process = _visible_or_404(request, kwargs["pk"])
+        information = getattr(process, "information", None)
+        if information is None:
+            raise Http404(_("The information at discharge has not been written."))
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.PRINT,
+            purpose="Utskrivningsärende (LUS), brev till den enskilde",
+            individual=process.individual,
+            process=process,
+            request=request,
+        )
+        context = self.get_context_data(process=process, information=information, **kwargs)
+        if request.GET.get("format") == "pdf":
+            return pdf_response(
+                request=request,
+                template_name=self.template_name,
+                context=context,
+                filename=f"brev-utskrivning-{process.pk}.pdf",
+            )
+        return self.render_to_response(context)
 
 
 class DischargeSummaryView(LoginRequiredMixin, generic.TemplateView):
