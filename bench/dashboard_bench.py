@@ -27,7 +27,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import common  # noqa: E402 (bench/common.py, beside this file)
 
-
 _columns_sql = common.columns_sql
 
 

@@ -20,6 +20,7 @@ import smtplib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -190,8 +191,7 @@ def main():
     import logging
 
     logging.getLogger("notifications").setLevel(logging.WARNING)
-    record = Path(common.OUT) / "delivery-sink.txt"
-    record.parent.mkdir(exist_ok=True)
+    record = Path(tempfile.mkdtemp()) / "sink.txt"
     record.write_text("")
     sink = start_sink(port, record)
     try:

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 import common
-
-VERBOSE = False
 from common import ROOT, percentile, sql
+
+VERBOSE = False  # print each statement of a page view
 
 
 def world():
@@ -172,8 +172,9 @@ def page(client, url: str, runs: int) -> dict:
         assert response.status_code == 200
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
-    for q in queries.captured_queries:
-        print("     ", q["sql"][:160], flush=True) if VERBOSE else None
+    if VERBOSE:
+        for q in queries.captured_queries:
+            print("     ", q["sql"][:160], flush=True)
     statements = [q["sql"] for q in queries.captured_queries]
     replay = []
     for statement in statements:

@@ -13,6 +13,7 @@ Writes bench/TRANSITIONS.md and bench/out/transitions.json. Not a test: nothing 
 
 import argparse
 import datetime as dt
+from pathlib import Path
 
 import common
 from common import ROOT, Timer, sql
@@ -225,6 +226,71 @@ def main():
     print(f"  {result}", flush=True)
     baseline = raw(args.cases)
     print(f"  raw: {baseline}", flush=True)
+    write(Path(args.out), args.cases, result, baseline)
+
+
+NAMES = [
+    "register (judged at admission)",
+    "admission notice to kommun and vårdcentral",
+    "kommun answers",
+    "vårdcentral answers",
+    "fast vårdkontakt appointed",
+    "kommun plans",
+    "vårdcentral plans",
+    "utskrivningsklar issued",
+    "utskrivningsklar acknowledged",
+    "discharged",
+]
+
+
+def write(path: Path, cases: int, result: dict, baseline: dict):
+    ratio = result["per_second"] / baseline["per_second"]
+    info = common.machine()
+    lines = [
+        "# Transitions benchmark",
+        "",
+        f"Run at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `bench/run_transitions.sh` on",
+        f"a {info['nproc']}-core {info['cpu']} shared with other work (load {info['load']}),",
+        f"PostgreSQL {info['postgresql']} ({info['pg_settings']}).",
+        "Absolute numbers vary with the load; project and raw run in the same process, one",
+        "after the other, on the same database.",
+        "",
+        f"{cases} discharges × {STEPS} steps through `workflows.discharge.services` (each",
+        "step one transaction with everything the service does: checks, events, deadlines,",
+        "parties, outbox rows with rendered emails, webhook look-ups). Raw: the same number",
+        "of steps, each one transaction of an UPDATE of the case row and an INSERT of an",
+        "audit event.",
+        "",
+        "| Path | Steps | Seconds | Steps/s | Queries per step |",
+        "|---|---:|---:|---:|---:|",
+        f"| services | {result['steps']:,} | {result['seconds']:.2f} | "
+        f"{result['per_second']:,.0f} | {result['queries_per_step']:.1f} |",
+        f"| raw UPDATE + INSERT | {baseline['steps']:,} | {baseline['seconds']:.2f} | "
+        f"{baseline['per_second']:,.0f} | 2 (+ COMMIT) |",
+        "",
+        f"Services / raw: **{ratio:.2f}×** (target ≥ 0.5×, ≤ 8 queries per step). "
+        f"Writes (INSERT/UPDATE/DELETE) per step: {result['writes_per_step']:.1f}.",
+        "",
+        "| Step | Queries |",
+        "|---|---:|",
+    ]
+    lines += [f"| {name} | {n:.0f} |" for name, n in zip(NAMES, result["by_step"], strict=True)]
+    lines.append("")
+    path.write_text("\n".join(lines))
+    common.write_summary(
+        "transitions",
+        [
+            {
+                "what": "10-step discharge through the services",
+                "project": f"{result['per_second']:,.0f} steps/s, "
+                f"{result['queries_per_step']:.1f} queries/step",
+                "raw": f"{baseline['per_second']:,.0f} steps/s",
+                "ratio": round(ratio, 2),
+                "target": "≥ 0.5× raw, ≤ 8 queries/step",
+                "met": ratio >= 0.5 and result["queries_per_step"] <= 8,
+            }
+        ],
+    )
 
 
 if __name__ == "__main__":
