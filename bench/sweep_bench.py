@@ -354,8 +354,9 @@ def write_results(path: Path, info: dict, generation: list, sweeps: list):
         "Everything a sweep does: lock due rows in batches of 2,000 (`FOR UPDATE SKIP LOCKED`",
         "on the partial index `deadline_sweep_idx`), re-check, resolve recipients, write the",
         "DeadlineEvent rows and the outbox rows, move each deadline to its next rung, commit.",
-        "Due rows are a mix of rungs: 70 % first reminder, 20 % reminder at due time, 8 %",
-        "escalation, 2 % breach (breaches notify the MAS one by one).",
+        "Due rows are a mix of rungs: 70 % first reminder, 8 % reminder at due time, 20 %",
+        "escalation, 2 % breach (drafting a deviation). Queries: every statement the sweep",
+        "sent, for all its batches.",
         "",
         "| Open deadlines | Due | Sweep (s) | Deadlines/s | Events | Outbox rows | Deviations "
         "| Queries | Raw SQL (s) | Sweep / raw |",
