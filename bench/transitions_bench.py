@@ -151,6 +151,7 @@ def project(w, people) -> dict:
     writes = [0] * STEPS
     with Timer() as timer:
         for individual in people:
+            connection.queries_log.clear()  # a full log (9,000) would hide what follows
             with CaptureQueriesContext(connection) as queries:
                 for index, step in enumerate(steps(w, individual)):
                     before = len(queries)
