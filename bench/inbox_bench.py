@@ -270,7 +270,7 @@ def write(path: Path, args, fill_seconds: float, results: dict):
                 "what": f"task {label}, {args.tasks:,} tasks",
                 "project": f"p95 {r['p95']:.0f} ms, {r['queries']} queries",
                 "raw": f"p95 {r['raw_p95']:.1f} ms",
-                "ratio": round(r["raw_p95"] / r["p95"], 2),
+                "ratio": round(r["p95"] / r["raw_p95"], 2),  # time: page / raw
                 "target": "p95 < 100 ms, ≤ 20 queries",
                 "met": r["p95"] < 100 and r["queries"] <= 20,
             }
