@@ -34,8 +34,8 @@ def main():
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC "
-        "(`bench/summarise.py` from `bench/out/*.json`).",
+        f"Written at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `bench/summarise.py` "
+        "(the last step of `make bench`) from `bench/out/*.json`.",
         "",
         "## Machine",
         "",
@@ -43,9 +43,9 @@ def main():
         "  **shared with other work while measured** (load average at the start of each",
         "  benchmark is in its own file): absolute numbers are lower than on a quiet machine.",
         "  What counts is the ratio of project and raw taken in the same run.",
-        f"- PostgreSQL {machine['postgresql']} ({machine['pg_settings']}), a throwaway",
-        "  server per benchmark started like the test servers (`scripts/servers.sh`) but",
-        "  with fsync and synchronous commit on; Redis likewise.",
+        f"- PostgreSQL {machine['postgresql']}, a throwaway server per benchmark started like",
+        "  the test servers (`scripts/servers.sh`) but with fsync and synchronous commit on",
+        "  (memory settings per benchmark in its `run_*.sh` and its file); Redis likewise.",
         f"- Python {machine['python']}, Django {machine['django']}.",
         "",
         "## Each figure against its target (issue #15)",
