@@ -221,6 +221,21 @@ def main():
     ]
     Path(args.out).write_text("\n".join(lines))
     print("\n".join(lines))
+    import common  # noqa: PLC0415 (bench/common.py, after Django is set up)
+
+    common.write_summary(
+        "api_ingest",
+        [
+            {
+                "what": "API ingest (POST /api/v1/adt/admit)",
+                "project": f"{api_total:.0f} admissions/s",
+                "raw": f"{direct_total:.0f}/s (the same start called directly)",
+                "ratio": round(ratio, 2),
+                "target": f"≥ {TARGET}× direct (issue #17)",
+                "met": ratio >= TARGET,
+            }
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -306,7 +306,7 @@ def _acting_organisation(*, user, process):
 # --- Parties of a process (the access rule's table) -------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def process_party_add(*, process, organisations, reason: str, at=None) -> int:
     """Record that ``organisations`` were sent something in ``process`` (see
     ``coordination.access``). Idempotent: an organisation already a party for the same

@@ -21,6 +21,7 @@ Delivery guarantees, in short:
   so this window cannot be closed from our side; it is milliseconds wide.
 """
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -138,7 +139,7 @@ def outbox_schedule_delivery() -> None:
         logger.warning("could not queue outbox delivery; the periodic sweep will")
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def email_enqueue(
     *,
     idempotency_key: str,
@@ -395,6 +396,37 @@ def _message(email: OutboundEmail, connection) -> mail.EmailMultiAlternatives:
     return message
 
 
+@contextlib.contextmanager
+def _relaxed_commits():
+    """For one batch, commit outcomes without waiting for the WAL flush, one statement each.
+
+    Sets ``synchronous_commit = off`` for the session (PostgreSQL, outside any
+    transaction) until the batch ends, so ``_record_outcome`` is a single autocommitted
+    UPDATE (one round trip) instead of BEGIN, SET LOCAL, UPDATE, COMMIT. Inside a
+    transaction (tests, callers holding one) nothing changes.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+    except Exception:  # the batch records its outcomes the slower way, or fails there
+        logger.info("could not relax synchronous_commit", exc_info=True)
+        yield
+        return
+    connection.outbox_relaxed_commits = True
+    try:
+        yield
+    finally:
+        connection.outbox_relaxed_commits = False
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except Exception:  # a lost connection takes its session settings with it
+            logger.info("could not reset synchronous_commit", exc_info=True)
+
+
 def _record_outcome(email: OutboundEmail, model=OutboundEmail, **fields) -> None:
     """Write a row's outcome, only if this sender's claim still holds.
 
@@ -403,13 +435,17 @@ def _record_outcome(email: OutboundEmail, model=OutboundEmail, **fields) -> None
     it is sent again: the same at-least-once edge as above, not a new one. Waiting for
     the flush would cost one disk sync per email.
     """
+    held = model.objects.filter(
+        pk=email.pk, status=OutboundEmail.Status.SENDING, claimed_at=email.claimed_at
+    )
+    if getattr(connection, "outbox_relaxed_commits", False) and not connection.in_atomic_block:
+        held.update(**fields)  # autocommit: one statement, one round trip
+        return
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        model.objects.filter(
-            pk=email.pk, status=OutboundEmail.Status.SENDING, claimed_at=email.claimed_at
-        ).update(**fields)
+        held.update(**fields)
 
 
 def _mark_sent(email: OutboundEmail, rendered: dict, *, model=OutboundEmail) -> None:
@@ -532,10 +568,7 @@ def _send_claimed(rows: list[OutboundEmail]) -> int:
     is renewed as the batch goes, so a long batch keeps them and a dead one loses them
     within one lease.
     """
-    sent = 0
     report = _BatchReport(len(rows))
-    renew_every = settings.NOTIFICATIONS_SENDING_LEASE_SECONDS / 3
-    renewed = time.monotonic()
     smtp = mail.get_connection()
     try:
         smtp.open()
@@ -545,6 +578,15 @@ def _send_claimed(rows: list[OutboundEmail]) -> int:
             report.fail(error)
         report.log()
         return 0
+    with _relaxed_commits():
+        return _send_over(smtp, rows, report)
+
+
+def _send_over(smtp, rows: list[OutboundEmail], report: "_BatchReport") -> int:
+    """The loop of ``_send_claimed`` over an open connection (which it closes)."""
+    sent = 0
+    renew_every = settings.NOTIFICATIONS_SENDING_LEASE_SECONDS / 3
+    renewed = time.monotonic()
     remaining = list(rows)
     in_flight = None
     accepted = False
@@ -560,7 +602,8 @@ def _send_claimed(rows: list[OutboundEmail]) -> int:
             in_flight, accepted, rendered = row, False, {}
             try:
                 rendered = _ensure_rendered(row)
-                _message(row, smtp).send()
+                # One message per call: a refused recipient fails its row, not the batch.
+                smtp.send_messages([_message(row, smtp)])
                 accepted = True
             except (OSError, smtplib.SMTPException) as error:
                 remaining.pop(0)

@@ -3,13 +3,12 @@ the cases behind every figure. Every query here is limited by ``Scope``; the vie
 builds a scope only from the MAS's own kommuner."""
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, F, Func, Min, Q
+from django.db.models import Count, Min, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,24 +37,6 @@ AWAITING = [Deviation.Status.REPORTED, Deviation.Status.REOPENED]
 MONTH_NAMES = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
 
-class AnyOf(Func):
-    """``field = ANY(ids)``: one array parameter however many ids (PostgreSQL), or a
-    JSON list read by ``json_each`` (SQLite, the embedded demo)."""
-
-    output_field = BooleanField()
-
-    def __init__(self, expression, *, ids):
-        super().__init__(expression)
-        self.ids = list(ids)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        lhs, params = compiler.compile(self.source_expressions[0])
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*params, self.ids]
-        sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (a compiled column)
-        return sql, [*params, json.dumps(self.ids)]
-
-
 def month_label(month: dt.date) -> str:
     return f"{MONTH_NAMES[month.month - 1]} {month.year}"
 
@@ -79,7 +60,6 @@ class Scope:
     first_month: dt.date
     last_month: dt.date
     today: dt.date
-    _process_ids: list | None = field(default=None, repr=False)
     _figures: dict | None = field(default=None, repr=False)
     computed_at: dt.datetime | None = field(default=None, repr=False)
     _cases_url: str | None = field(default=None, repr=False)
@@ -154,28 +134,26 @@ class Scope:
             return self.organisations()
         return self.organisations().filter(access.KOMMUN_SIDE)
 
-    def process_ids(self) -> list[int]:
+    def cases(self):
         """The cases with a party in scope that the MAS oversees: a party on the
         kommun's side too (``coordination.ProcessParty``, the one access rule's table).
-        Read once per page and handed to every query as one array parameter."""
-        if self._process_ids is None:
-            overseen = ProcessParty.objects.filter(
-                organisation__in=self.kommun_side().values("pk")
-            ).values("process_id")
-            self._process_ids = list(
-                ProcessParty.objects.filter(
-                    organisation__in=self.case_organisations().values("pk"),
-                    process_id__in=overseen,
-                )
-                .exclude(process_id__in=withdrawn_process_ids())
-                .order_by()
-                .values_list("process_id", flat=True)
-                .distinct()
+        A subquery: every query that counts cases joins it (a semi-join planned by
+        PostgreSQL) instead of carrying tens of thousands of ids as a parameter."""
+        overseen = ProcessParty.objects.filter(
+            organisation__in=self.kommun_side().values("pk")
+        ).values("process_id")
+        return (
+            ProcessParty.objects.filter(
+                organisation__in=self.case_organisations().values("pk"),
+                process_id__in=overseen,
             )
-        return self._process_ids
+            .exclude(process_id__in=withdrawn_process_ids())
+            .order_by()
+            .values("process_id")
+        )
 
-    def in_scope(self, field: str = "process_id") -> "AnyOf":
-        return AnyOf(F(field), ids=self.process_ids())
+    def in_scope(self, field: str = "process_id") -> Q:
+        return Q(**{f"{field}__in": self.cases()})
 
     def deviations(self):
         """As ``deviations_visible_to`` for a MAS: drafts only on the reporting side."""

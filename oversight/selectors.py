@@ -198,6 +198,19 @@ def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[E
         .prefetch_related("ready_notices")
         .order_by("discharged_at", "pk")
     )
+    if kommun_ids is not None:
+        # Only cases with a kommun unit in one of these kommuner can have their paying
+        # unit there: the rest are not read at all (the exact choice follows below).
+        in_kommuner = (
+            Q(organisation__area_id__in=kommun_ids)
+            | Q(organisation__area__parent_id__in=kommun_ids)
+            | Q(organisation__area__parent__parent_id__in=kommun_ids)
+        )
+        processes = processes.filter(
+            pk__in=DischargeUnit.objects.filter(in_kommuner, role__in=KOMMUN_ROLES).values(
+                "process_id"
+            )
+        )
     units = defaultdict(list)
     for unit in DischargeUnit.objects.filter(
         process__in=processes, role__in=KOMMUN_ROLES

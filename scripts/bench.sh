@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The deadline sweep and email benchmark (make bench): throwaway PostgreSQL and Redis as
-# for the tests, but with fsync and synchronous commit on; writes bench/RESULTS.md.
+# The deadline sweep benchmark (make bench): throwaway PostgreSQL and Redis as
+# for the tests, but with fsync and synchronous commit on; writes bench/SWEEP.md.
 # Arguments go to bench/sweep_bench.py (e.g. --open 200000 --due 1000,10000 for a quick run).
 set -euo pipefail
 cd "$(dirname "$0")/.."

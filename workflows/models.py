@@ -47,7 +47,7 @@ class Deadline(models.Model):
         related_name="deadlines",
     )
     # No index on the two user columns: nothing looks deadlines up by them, and every
-    # index costs the sweep a write per rung (bench/RESULTS.md).
+    # index costs the sweep a write per rung (bench/SWEEP.md).
     responsible_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         db_index=False,

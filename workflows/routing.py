@@ -15,11 +15,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.generic import RedirectView
+from django_filters import ChoiceFilter, DateRangeFilter, FilterSet
 from viewflow.utils import viewprop
 from viewflow.workflow import flow
 from viewflow.workflow.flow import FlowViewset
 from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.flow.views import list as list_views
+from viewflow.workflow.flow.views.filters import get_queryset_flow_task_choices
 from viewflow.workflow.flow.viewset import WorkflowAppViewset
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -149,13 +151,34 @@ class _TaskColumns:
     finished.short_description = _("Finished")
 
 
+class TaskListFilter(FilterSet):
+    """viewflow's queue and inbox filter without its case drop-down, which put every case
+    of the list in an <option> (10,000 on a busy ward) on every page view; the case
+    column links each case instead."""
+
+    flow_task = ChoiceFilter()
+    created = DateRangeFilter()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["flow_task"].field.choices = get_queryset_flow_task_choices(self.queryset)
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "created")
+
+
 class OrganisationQueueView(_TaskColumns, list_views.WorkflowQueueListView):
+    filterset_class = TaskListFilter
+
     @viewprop
     def queryset(self):
         return tasks_queue_of(user=self.request.user, flow_classes=self.flow_classes)
 
 
 class OrganisationInboxView(_TaskColumns, list_views.WorkflowInboxListView):
+    filterset_class = TaskListFilter
+
     @viewprop
     def queryset(self):
         # Assigned to the user; a user who left the organisation keeps nothing.

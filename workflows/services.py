@@ -13,7 +13,7 @@ from . import escalation
 from .models import Deadline, DeadlineEvent, Heartbeat
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def deadline_open(
     *,
     process,
@@ -124,7 +124,7 @@ def _matching(*, process, kind, subject_key, responsible_organisation, statuses)
     return qs
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def deadline_meet(
     *, process, kind, subject_key="", responsible_organisation=None, by=None, at=None
 ) -> list[Deadline]:
@@ -148,7 +148,7 @@ def deadline_meet(
     return met
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def deadline_cancel(
     *, process, kind, subject_key="", responsible_organisation=None, by=None, note=""
 ) -> list[Deadline]:
@@ -173,7 +173,7 @@ def deadline_cancel(
     return cancelled
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def deadlines_cancel_open(*, process, by=None, note="") -> list[Deadline]:
     """Cancel every open obligation of a process (it was withdrawn); breached and
     met ones stay as the record of what happened."""

@@ -8,7 +8,7 @@ idempotency key (deadline, rung, recipient).
 
 The sweep's cost grows with the number of deadlines due, not with the number open: the
 only scan is the partial index ``deadline_sweep_idx``, and each batch is read as plain
-rows and written with a handful of set-based statements (see bench/RESULTS.md).
+rows and written with a handful of set-based statements (see bench/SWEEP.md).
 """
 
 import dataclasses
