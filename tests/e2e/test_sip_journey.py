@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_sip_with_an_unreachable_organisation(session, browser, demo, html_pages):
     gunnel = Individual.objects.get(given_name="Gunnel", family_name="Persson")
     rosenlund = Organisation.objects.get(name="Rosenlunds vårdcentral")
+    bistand = Organisation.objects.get(name="Södermalm biståndsenhet äldre")
     vardaga = Organisation.objects.get(name="Vardaga vård- och omsorgsboende Hornstull")
     assert vardaga.reachability == "UNKNOWN"
 
@@ -142,6 +143,10 @@ def test_sip_with_an_unreachable_organisation(session, browser, demo, html_pages
                     "interventions-0-description": "Läkemedelsgenomgång",
                     "interventions-0-organisation": rosenlund.pk,
                     "interventions-0-start_date": timezone.localdate().isoformat(),
+                    # Both principals take part: no reason for one-sidedness needed.
+                    "interventions-1-description": "Hemtjänst morgon och kväll",
+                    "interventions-1-organisation": bistand.pk,
+                    "interventions-1-start_date": timezone.localdate().isoformat(),
                 }
             ),
             page.locator("main select[name=lead_person]").select_option(index=1),
