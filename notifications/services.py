@@ -39,7 +39,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
-from . import events, links
+from . import calendar, events, links
 from .bulk import execute_with_arrays
 from .models import NotificationPreference, OutboundEmail
 
@@ -179,6 +179,12 @@ def email_enqueue(
                 body_text=text,
                 body_html=html,
                 rendered_at=now,
+                # Rendered now; only a calendar event is kept, to attach at delivery.
+                context=(
+                    {"calendar_event": context["calendar_event"]}
+                    if context.get("calendar_event")
+                    else {}
+                ),
                 process_id=getattr(process, "pk", None),
                 deadline=deadline,
                 organisation=organisation,
@@ -393,6 +399,14 @@ def _message(email: OutboundEmail, connection) -> mail.EmailMultiAlternatives:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    event = (email.context or {}).get("calendar_event")
+    if event:
+        method = "CANCEL" if event.get("cancelled") else "PUBLISH"
+        message.attach(
+            calendar.FILENAME,
+            calendar.ics_bytes(event),
+            f"text/calendar; charset=utf-8; method={method}",
+        )
     return message
 
 

@@ -394,6 +394,43 @@ def _local(value) -> str:
         return formats.date_format(timezone.localtime(value), "j b Y H:i")
 
 
+#: A SIP meeting in the participants' calendars lasts this long unless they change it.
+MEETING_LENGTH = dt.timedelta(hours=1)
+
+
+def meeting_calendar_event(meeting: Meeting, *, ack_url="", cancelled=False) -> dict:
+    """The meeting as a calendar event for the invitation email (``notifications.
+    calendar``): where and when, the answer link; no name or health data. The same uid
+    with a higher sequence withdraws it. In the site's language, like the email."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _meeting_calendar_event(meeting, ack_url=ack_url, cancelled=cancelled)
+
+
+def _meeting_calendar_event(meeting: Meeting, *, ack_url, cancelled) -> dict:
+    sip = meeting.sip
+    where = meeting.place or (
+        _("Digital meeting")
+        if meeting.meeting_link
+        else _("Phone %(phone)s") % {"phone": meeting.phone}
+    )
+    lines = []
+    if meeting.meeting_link:
+        lines.append(_("Digital meeting: %(link)s") % {"link": meeting.meeting_link})
+    if ack_url:
+        lines.append(_("Answer the invitation: %(url)s") % {"url": ack_url})
+    return {
+        "uid": f"sip-meeting-{meeting.pk}@{settings.NOTIFICATIONS_MESSAGE_ID_DOMAIN}",
+        "start": meeting.starts_at.isoformat(),
+        "end": (meeting.starts_at + MEETING_LENGTH).isoformat(),
+        "summary": str(_("SIP meeting (SIP #%(pk)s)") % {"pk": sip.pk}),
+        "location": str(where),
+        "description": "\n".join(str(line) for line in lines),
+        "url": ack_url,
+        "sequence": 1 if cancelled else 0,
+        "cancelled": cancelled,
+    }
+
+
 def _enqueue_invitation_email(invitation: Invitation) -> None:
     meeting = invitation.meeting
     sip = meeting.sip
@@ -410,6 +447,9 @@ def _enqueue_invitation_email(invitation: Invitation) -> None:
             "phone": meeting.phone,
             "respond_by": _local(_response_due_at(meeting, invitation.sent_at)),
             "acknowledge_url": acknowledgement_url(invitation),
+            "calendar_event": meeting_calendar_event(
+                meeting, ack_url=acknowledgement_url(invitation)
+            ),
         },
         process=sip,
     )
@@ -1003,6 +1043,7 @@ def _enqueue_withdrawal_email(invitation: Invitation, *, withdrawn_at) -> None:
             "initiator": str(sip.initiating_organisation),
             "meeting_at": _local(invitation.meeting.starts_at),
             "withdrawn_at": _local(withdrawn_at),
+            "calendar_event": meeting_calendar_event(invitation.meeting, cancelled=True),
         },
         process=sip,
         organisation=invitation.organisation,
