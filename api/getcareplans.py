@@ -9,16 +9,19 @@ terminates the platform's mutual TLS and adds the key of the client registered f
 may see under the one access rule, and every plan given out is access-logged.
 
 Each plan: the header (document id, this system's HSA id, title, time, patient,
-the accountable organisation unit's HSA id, ``approvedForPatient`` = the consent in
-force) and the body (type of care plan: ``SIP``; ``SPU`` for a discharge plan,
-``SPLPTLRV`` when the person leaves for open compulsory care; the printed plan as a
-base64 PDF of at most 100 KB; the participating units' HSA ids). The contract's
-elements are in ``api/riv/GetCarePlans.xsd``.
+the accountable organisation unit's HSA id, the ``legalAuthenticator`` once the plan is
+approved, ``approvedForPatient`` = the consent in force, the ``careContactId`` of the
+inpatient stay) and the body (the printed plan as a base64 PDF of at most 100 KB; the
+participating units' HSA ids; ``typeOfCarePlanEnum``: ``SIP``; ``SPU`` for a discharge
+plan, ``SPLPTLRV`` when the person leaves for open compulsory care). The contract is
+Inera's published schema, vendored in ``api/riv/`` (see its README); element names and
+order follow ``clinicalprocess_logistics_logistics_3.0.xsd``.
 """
 
 import base64
 import datetime as dt
 import logging
+import uuid
 import xml.etree.ElementTree as ET  # builds the answer; requests are parsed by defusedxml
 
 from defusedxml import DefusedXmlException
@@ -40,6 +43,7 @@ from coordination.printing import pdf_bytes
 from workflows.discharge import selectors as discharge_selectors
 from workflows.discharge.models import Stage
 from workflows.discharge.views import STATE_LABELS
+from workflows.sip.models import PlanApproval
 from workflows.sip.selectors import sips_visible_to
 
 from .common import log_access
@@ -108,7 +112,8 @@ def parse_request(body: bytes) -> personnummer.PersonalIdentityNumber:
 
 def parse_filters(body: bytes) -> dict:
     """The request's optional filters: ``careUnitHSAId`` (any number), ``datePeriod``
-    (start/end as YYYYMMDD, both ends included) and ``sourceSystemHSAId``."""
+    (start/end as YYYYMMDD, both ends included), ``sourceSystemHSAId`` and
+    ``careContactId`` (any number)."""
     request = parse_untrusted(body, forbid_dtd=True).find(
         f"{{{SOAP_NS}}}Body/{{{RESPONDER_NS}}}GetCarePlans"
     )
@@ -133,7 +138,13 @@ def parse_filters(body: bytes) -> dict:
         if start and end and start > end:
             raise SoapFault("soapenv:Client", "datePeriod ends before it starts.", 400)
     source = (_text(request, "sourceSystemHSAId") or "").strip()
-    return {"units": units, "start": start, "end": end, "source": source}
+    contacts = {
+        (element.text or "").strip()
+        for ns in (RESPONDER_NS, CORE_NS)
+        for element in request.findall(f"{{{ns}}}careContactId")
+        if (element.text or "").strip()
+    }
+    return {"units": units, "start": start, "end": end, "source": source, "contacts": contacts}
 
 
 def _date(value):
@@ -143,12 +154,15 @@ def _date(value):
 
 def plans_filtered(plans: list[dict], filters: dict) -> list[dict]:
     """The plans that the request's filters keep (GetCarePlans 2: care unit, period,
-    source system — a request for another source system gets none of ours)."""
+    source system — a request for another source system gets none of ours — and care
+    contact)."""
     if filters["source"] and filters["source"] != settings.RIV_SOURCE_SYSTEM_HSA_ID:
         return []
     kept = []
     for plan in plans:
         if filters["units"] and plan["organisation"].hsa_id not in filters["units"]:
+            continue
+        if filters.get("contacts") and plan["care_contact_id"] not in filters["contacts"]:
             continue
         day = timezone.localtime(plan["time"], STOCKHOLM).date()
         if filters["start"] and day < filters["start"]:
@@ -211,6 +225,12 @@ def sip_plans(request, individual) -> list[dict]:
         )
         units = [*sip.participants.all(), sip.initiating_organisation]
         units += [i.organisation for i in plan.interventions.all() if i.organisation_id]
+        # The accountable unit's approval of this version signs it (legalAuthenticator).
+        signed = (
+            PlanApproval.objects.filter(plan=plan, organisation=sip.initiating_organisation)
+            .select_related("approved_by")
+            .first()
+        )
         plans.append(
             {
                 "process": sip,
@@ -221,6 +241,10 @@ def sip_plans(request, individual) -> list[dict]:
                 "author": plan.created_by,
                 "organisation": sip.initiating_organisation,
                 "approved_for_patient": sip.consent_in_force,
+                "signed": (signed.approved_at, signed.approved_by) if signed else None,
+                "care_contact_id": (
+                    f"discharge-{sip.origin_discharge_id}" if sip.origin_discharge_id else None
+                ),
                 "type": "SIP",
                 "pdf": pdf,
                 "participants": _hsa_ids(units),
@@ -269,6 +293,8 @@ def discharge_plans(request, individual) -> list[dict]:
                 "author": process.registered_by,
                 "organisation": process.ward,
                 "approved_for_patient": approved,
+                "signed": None,  # the discharge plan is not signed in this system
+                "care_contact_id": f"discharge-{process.pk}",
                 "type": "SPLPTLRV" if compulsory else "SPU",
                 "pdf": pdf,
                 "participants": _hsa_ids([process.ward, *(u.organisation for u in units)]),
@@ -315,9 +341,16 @@ def _care_plan(parent, plan, number):
         _sub(unit, "orgUnitName", organisation.name)
         if organisation.hsa_id:
             _sub(professional, "healthcareProfessionalCareUnitHSAId", organisation.hsa_id)
+    if plan["signed"] is not None:
+        signed_at, signed_by = plan["signed"]
+        authenticator = _sub(header, "legalAuthenticator")
+        _sub(authenticator, "signatureTime", _timestamp(signed_at))
+        if signed_by is not None and signed_by.get_full_name():
+            _sub(authenticator, "legalAuthenticatorName", signed_by.get_full_name())
     _sub(header, "approvedForPatient", "true" if plan["approved_for_patient"] else "false")
+    if plan["care_contact_id"]:
+        _sub(header, "careContactId", plan["care_contact_id"])
     body = _sub(care_plan, "carePlanBody")
-    _sub(body, "typeOfCarePlan", plan["type"])
     content = _sub(body, "content")
     _sub(content, "mediaType", "application/pdf")
     _sub(content, "value", base64.b64encode(plan["pdf"]).decode("ascii"))
@@ -325,6 +358,7 @@ def _care_plan(parent, plan, number):
         participant = _sub(body, "participatingCareUnitHSAId")
         _sub(participant, "root", HSA_ID_OID)
         _sub(participant, "extension", hsa_id)
+    _sub(body, "typeOfCarePlanEnum", plan["type"])
 
 
 def _envelope():
@@ -394,6 +428,10 @@ def get_care_plans(request):
         )
     result = _sub(answer, "result", ns=RESPONDER_NS)
     _sub(result, "resultCode", "OK")
+    # logId is required by the contract: the id under which this answer is logged here.
+    log_id = uuid.uuid4().hex
+    _sub(result, "logId", log_id)
+    logger.info("GetCarePlans answered: log id %s, %d plan(s)", log_id, len(answer) - 1)
     return _xml_response(envelope)
 
 

@@ -251,6 +251,13 @@ class SipKallelseIn(Input):
 
 class SipStartIn(Input):
     personal_identity_number: str = Field(max_length=13, pattern=PNR_PATTERN)
+    initiated_by: str = Field(
+        min_length=1,
+        max_length=150,
+        description="The HSA id (the user name) of the staff member who found the need and "
+        "initiates: an active member of the client's organisation in a role that calls SIPs "
+        "(case officer, designated care contact, nurse, physician, KSA), as on the page.",
+    )
     reason: str = Field(min_length=1, max_length=TEXT)
     participant_ids: list[int] = Field(
         [], max_length=50, description="Organisations to take part (besides the client's)."
@@ -270,6 +277,43 @@ class SipConsentIn(Input):
         "decided; for a child every guardian with custody.",
     )
     scope_note: str = Field("", max_length=TEXT)
+
+
+class SipFollowUpIn(Input):
+    decision: Literal["REVISE", "CLOSE"] = Field(
+        description="`REVISE`: the plan needs a new version (the plan step opens again); "
+        "`CLOSE`: the SIP is closed."
+    )
+    note: str = Field("", max_length=TEXT)
+
+
+class SipConsentRevokeIn(Input):
+    note: str = Field("", max_length=300)
+
+
+class SipConsentRenewIn(Input):
+    decision: Literal["GIVEN", "DECLINED"]
+    method: Literal["WRITTEN", "ORAL"]
+    scope_note: str = Field("", max_length=500)
+
+
+class SipWithdrawIn(Input):
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why the SIP was registered in error; the invited are told that it "
+        "was withdrawn (not the reason).",
+    )
+
+
+class SipPlanApproveIn(Input):
+    party: Literal["ORGANISATION", "INDIVIDUAL"] = Field(
+        "ORGANISATION",
+        description="`ORGANISATION`: the client's organisation approves (one the plan asks: "
+        "the initiating one or one with an intervention); `INDIVIDUAL`: the individual's "
+        "approval, recorded by the initiating organisation's client.",
+    )
+    note: str = Field("", max_length=300)
 
 
 class SipInviteIn(Input):
@@ -353,6 +397,22 @@ class PlanInterventionOut(Schema):
     start_date: dt.date
 
 
+class PlanApprovalOut(Schema):
+    organisation: OrganisationRef | None = Field(description="Null for the individual.")
+    by_individual: bool
+    approved_at: dt.datetime
+
+
+class ConsentOut(Schema):
+    decision: str
+    in_force: bool
+    given_by_individual: bool
+    valid_until: dt.date | None = Field(
+        description="A guardians' consent lapses on the child's 18th birthday."
+    )
+    revoked_at: dt.datetime | None
+
+
 class PlanOut(Schema):
     number: int
     overall_responsibility: str
@@ -362,6 +422,7 @@ class PlanOut(Schema):
     follow_up_date: dt.date
     created_at: dt.datetime
     interventions: list[PlanInterventionOut]
+    approvals: list[PlanApprovalOut]
 
 
 class SipSummary(Schema):
@@ -383,6 +444,8 @@ class SipOut(Schema):
     initiating_organisation: OrganisationRef
     origin_discharge_id: int | None
     sharing_stopped: bool
+    consent: ConsentOut | None
+    withdrawn_at: dt.datetime | None
     participants: list[OrganisationRef]
     meetings: list[MeetingOut]
     open_steps: list[OpenStep]

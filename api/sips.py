@@ -3,9 +3,18 @@
 Reads go through ``sips_visible_to`` (the one access rule); another organisation's SIP
 is a 404. Writes drive the SIP flow's steps (``flowrun``) with the same services as the
 pages: the steps routed to the initiating organisation are done by its client; a
-participant's client answers its own organisation's invitations.
+participant's client answers its own organisation's invitations and approves the plan
+for its organisation; the follow-up is done by the client of the organisation it is
+routed to. Outside the flow, as on the SIP page: the consent revoked or renewed at 18
+and the withdrawal (makulering), by the initiating organisation's client.
+
+Starting a SIP applies the page's rule for who initiates: the staff member named in
+``initiated_by`` (the HSA id, which is the user name) must be an active member of the
+client's organisation in a role that calls SIPs (``initiating_organisations_of``); the
+SIP is initiated in that person's name, and read and logged with the client as actor.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -29,12 +38,17 @@ from .schemas import (
     ProblemOut,
     SecondChannelIn,
     SipConsentIn,
+    SipConsentRenewIn,
+    SipConsentRevokeIn,
+    SipFollowUpIn,
     SipInviteIn,
     SipMeetingIn,
     SipOut,
     SipPage,
+    SipPlanApproveIn,
     SipPlanIn,
     SipStartIn,
+    SipWithdrawIn,
 )
 
 router = Router(tags=["sip"])
@@ -93,6 +107,23 @@ def sip_out(sip) -> dict:
                 }
                 for i in latest.interventions.select_related("organisation").order_by("pk")
             ],
+            "approvals": [
+                {
+                    "organisation": _org(a.organisation),
+                    "by_individual": a.by_individual,
+                    "approved_at": a.approved_at,
+                }
+                for a in latest.approvals.select_related("organisation")
+            ],
+        }
+    consent = sip.consent
+    if consent is not None:
+        consent = {
+            "decision": consent.decision,
+            "in_force": consent.is_in_force,
+            "given_by_individual": consent.given_by_individual,
+            "valid_until": consent.valid_until,
+            "revoked_at": consent.revoked_at,
         }
     return {
         "id": sip.pk,
@@ -101,6 +132,8 @@ def sip_out(sip) -> dict:
         "initiating_organisation": _org(sip.initiating_organisation),
         "origin_discharge_id": sip.origin_discharge_id,
         "sharing_stopped": sip.sharing_stopped,
+        "consent": consent,
+        "withdrawn_at": sip.withdrawn_at,
         "participants": [_org(o) for o in sip.participants.order_by("name", "pk")],
         "meetings": meetings,
         "plan": plan,
@@ -228,8 +261,12 @@ def _step(request, sip_id, *, node, service, **kwargs) -> dict:
 )
 def sip_start(request, payload: SipStartIn):
     """Scope `sip:write`. The client's organisation initiates (SoL 2 kap. 7 §) and
-    the participants take part; the consent is the next step."""
+    the participants take part; the consent is the next step. As on the page, the one
+    who initiates is a staff member: `initiated_by` is their HSA id, and they must be an
+    active member of the client's organisation in a role that calls SIPs (case officer,
+    designated care contact, nurse, physician, KSA); the SIP is initiated in their name."""
     require_scope(request, Scope.SIP_WRITE)
+    initiator = _initiator(request, payload.initiated_by)
     individual = Individual.objects.filter(
         personal_identity_number=payload.personal_identity_number
     ).first()
@@ -242,13 +279,37 @@ def sip_start(request, payload: SipStartIn):
         )
     with transaction.atomic():
         sip = flowrun.sip_start(
-            user=request.user,
+            user=initiator,
             individual=individual,
             initiating_organisation=request.auth.organisation,
             reason=payload.reason,
             participants=_organisations(payload.participant_ids, "participant_ids"),
         )
         return Status(201, _written(request, sip, action=AccessLog.Action.CREATE))
+
+
+def _initiator(request, hsa_id: str):
+    """The staff member who initiates, under the page's rule (``InitiateView``: the
+    organisations ``initiating_organisations_of`` the user)."""
+    person = get_user_model().objects.filter(username=hsa_id.strip(), is_active=True).first()
+    if (
+        person is None
+        or not selectors.initiating_organisations_of(user=person)
+        .filter(pk=request.auth.organisation_id)
+        .exists()
+    ):
+        raise Problem(
+            422,
+            "invalid-input",
+            "initiated_by must be an active member of the client's organisation in a role "
+            "that calls SIPs (case officer, designated care contact, nurse, physician, KSA).",
+            errors=[
+                field_error(
+                    "initiated_by", "no such member in a role that initiates SIPs", "not-allowed"
+                )
+            ],
+        )
+    return person
 
 
 @router.post(
@@ -458,3 +519,123 @@ def sip_plan(request, sip_id: int, payload: SipPlanIn):
         )
 
     return _step(request, sip_id, node=SipFlow.plan, service=save)
+
+
+@router.post(
+    "/{int:sip_id}/plan/{int:number}/approve",
+    response={200: SipOut, **ProblemResponses},
+    summary="Approve the current plan version for the client's organisation (or the individual)",
+)
+def sip_plan_approve(request, sip_id: int, number: int, payload: SipPlanApproveIn):
+    """Scope `sip:write`. `ORGANISATION`: the client's organisation approves, if the plan
+    asks it (the initiating organisation or one with an intervention); `INDIVIDUAL`: the
+    individual's approval, recorded by the initiating organisation's client. Each once
+    per version; only the current version; not once sharing has stopped."""
+    require_scope(request, Scope.SIP_WRITE)
+    with transaction.atomic():
+        sip = _visible(request, sip_id)
+        plan = sip.plan_versions.filter(number=number).first()
+        if plan is None:
+            raise Http404
+        if payload.party == "INDIVIDUAL":
+            sip_services.sip_plan_approve(
+                sip=sip, plan=plan, by=request.user, by_individual=True, note=payload.note
+            )
+        else:
+            sip_services.sip_plan_approve(
+                sip=sip,
+                plan=plan,
+                by=request.user,
+                organisation=request.auth.organisation,
+                note=payload.note,
+            )
+        return _written(request, sip)
+
+
+@router.post(
+    "/{int:sip_id}/follow-up",
+    response={200: SipOut, **ProblemResponses},
+    summary="Record the follow-up: revise the plan (a new version) or close the SIP",
+)
+def sip_follow_up(request, sip_id: int, payload: SipFollowUpIn):
+    """Scope `sip:write`; the client of the organisation the follow-up is routed to
+    (the plan's lead person's organisation, which owns the follow-up deadline), once
+    the plan is saved. `REVISE` opens the plan step again; `CLOSE` closes the SIP."""
+
+    def record(*, process, by):
+        return sip_services.sip_follow_up_record(
+            sip=process, close=payload.decision == "CLOSE", note=payload.note, by=by
+        )
+
+    return _step(request, sip_id, node=SipFlow.follow_up, service=record)
+
+
+def _initiating_client(request, sip, what: str) -> None:
+    if request.auth.organisation_id != sip.initiating_organisation_id:
+        raise Problem(403, "forbidden", f"Only the initiating organisation {what}.")
+
+
+@router.post(
+    "/{int:sip_id}/consent/revoke",
+    response={200: SipOut, **ProblemResponses},
+    summary="The individual revoked the consent: sharing stops and the SIP ends",
+)
+def sip_consent_revoke(request, sip_id: int, payload: SipConsentRevokeIn):
+    """Scope `sip:write`; the initiating organisation's client. Every open step and
+    deadline is cancelled and nothing more is shared (the plan is no longer given out,
+    here or to NPÖ). A SIP without a consent in force is refused (422)."""
+    require_scope(request, Scope.SIP_WRITE)
+    with transaction.atomic():
+        sip = _visible(request, sip_id)
+        _initiating_client(request, sip, "records that the consent was revoked")
+        sip_services.sip_consent_revoke(sip=sip, by=request.user, note=payload.note.strip())
+        return _written(request, sip)
+
+
+@router.post(
+    "/{int:sip_id}/consent/renew",
+    response={200: SipOut, **ProblemResponses},
+    summary="The individual's own consent at 18, in place of the guardians'",
+)
+def sip_consent_renew(request, sip_id: int, payload: SipConsentRenewIn):
+    """Scope `sip:write`; the initiating organisation's client. A guardians' consent
+    for a child lapses on the 18th birthday; from 30 days before it the individual's
+    own decision is recorded. `GIVEN`: the SIP goes on; `DECLINED`: it ends and nothing
+    more is shared."""
+    require_scope(request, Scope.SIP_WRITE)
+    with transaction.atomic():
+        sip = _visible(request, sip_id)
+        _initiating_client(request, sip, "records the individual's own consent")
+        sip_services.sip_consent_renew(
+            sip=sip,
+            decision=payload.decision,
+            method=payload.method,
+            scope_note=payload.scope_note.strip(),
+            by=request.user,
+        )
+        return _written(request, sip)
+
+
+@router.post(
+    "/{int:sip_id}/withdraw",
+    response={200: SipOut, **ProblemResponses},
+    summary="Withdraw a SIP registered in error (makulering)",
+)
+def sip_withdraw(request, sip_id: int, payload: SipWithdrawIn):
+    """Scope `sip:write`; the initiating organisation's client. The SIP is kept, marked
+    withdrawn; every open step, deadline and invitation is cancelled and every
+    participant whose invitation was sent is told (no personal data in the email). A
+    second withdrawal changes nothing."""
+    require_scope(request, Scope.SIP_WRITE)
+    if not payload.reason.strip():
+        raise Problem(
+            422,
+            "invalid-input",
+            "Give the reason for the withdrawal.",
+            errors=[field_error("reason", "required", "required")],
+        )
+    with transaction.atomic():
+        sip = _visible(request, sip_id)
+        _initiating_client(request, sip, "withdraws this SIP")
+        sip_services.sip_withdraw(sip=sip, reason=payload.reason, by=request.user)
+        return _written(request, sip)

@@ -1,6 +1,6 @@
 """GetCarePlans (RIV-TA ``clinicalprocess:logistics:logistics:GetCarePlans:2``) for NPÖ
 and 1177: a SOAP 1.1 request posted as a consumer would, the answer checked against the
-contract's schema (``api/riv/``), the plans' PDFs, the access rule, the consent and the
+contract's published schema (Inera's, vendored in ``api/riv/``), the plans' PDFs, the access rule, the consent and the
 faults for bad input."""
 
 import base64
@@ -9,14 +9,21 @@ import datetime as dt
 import defusedxml.ElementTree as ET
 import pytest
 import time_machine
+from defusedxml import DefusedXmlException
 
+import api.getcareplans as producer
 from api.getcareplans import CORE_NS, RESPONDER_NS, SOAP_NS
 from api.services import api_client_create
 from coordination.models import AccessLog, Consent, Organisation
 from coordination.personnummer import make_test_number
 from workflows.discharge.models import DischargeProcess
 from workflows.sip.models import PlanIntervention, PlanVersion
-from workflows.sip.services import sip_consent_record, sip_consent_revoke, sip_start_from_discharge
+from workflows.sip.services import (
+    sip_consent_record,
+    sip_consent_revoke,
+    sip_plan_approve,
+    sip_start_from_discharge,
+)
 
 from .conftest import local, notified_discharge
 from .riv_schema import getcareplans_schema
@@ -43,6 +50,9 @@ def soap_request(patient_id: str, oid: str = PERSONNUMMER_OID, logical_address="
 
 
 def call(client, key, body, **headers):
+    request = _request_element(body)
+    if request is not None:  # what we send as a consumer must be valid too
+        assert SCHEMA.validate(request) == [], body
     auth = {"Authorization": f"Bearer {key}"} if key else {}
     return client.post(
         URL,
@@ -56,6 +66,14 @@ def call(client, key, body, **headers):
     )
 
 
+def _request_element(body):
+    try:
+        envelope = ET.fromstring(body)
+    except (ET.ParseError, DefusedXmlException):  # the bad-input cases
+        return None
+    return envelope.find(f"{{{SOAP_NS}}}Body/{{{RESPONDER_NS}}}GetCarePlans")
+
+
 def care_plans(client, key, individual) -> list:
     """The plans of ``individual``: the answer must be a schema-valid response."""
     response = call(client, key, soap_request(individual.personal_identity_number.replace("-", "")))
@@ -66,6 +84,7 @@ def care_plans(client, key, individual) -> list:
     assert answer is not None
     assert SCHEMA.validate(answer) == []
     assert answer.findtext(f"{{{RESPONDER_NS}}}result/{{{CORE_NS}}}resultCode") == "OK"
+    assert len(answer.findtext(f"{{{RESPONDER_NS}}}result/{{{CORE_NS}}}logId")) == 32
     return answer.findall(f"{{{RESPONDER_NS}}}carePlan")
 
 
@@ -125,7 +144,7 @@ def test_sip_and_discharge_plan_for_npo(world, client, clock, settings):
     key = world.social_api.key
 
     plans = care_plans(client, key, world.individual)
-    by_type = {core(p, "carePlanBody/typeOfCarePlan"): p for p in plans}
+    by_type = {core(p, "carePlanBody/typeOfCarePlanEnum"): p for p in plans}
     assert set(by_type) == {"SIP", "SPU"}
 
     sip_plan = by_type["SIP"]
@@ -190,7 +209,8 @@ def test_approved_for_patient_follows_consent(world, client, clock):
         recorded_by=world.nurse,
     )
     plans = {
-        core(p, "carePlanBody/typeOfCarePlan"): p for p in care_plans(client, key, world.individual)
+        core(p, "carePlanBody/typeOfCarePlanEnum"): p
+        for p in care_plans(client, key, world.individual)
     }
     assert core(plans["SIP"], "carePlanHeader/approvedForPatient") == "true"
     assert core(plans["SPU"], "carePlanHeader/approvedForPatient") == "true"
@@ -199,7 +219,8 @@ def test_approved_for_patient_follows_consent(world, client, clock):
     sip.refresh_from_db()
     sip_consent_revoke(sip=sip, by=world.vc_client.user)
     types = [
-        core(p, "carePlanBody/typeOfCarePlan") for p in care_plans(client, key, world.individual)
+        core(p, "carePlanBody/typeOfCarePlanEnum")
+        for p in care_plans(client, key, world.individual)
     ]
     assert types == ["SPU"]
 
@@ -210,7 +231,7 @@ def test_open_compulsory_care_is_splptlrv(world, client, clock):
         care_type="PSYCHIATRIC", leaves_for_open_compulsory_care=True
     )
     plans = care_plans(client, world.social_api.key, world.individual)
-    assert [core(p, "carePlanBody/typeOfCarePlan") for p in plans] == ["SPLPTLRV"]
+    assert [core(p, "carePlanBody/typeOfCarePlanEnum") for p in plans] == ["SPLPTLRV"]
     assert core(plans[0], "carePlanHeader/documentTitle") == "Samordnad plan enligt LPT/LRV"
 
 
@@ -279,7 +300,7 @@ def test_the_schema_check_rejects_what_the_contract_does_not_allow():
             f'<r:GetCarePlansResponse xmlns:r="{r}" xmlns:c="{c}">{inner}</r:GetCarePlansResponse>'
         )
 
-    result = "<r:result><c:resultCode>OK</c:resultCode></r:result>"
+    result = "<r:result><c:resultCode>OK</c:resultCode><c:logId>1</c:logId></r:result>"
     header = (
         "<c:carePlanHeader><c:documentId>1</c:documentId><c:sourceSystemHSAId>S</c:sourceSystemHSAId>"
         "<c:documentTitle>T</c:documentTitle><c:patientId><c:id>191212121212</c:id>"
@@ -287,16 +308,32 @@ def test_the_schema_check_rejects_what_the_contract_does_not_allow():
         "<c:authorTime>20221114090000</c:authorTime></c:accountableHealthcareProfessional>"
         "<c:approvedForPatient>false</c:approvedForPatient></c:carePlanHeader>"
     )
-    good = f"<r:carePlan>{header}<c:carePlanBody><c:typeOfCarePlan>SIP</c:typeOfCarePlan></c:carePlanBody></r:carePlan>"
+    good = f"<r:carePlan>{header}<c:carePlanBody><c:typeOfCarePlanEnum>SIP</c:typeOfCarePlanEnum></c:carePlanBody></r:carePlan>"
     assert SCHEMA.validate(response(good + result)) == []
     assert SCHEMA.validate(response(good))  # no result
+    assert SCHEMA.validate(response(good + result.replace("<c:logId>1</c:logId>", "")))
+    # The element of the earlier, unofficial schema is not the contract's.
+    assert SCHEMA.validate(response(good.replace("typeOfCarePlanEnum", "typeOfCarePlan") + result))
+    # The body's order: content before the type.
+    content = "<c:content><c:mediaType>application/pdf</c:mediaType></c:content>"
+    assert SCHEMA.validate(
+        response(
+            good.replace("</c:typeOfCarePlanEnum>", "</c:typeOfCarePlanEnum>" + content) + result
+        )
+    )
     assert SCHEMA.validate(response(good.replace(">SIP<", ">XYZ<") + result))
     assert SCHEMA.validate(response(good.replace("<c:documentId>1</c:documentId>", "") + result))
     assert SCHEMA.validate(response(good.replace(">false<", ">maybe<") + result))
 
 
-def _with_filters(patient_id, filters: str) -> str:
-    return soap_request(patient_id).replace("</urn1:patientId>", "</urn1:patientId>" + filters)
+def _with_filters(patient_id, filters: str, units: str = "") -> str:
+    """A request with filters in the contract's order: the care units before the patient,
+    the rest after it."""
+    return (
+        soap_request(patient_id)
+        .replace("<urn1:patientId>", units + "<urn1:patientId>")
+        .replace("</urn1:patientId>", "</urn1:patientId>" + filters)
+    )
 
 
 def _types(client, key, body):
@@ -307,7 +344,7 @@ def _types(client, key, body):
     )
     assert SCHEMA.validate(answer) == []
     return sorted(
-        core(p, "carePlanBody/typeOfCarePlan")
+        core(p, "carePlanBody/typeOfCarePlanEnum")
         for p in answer.findall(f"{{{RESPONDER_NS}}}carePlan")
     )
 
@@ -322,9 +359,9 @@ def test_the_request_filters_are_applied(world, client, clock, settings):
     assert _types(client, key, soap_request(person)) == ["SIP", "SPU"]
     # The SIP's unit is the vårdcentral, the discharge's the ward.
     vc = "<urn1:careUnitHSAId>SE2321000016-VC</urn1:careUnitHSAId>"
-    assert _types(client, key, _with_filters(person, vc)) == ["SIP"]
+    assert _types(client, key, _with_filters(person, "", units=vc)) == ["SIP"]
     ward = "<urn1:careUnitHSAId>SE2321000016-WARD</urn1:careUnitHSAId>"
-    assert _types(client, key, _with_filters(person, vc + ward)) == ["SIP", "SPU"]
+    assert _types(client, key, _with_filters(person, "", units=vc + ward)) == ["SIP", "SPU"]
 
     def period(start, end):
         return (
@@ -345,3 +382,54 @@ def test_the_request_filters_are_applied(world, client, clock, settings):
         call(client, key, _with_filters(person, period("20221231", "20221201"))), 400
     )
     assert "before it starts" in text
+
+
+def test_legal_authenticator_and_care_contact(world, client, clock, settings):
+    """The SIP plan is signed once the accountable unit approved the version; both plans
+    name the inpatient stay they belong to, and a request may ask for that stay only."""
+    pk = notified_discharge(world)
+    sip = _sip_with_plan(world, pk)
+    key = world.vc_api.key
+    plans = {
+        core(p, "carePlanBody/typeOfCarePlanEnum"): p
+        for p in care_plans(client, key, world.individual)
+    }
+    assert plans["SIP"].find(f"{{{CORE_NS}}}carePlanHeader/{{{CORE_NS}}}legalAuthenticator") is None
+    assert core(plans["SIP"], "carePlanHeader/careContactId") == f"discharge-{pk}"
+    assert core(plans["SPU"], "carePlanHeader/careContactId") == f"discharge-{pk}"
+    assert plans["SPU"].find(f"{{{CORE_NS}}}carePlanHeader/{{{CORE_NS}}}legalAuthenticator") is None
+
+    clock.move_to(local(2022, 11, 15, 10, 30))
+    sip.refresh_from_db()
+    sip_plan_approve(
+        sip=sip,
+        plan=sip.plan_versions.get(),
+        by=world.vc_client.user,
+        organisation=sip.initiating_organisation,
+    )
+    (signed,) = [
+        p
+        for p in care_plans(client, key, world.individual)
+        if core(p, "carePlanBody/typeOfCarePlanEnum") == "SIP"
+    ]
+    assert core(signed, "carePlanHeader/legalAuthenticator/signatureTime") == "20221115103000"
+
+    person = world.individual.personal_identity_number.replace("-", "")
+    stay = f"<urn1:careContactId>discharge-{pk}</urn1:careContactId>"
+    assert _types(client, key, _with_filters(person, stay)) == ["SIP", "SPU"]
+    other = "<urn1:careContactId>discharge-0</urn1:careContactId>"
+    assert _types(client, key, _with_filters(person, other)) == []
+
+
+def test_a_pdf_over_100_kb_is_left_out(world, client, clock, monkeypatch):
+    """The contract's limit: a plan whose PDF is over 100 KB is not given out (nor logged)."""
+    pk = notified_discharge(world)
+    real = producer.pdf_bytes
+
+    def big_discharge_pdf(*, request, template_name, context):
+        pdf = real(request=request, template_name=template_name, context=context)
+        return pdf + b"%" * (100 * 1024) if template_name.startswith("discharge/") else pdf
+
+    monkeypatch.setattr(producer, "pdf_bytes", big_discharge_pdf)
+    assert care_plans(client, world.social_api.key, world.individual) == []
+    assert not AccessLog.objects.filter(user=world.social_client.user, process_id=pk).exists()

@@ -11,6 +11,7 @@ import time_machine
 
 from coordination.models import AccessLog, Consent
 from notifications.models import OutboundEmail
+from tests.workflows.discharge.factories import member
 from workflows.models import Deadline
 from workflows.sip.models import Invitation, InvitationEvent, Meeting, PlanVersion, SipProcess
 
@@ -25,11 +26,19 @@ def clock():
         yield traveller
 
 
+def officer(w):
+    """The kommun's case officer who initiates (HSA id as the user name)."""
+    if not hasattr(w, "officer"):
+        w.officer = member(w.social, "HANDLAGGARE", user__username="SE2120001234-H1")
+    return w.officer
+
+
 def _start(w):
     response = w.social_api.post(
         "/api/v1/sips",
         {
             "personal_identity_number": w.individual.personal_identity_number,
+            "initiated_by": officer(w).username,
             "reason": "Samordning efter utskrivning",
             "participant_ids": [w.vc.pk],
         },
@@ -74,6 +83,8 @@ def test_whole_sip_through_the_api(world, clock):
     w = world
     sip = _start(w)
     assert sip["stage"] == SipProcess.Stage.CONSENT
+    # Initiated in the case officer's name, as from the page.
+    assert SipProcess.objects.get(pk=sip["id"]).created_by == w.officer
     assert sip["initiating_organisation"]["id"] == w.social.pk
     assert [p["id"] for p in sip["participants"]] == [w.vc.pk]
     assert sip["open_steps"] == [{"step": "consent", "organisation_id": w.social.pk}]
@@ -186,7 +197,11 @@ def test_write_needs_the_sip_write_scope(world, clock):
     _, reader = issue(w.social, "Läsare", scopes=["sip:read"])
     response = reader.post(
         "/api/v1/sips",
-        {"personal_identity_number": w.individual.personal_identity_number, "reason": "x"},
+        {
+            "personal_identity_number": w.individual.personal_identity_number,
+            "initiated_by": officer(w).username,
+            "reason": "x",
+        },
     )
     assert response.status_code == 403
     assert response.json()["type"] == "urn:kardborre:problem:insufficient-scope"
