@@ -353,10 +353,12 @@ class Session:
             else:
                 field.first.fill(str(value))
 
-    def pick(self, name, organisation, *, query=None, reachability=None):
+    def pick(self, name, organisation, *, query=None, reachability=None, within=None):
         """Choose an organisation in a picker (coordination/widgets.py) by typing its
-        name (or ``query``) and clicking it among the results, as a user does."""
-        picker = self.page.locator(f"main select[name='{name}'] + .kb-picker").first
+        name (or ``query``) and clicking it among the results, as a user does. ``within``:
+        the form holding the picker when the page has several of that name."""
+        scope = within if within is not None else self.page.locator("main")
+        picker = scope.locator(f"select[name='{name}'] + .kb-picker").first
         picker.get_by_role("searchbox").fill(query or organisation)
         result = picker.get_by_role("button", name=re.compile("^" + re.escape(organisation + " ")))
         result.first.wait_for()

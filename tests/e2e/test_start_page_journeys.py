@@ -17,6 +17,8 @@ from workflows.models import Deadline
 from workflows.services import deadlines_fast_forward
 from workflows.tasks import deadlines_sweep
 
+from .conftest import submit
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 #: The start page's summary (data-count) and the rows of the list each one opens.
@@ -191,6 +193,33 @@ def test_ward_nurse_starts_from_my_cases(session, settings):
     nurse.see("Skanstulls vårdcentral")
     nurse.check_accessibility("start-page-nurse-second-channel")
     assert_tasks_match_queue_and_inbox(nurse, counts)
+
+    # On the case page a unit is added through the organisation picker, which offers
+    # only the kinds a discharge unit can be.
+    nurse.goto(process.get_absolute_url())
+    add = nurse.page.locator("main [data-testid=unit-add-form]")
+    add.locator("select[name=role]").select_option("KOMMUNAL_HSV")
+    picker = add.locator("select[name=organisation] + .kb-picker")
+    picker.get_by_role("searchbox").fill("Södersjukhuset avd 53")
+    picker.get_by_text("Ingen organisation hittades.").wait_for()  # a ward is no unit
+    nurse.pick("organisation", "Södermalm kommunal hälso- och sjukvård", within=add)
+    add.locator("[name=reason]").fill("Behöver hemsjukvård efter utskrivningen")
+    nurse.check_accessibility("unit-add-picker")
+    submit(nurse.page, add.get_by_role("button", name="Lägg till enheten"))
+    assert process.unit_rows.filter(
+        organisation__name="Södermalm kommunal hälso- och sjukvård", superseded_at__isnull=True
+    ).exists()
+
+    # A deviation names the organisation that did not meet its commitment with a picker
+    # of the case's parties.
+    nurse.page.get_by_role("link", name="Rapportera avvikelse").click()
+    nurse.page.wait_for_url("**/ny/?process=*")
+    nurse.pick("receiving_organisation", "Skanstulls vårdcentral", query="Skanstull")
+    nurse.fill_form({"category": "OTHER", "description": "Ingen kvittens trots flera påminnelser."})
+    nurse.check_accessibility("deviation-create-picker")
+    nurse.click_submit("Spara utkast")
+    deviation = Deviation.objects.get(process=process)
+    assert deviation.receiving_organisation.name == "Skanstulls vårdcentral"
 
 
 def test_kommun_handlaggare_starts_from_my_cases(session):
