@@ -259,10 +259,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.sip.tasks.record_unanswered_invitations",
         "schedule": 300.0,
     },
-    "deviation-dashboards": {
-        "task": "oversight.tasks.refresh_dashboards",
-        "schedule": 600.0,
-    },
     "deviation-late-answers": {
         "task": "workflows.deviations.tasks.remind_late_answers",
         "schedule": crontab(hour=7, minute=0),
@@ -315,7 +311,6 @@ DISCHARGE_CLOCK_SKEW_MINUTES = env.int("DISCHARGE_CLOCK_SKEW_MINUTES", default=5
 # Answer time for a reported deviation: Göteborg's 60 days by default; Stockholm has none
 # (set DEVIATION_ANSWER_DAYS=0 for no answer deadline).
 DEVIATION_ANSWER_DAYS = env.int("DEVIATION_ANSWER_DAYS", default=60) or None
-DEVIATION_DASHBOARD_MAX_AGE_SECONDS = env.int("DEVIATION_DASHBOARD_MAX_AGE_SECONDS", default=900)
 
 # Office hours (local Stockholm time, office days: weekdays that are neither public
 # holidays nor midsommarafton, julafton, nyårsafton): reminders and escalations falling

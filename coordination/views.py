@@ -413,17 +413,20 @@ class IndividualRegisterView(LoginRequiredMixin, TemplateView):
 
 class OrganisationSearchView(LoginRequiredMixin, View):
     """The type-ahead of the organisation pickers: active organisations matching ``q``
-    (name, HSA id, area), at most ``LIMIT``, with kind, area and reachability. The
-    directory is open to every signed-in user; no personal data."""
+    (name, HSA id, area), of the ``kind``s asked for if any, at most ``LIMIT``, with
+    kind, area and reachability. The directory is open to every signed-in user; no
+    personal data."""
 
     LIMIT = 20
 
     def get(self, request, *args, **kwargs):
         query = request.GET.get("q", "")[:100]
-        kind = request.GET.get("kind", "")
-        organisations = selectors.organisations_search(
-            query=query, kind=kind if kind in Organisation.Kind.values else ""
-        ).select_related("area")[: self.LIMIT]
+        # One kind or several (``?kind=A&kind=B``): a picker offers the kinds of its field.
+        kinds = [kind for kind in request.GET.getlist("kind") if kind in Organisation.Kind.values]
+        organisations = selectors.organisations_search(query=query).select_related("area")
+        if kinds:
+            organisations = organisations.filter(kind__in=kinds)
+        organisations = organisations[: self.LIMIT]
         return JsonResponse(
             {
                 "results": [

@@ -7,7 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -15,9 +14,8 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process
 
 from coordination import access, clock
-from coordination.models import Area, Membership, Organisation, ProcessParty
+from coordination.models import Area, Organisation, ProcessParty
 from coordination.selectors import kommun_organisations
-from oversight.models import DashboardSnapshot
 from workflows.deviations.models import Deviation
 from workflows.discharge.models import DischargeProcess, DischargeUnit
 from workflows.escalation import kind_label
@@ -184,18 +182,12 @@ class Scope:
         )
 
     def case_figures(self) -> dict:
-        """The grouped case counts (deadlines, invitations, discharges) of this scope:
-        from its snapshot when fresh enough, else computed now and stored."""
+        """The grouped case counts (deadlines, invitations, discharges) of this scope,
+        counted when read so that they are current, and kept for the rest of the
+        request."""
         if self._figures is None:
-            max_age = dt.timedelta(seconds=snapshot_max_age())
-            snapshot = DashboardSnapshot.objects.filter(
-                key=self.key, computed_at__gte=timezone.now() - max_age
-            ).first()
-            if snapshot is None or snapshot.data.get("version") != SNAPSHOT_VERSION:
-                # Missing, too old, or written by another version of this code.
-                snapshot = snapshot_refresh(self)
-            self._figures = decode(snapshot.data)
-            self.computed_at = snapshot.computed_at
+            self.computed_at = timezone.now()
+            self._figures = decode(compute(self))
         return self._figures
 
     def figure(self, name: str):
@@ -225,20 +217,12 @@ def withdrawn_process_ids():
     return discharges.union(sips)
 
 
-# --- Snapshots of the case figures ---------------------------------------------------------
-
-DEFAULT_MAX_AGE_SECONDS = 15 * 60
-# Bump when the stored shape changes: older snapshots are then recounted, not read.
-SNAPSHOT_VERSION = 2
-
-
-def snapshot_max_age() -> int:
-    return int(getattr(settings, "DEVIATION_DASHBOARD_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
+# --- The case figures ---------------------------------------------------------------------
 
 
 def compute(scope: Scope) -> dict:
     """The case figures of a scope, aggregated and JSON-ready (months as ISO dates):
-    a page decodes a few hundred numbers, not the grouped rows behind them."""
+    a few hundred numbers, not the grouped rows behind them; ``decode`` reads them."""
     deadlines = indicators.deadline_rows(scope.deadlines_in_period(), now=timezone.now())
     invitations = indicators.invitation_rows(scope.invitations(), start=scope.start, end=scope.end)
 
@@ -246,7 +230,6 @@ def compute(scope: Scope) -> dict:
         return [[m.isoformat(), r.part, r.whole] for m, r in sorted(ratios.items())]
 
     return {
-        "version": SNAPSHOT_VERSION,
         "admission": ratios_by_month(
             indicators.timeliness(deadlines, kind="INSKRIVNINGSMEDDELANDE")
         ),
@@ -279,30 +262,6 @@ def decode(data: dict) -> dict:
         day(month): Spread(count, median, p90) for month, count, median, p90 in data["discharges"]
     }
     return result
-
-
-def snapshot_refresh(scope: Scope) -> DashboardSnapshot:
-    """Compute a scope's case figures and store them (last writer wins)."""
-    now = timezone.now()
-    snapshot, _created = DashboardSnapshot.objects.update_or_create(
-        key=scope.key, defaults={"computed_at": now, "data": compute(scope)}
-    )
-    return snapshot
-
-
-def snapshots_refresh_defaults(*, today: dt.date | None = None) -> int:
-    """Refresh the default view (last twelve months) of every kommun with a MAS."""
-    today = today or timezone.localdate()
-    kommuner = {}
-    for membership in Membership.objects.filter(
-        role=Membership.Role.MAS, is_active=True
-    ).select_related("organisation__area__parent"):
-        kommun = membership.organisation.area.kommun
-        if kommun is not None:
-            kommuner[kommun.pk] = kommun
-    for kommun in kommuner.values():
-        snapshot_refresh(Scope.build(kommun=kommun, today=today))
-    return len(kommuner)
 
 
 # --- Tables -------------------------------------------------------------------------------

@@ -97,24 +97,3 @@ class KommunPopulation(models.Model):
 
     def __str__(self):
         return f"{self.kommun} {self.year}: {self.inhabitants_65_plus}"
-
-
-class DashboardSnapshot(models.Model):
-    """The MAS dashboard's case figures for one scope, as last computed.
-
-    Counting a large kommun's cases takes seconds at county scale; the default view
-    of each kommun is refreshed by a periodic task and any other scope on first view,
-    so a page reads one row. ``data`` holds plain grouped counts, no personal data.
-    """
-
-    key = models.CharField(_("scope"), max_length=200, unique=True)
-    computed_at = models.DateTimeField(_("computed"))
-    data = models.JSONField(_("figures"), default=dict)
-
-    class Meta:
-        db_table = "coordination_dashboardsnapshot"
-        verbose_name = _("dashboard snapshot")
-        verbose_name_plural = _("dashboard snapshots")
-
-    def __str__(self):
-        return self.key

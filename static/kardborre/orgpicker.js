@@ -1,7 +1,8 @@
-// The organisation pickers (coordination/widgets.py): a multiple select grouped by kind and
-// area becomes a search box over the directory (coordination:organisation_search) and a list
-// of the chosen units with their reachability. The select stays in the form and is what is
-// submitted; without this script it is used as it is.
+// The organisation pickers (coordination/widgets.py): a select grouped by kind and area
+// (multiple, or one organisation) becomes a search box over the directory
+// (coordination:organisation_search) and a list of the chosen units with their
+// reachability. The select stays in the form and is what is submitted; without this script
+// it is used as it is. With data-kb-only-listed the search offers only the select's options.
 (function () {
   function element(tag, className, text) {
     var node = document.createElement(tag);
@@ -14,6 +15,8 @@
     if (select.dataset.kbEnhanced) return;
     select.dataset.kbEnhanced = "1";
     var data = select.dataset;
+    var onlyListed = "kbOnlyListed" in data;
+    var separator = data.kbSearchUrl.indexOf("?") === -1 ? "?" : "&";
     var box = element("div", "kb-picker");
     var chosen = element("ul", "kb-picker__chosen");
     chosen.setAttribute("aria-label", data.kbChosenLabel);
@@ -36,12 +39,14 @@
     function render() {
       chosen.replaceChildren();
       Array.prototype.forEach.call(select.selectedOptions, function (opt) {
+        if (opt.value === "") return; // the empty choice of a single select
         var item = element("li", "kb-picker__chip", opt.textContent + " ");
         var remove = element("button", "kb-button kb-button--secondary", "×");
         remove.type = "button";
         remove.setAttribute("aria-label", data.kbRemoveLabel + ": " + opt.textContent);
         remove.addEventListener("click", function () {
-          opt.selected = false;
+          if (select.multiple) opt.selected = false;
+          else select.value = "";
           render();
           input.focus();
         });
@@ -52,6 +57,7 @@
 
     function choose(row) {
       var opt = option(row.id);
+      if (!opt && onlyListed) return;
       if (!opt) {
         opt = new Option(row.label, row.id);
         select.append(opt);
@@ -73,15 +79,18 @@
         return;
       }
       timer = setTimeout(function () {
-        fetch(data.kbSearchUrl + "?q=" + encodeURIComponent(query), {
+        fetch(data.kbSearchUrl + separator + "q=" + encodeURIComponent(query), {
           credentials: "same-origin",
           headers: { Accept: "application/json" },
         })
           .then(function (response) { return response.json(); })
           .then(function (body) {
             results.replaceChildren();
-            status.textContent = body.results.length ? "" : data.kbNoneLabel;
-            body.results.forEach(function (row) {
+            var rows = body.results.filter(function (row) {
+              return !onlyListed || option(row.id);
+            });
+            status.textContent = rows.length ? "" : data.kbNoneLabel;
+            rows.forEach(function (row) {
               var opt = option(row.id);
               row.label = opt ? opt.textContent : row.name + " (" + row.area + ")";
               var item = element("li");

@@ -331,8 +331,14 @@ class Session:
         page = self.page
         for name, value in data.items():
             field = page.locator(f"main [name='{name}']")
-            kind = field.first.evaluate("e => e.tagName === 'SELECT' ? 'select' : e.type")
-            if kind == "select":
+            kind = field.first.evaluate(
+                "e => e.tagName !== 'SELECT' ? e.type"
+                " : ('kbOrgPicker' in e.dataset ? 'picker' : 'select')"
+            )
+            if kind == "picker":
+                for one in value if isinstance(value, list) else [value]:
+                    self.pick(name, str(one))
+            elif kind == "select":
                 # Playwright matches an option by its value or its label.
                 values = value if isinstance(value, list) else [value]
                 field.first.select_option([str(v) for v in values])
@@ -346,6 +352,20 @@ class Session:
                         page.check(f"main [name='{name}'][value='{one}']")
             else:
                 field.first.fill(str(value))
+
+    def pick(self, name, organisation, *, query=None, reachability=None, within=None):
+        """Choose an organisation in a picker (coordination/widgets.py) by typing its
+        name (or ``query``) and clicking it among the results, as a user does. ``within``:
+        the form holding the picker when the page has several of that name."""
+        scope = within if within is not None else self.page.locator("main")
+        picker = scope.locator(f"select[name='{name}'] + .kb-picker").first
+        picker.get_by_role("searchbox").fill(query or organisation)
+        result = picker.get_by_role("button", name=re.compile("^" + re.escape(organisation + " ")))
+        result.first.wait_for()
+        if reachability is not None:
+            assert reachability in result.first.inner_text(), result.first.inner_text()
+        result.first.click()
+        picker.locator(".kb-picker__chosen").get_by_text(organisation).wait_for()
 
     def click_submit(self, name):
         page = self.page

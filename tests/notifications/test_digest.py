@@ -50,7 +50,9 @@ def test_daily_digest_lists_overdue_and_due_today_per_user():
     }
     assert queued == 2
     digest = by_user["handlaggare.sodermalm@example.se"]
-    assert digest.subject == "Kardborre 24 nov 2026: 2 saker att göra"
+    assert digest.subject == (
+        "Dina organisationer har 1 passerad tidsfrist och 1 som går ut i dag (24 nov 2026)"
+    )
     assert "Försenat (1)" in digest.body
     assert "Kvittera inskrivningsmeddelandet, Södermalm biståndsenhet äldre" in digest.body
     assert "Ska göras i dag (1)" in digest.body

@@ -85,3 +85,23 @@ def test_a_kind_without_phrases_falls_back_to_its_label():
 )
 def test_case_email_subjects_are_sentences(template, expected):
     assert subject(template, case_reference="7", meeting_at="3 dec 2026 10:00") == expected
+
+
+@pytest.mark.parametrize(
+    ("overdue", "today", "expected"),
+    [
+        (
+            2,
+            1,
+            "Dina organisationer har 2 passerade tidsfrister och 1 som går ut i dag (24 nov 2026)",
+        ),
+        (1, 0, "Dina organisationer har 1 passerad tidsfrist (24 nov 2026)"),
+        (0, 1, "Dina organisationer har 1 tidsfrist som går ut i dag (24 nov 2026)"),
+        (0, 3, "Dina organisationer har 3 tidsfrister som går ut i dag (24 nov 2026)"),
+    ],
+)
+def test_daily_digest_subject_is_a_sentence(overdue, today, expected):
+    assert (
+        subject(catalogue.DAILY_DIGEST, day=DUE, overdue_count=overdue, due_today_count=today)
+        == expected
+    )

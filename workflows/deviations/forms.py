@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Organisation
+from coordination.widgets import OrganisationChoicePickerField
 from workflows.deviations.models import Deviation
 
 
@@ -78,7 +79,7 @@ class DeviationCreateForm(DraftFieldsMixin):
     reporting_organisation = forms.ModelChoiceField(
         label=_("Reported by"), queryset=Organisation.objects.none(), empty_label=None
     )
-    receiving_organisation = forms.ModelChoiceField(
+    receiving_organisation = OrganisationChoicePickerField(
         label=_("Organisation that did not meet its commitment"),
         queryset=Organisation.objects.none(),
     )

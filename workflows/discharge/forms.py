@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from coordination import access, personnummer
 from coordination.models import Individual, Membership, Organisation
 from coordination.urls import individual_register_url
+from coordination.widgets import OrganisationChoicePickerField, OrganisationChoicePickerMixin
 
 from . import selectors, services
 from .models import (
@@ -204,13 +205,13 @@ def _units_of(*kinds):
 
 
 class AdmissionNoticeForm(forms.Form):
-    socialtjanst = forms.ModelChoiceField(
+    socialtjanst = OrganisationChoicePickerField(
         label=_("Municipal social services"), queryset=Organisation.objects.none(), required=False
     )
-    kommunal_hsv = forms.ModelChoiceField(
+    kommunal_hsv = OrganisationChoicePickerField(
         label=_("Municipal health care"), queryset=Organisation.objects.none(), required=False
     )
-    vardcentral = forms.ModelChoiceField(
+    vardcentral = OrganisationChoicePickerField(
         label=_("Primary care centre"), queryset=Organisation.objects.none(), required=False
     )
     estimated_discharge_date = forms.DateField(
@@ -220,11 +221,12 @@ class AdmissionNoticeForm(forms.Form):
     def __init__(self, *args, user=None, process=None, **kwargs):
         super().__init__(*args, **kwargs)
         kind = Organisation.Kind
-        self.fields["socialtjanst"].queryset = _units_of(
-            kind.SOCIALTJANST, kind.STADSDELSFORVALTNING
-        )
-        self.fields["kommunal_hsv"].queryset = _units_of(kind.KOMMUNAL_HSV)
-        self.fields["vardcentral"].queryset = _units_of(kind.VARDCENTRAL, kind.PSYKIATRI_OPPENVARD)
+        for name, kinds in (
+            ("socialtjanst", (kind.SOCIALTJANST, kind.STADSDELSFORVALTNING)),
+            ("kommunal_hsv", (kind.KOMMUNAL_HSV,)),
+            ("vardcentral", (kind.VARDCENTRAL, kind.PSYKIATRI_OPPENVARD)),
+        ):
+            self.fields[name].offer(_units_of(*kinds), kinds=kinds)
 
     def save(self, *, process, by):
         return services.admission_notice_send(process=process, by=by, **self.cleaned_data)
@@ -244,6 +246,14 @@ class OrganisationChoiceField(forms.ModelChoiceField):
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             ) from None
+
+
+class OrganisationPickerChoiceField(OrganisationChoicePickerMixin, OrganisationChoiceField):
+    """``OrganisationChoiceField`` through the organisation picker."""
+
+
+def _unit_kinds():
+    return [kind for role in UnitRole for kind in services.ROLE_KINDS[role]]
 
 
 def _units_for_role(role):
@@ -313,21 +323,23 @@ class UnitAddForm(forms.Form):
     """A party adds a unit to the planning (case page)."""
 
     role = forms.ChoiceField(label=_("Role"), choices=UnitRole.choices)
-    organisation = OrganisationChoiceField(label=_("Unit"), queryset=Organisation.objects.none())
+    organisation = OrganisationPickerChoiceField(
+        label=_("Unit"), queryset=Organisation.objects.none()
+    )
     reason = forms.CharField(label=pgettext_lazy("LUS", "Reason"), max_length=300)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_unit_add_%s")
         super().__init__(*args, **kwargs)
-        kinds = [kind for role in UnitRole for kind in services.ROLE_KINDS[role]]
-        self.fields["organisation"].queryset = _units_of(*kinds).order_by("name")
+        kinds = _unit_kinds()
+        self.fields["organisation"].offer(_units_of(*kinds), kinds=kinds)
 
 
 class UnitReplaceForm(forms.Form):
     """A party replaces a unit, with a reason (case page)."""
 
     unit = forms.ModelChoiceField(label=_("Unit to replace"), queryset=DischargeUnit.objects.none())
-    organisation = OrganisationChoiceField(
+    organisation = OrganisationPickerChoiceField(
         label=_("New unit"), queryset=Organisation.objects.none()
     )
     reason = forms.CharField(label=pgettext_lazy("LUS", "Reason"), max_length=300)
@@ -339,8 +351,8 @@ class UnitReplaceForm(forms.Form):
             self.fields["unit"].queryset = process.unit_rows.filter(
                 superseded_at__isnull=True
             ).select_related("organisation")
-        kinds = [kind for role in UnitRole for kind in services.ROLE_KINDS[role]]
-        self.fields["organisation"].queryset = _units_of(*kinds).order_by("name")
+        kinds = _unit_kinds()
+        self.fields["organisation"].offer(_units_of(*kinds), kinds=kinds)
 
 
 class SecondChannelForm(forms.Form):
