@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,14 @@ from workflows.deviations.models import Deviation
 from workflows.discharge.models import DischargeProcess, DischargeUnit
 from workflows.escalation import kind_label
 from workflows.models import Deadline
-from workflows.sip.models import Invitation, SipProcess
+from workflows.sip.models import (
+    Invitation,
+    Meeting,
+    PlanApproval,
+    PlanIntervention,
+    PlanVersion,
+    SipProcess,
+)
 
 from . import charts
 from . import deviation_indicators as indicators
@@ -378,6 +385,61 @@ def reroutes(scope: Scope) -> dict:
     }
 
 
+def sip_quality(scope: Scope) -> dict:
+    """What the SIPs in scope contain, not only that they happened (SoL 2 kap. 7 §,
+    HSL 16 kap. 4 §): of the SIPs with a plan version saved in the period, those whose
+    plan has both principals' interventions; of the SIPs with a meeting held in the
+    period, those where the individual took part (attended, or approved the plan); of
+    the follow-up deadlines due in the period, those met on time."""
+    sips = SipProcess.objects.filter(scope.in_scope("pk"))
+    period = {"created_at__gte": scope.start, "created_at__lt": scope.end}
+    kommun_side = Organisation.objects.filter(access.KOMMUN_SIDE).values("pk")
+    region_side = Organisation.objects.filter(access.REGION_SIDE).values("pk")
+    interventions = PlanIntervention.objects.filter(plan=OuterRef("pk"))
+    both_plan = PlanVersion.objects.filter(sip=OuterRef("pk"), **period).filter(
+        Exists(interventions.filter(organisation__in=kommun_side)),
+        Exists(interventions.filter(organisation__in=region_side)),
+    )
+    planned = sips.filter(Exists(PlanVersion.objects.filter(sip=OuterRef("pk"), **period)))
+    held = Meeting.objects.filter(
+        sip=OuterRef("pk"), held_at__gte=scope.start, held_at__lt=scope.end
+    )
+    met = sips.filter(Exists(held))
+    took_part = Exists(
+        Invitation.objects.filter(
+            meeting__sip=OuterRef("pk"),
+            meeting__held_at__gte=scope.start,
+            meeting__held_at__lt=scope.end,
+            kind=Invitation.Kind.INDIVIDUAL,
+            attendance__in=indicators.ATTENDED,
+        )
+    ) | Exists(
+        PlanApproval.objects.filter(
+            plan__sip=OuterRef("pk"),
+            by_individual=True,
+            **{
+                "approved_at__gte": scope.start,
+                "approved_at__lt": scope.end,
+            },
+        )
+    )
+    follow_ups = Deadline.objects.filter(
+        scope.in_scope(),
+        kind="SIP_FOLLOW_UP",
+        due_at__gte=scope.start,
+        due_at__lt=scope.end,
+        due_at__lte=timezone.now(),
+    ).exclude(status=Deadline.Status.CANCELLED)
+    on_time = follow_ups.filter(status=Deadline.Status.MET, met_at__lte=F("due_at"))
+    return {
+        "both_principals": indicators.Ratio(
+            planned.filter(Exists(both_plan)).count(), planned.count()
+        ),
+        "individual_took_part": indicators.Ratio(met.filter(took_part).count(), met.count()),
+        "follow_ups_on_time": indicators.Ratio(on_time.count(), follow_ups.count()),
+    }
+
+
 def participation(scope: Scope) -> list[dict]:
     """SIP participation per invited organisation, meetings held in the period."""
     ratios = scope.figure("participation")
@@ -483,6 +545,7 @@ def build(scope: Scope) -> dict:
         "monthly_rows": months,
         "participation_rows": participation(scope),
         "reroutes": reroutes(scope),
+        "sip_quality": sip_quality(scope),
         "timeliness_chart": charts.line_chart(
             title=_("Share on time per month"),
             labels=labels,
