@@ -19,6 +19,9 @@ SIP_START_FROM_DISCHARGE = "sip.start_from_discharge"
 #: A SIP started from a discharge has invited every participant: the discharge's
 #: kallelse went out. ``fn(*, process_id, by, at)``.
 KALLELSE_SENT = "discharge.kallelse_sent"
+#: A SIP started from a discharge saved a plan version: for a patient leaving for
+#: öppen tvångsvård it is the samordnad vårdplan. ``fn(*, process_id, by, at)``.
+SIP_PLAN_SAVED = "discharge.sip_plan_saved"
 #: The invitee of an invitation: ``fn(*, invitation_id) -> (email, acknowledgement URL)``.
 INVITATION_RECIPIENT = "sip.invitation_recipient"
 

@@ -19,4 +19,5 @@ class DischargeConfig(AppConfig):
         parties.connect()
         kinds.register_kinds()
         hooks.provide(hooks.KALLELSE_SENT, services.sip_kallelse_sent)
+        hooks.provide(hooks.SIP_PLAN_SAVED, services.compulsory_care_plan_recorded)
         checks.register(payment_rates_check)

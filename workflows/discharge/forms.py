@@ -372,6 +372,10 @@ class SecondChannelForm(forms.Form):
             self.fields["unit"].queryset = process.unit_rows.filter(needs_second_channel=True)
 
 
+class EmptyForm(forms.Form):
+    """A case-page button with nothing to fill in."""
+
+
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
 
 

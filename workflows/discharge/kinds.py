@@ -59,6 +59,14 @@ KINDS = (
         source="LUS 4 kap. 7 §: no later than the day of discharge",
         deviation=(Category.DISCHARGE_INFORMATION_MISSING, Step.UTSKRIVNING),
     ),
+    DeadlineKind(
+        "COMPULSORY_CARE_PLAN",
+        _("Draw up the coordinated care plan (ÖPT/ÖRV)"),
+        standard_ladder(before=24 * H, escalate_after=2 * H, breach_after=24 * H),
+        source="LPT 7 a § / LRV 12 a §: a samordnad vårdplan with the units of the kommun and "
+        "the region before öppen tvångsvård; HFD 2021:20: always attached (DOMAIN.md §1.5)",
+        deviation=(Category.DISCHARGED_BEFORE_PLANNING, Step.UTSKRIVNING),
+    ),
 )
 
 
@@ -87,6 +95,10 @@ PHRASES = {
     "DISCHARGE_INFORMATION": (
         _("the information at discharge is to be sent"),
         _("the information at discharge has not been sent"),
+    ),
+    "COMPULSORY_CARE_PLAN": (
+        _("the coordinated care plan is to be drawn up"),
+        _("the coordinated care plan has not been drawn up"),
     ),
 }
 

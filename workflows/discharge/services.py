@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -61,6 +62,7 @@ FAST_VARDKONTAKT = "FAST_VARDKONTAKT"
 UTSKRIVNINGSKLAR_ACK = "UTSKRIVNINGSKLAR_ACK"
 SIP_KALLELSE = "SIP_KALLELSE"
 DISCHARGE_INFORMATION = "DISCHARGE_INFORMATION"
+COMPULSORY_CARE_PLAN = "COMPULSORY_CARE_PLAN"
 
 # No rule sets a time for the units' answer to the admission notice; the Stockholm
 # routine expects planning to start on receipt, so a day is asked for.
@@ -393,6 +395,8 @@ def admission_notice_send(
         )
     if vardcentral is not None:
         _open_fast_vardkontakt_deadline(process, by=by)
+    if process.leaves_for_open_compulsory_care:
+        _open_compulsory_care_plan_deadline(process, by=by)
     _notify_units(
         process=process,
         template="admission_notice",
@@ -412,6 +416,52 @@ def _answer_due_at(now):
     if not escalation.is_enabled(INSKRIVNING_ACK):
         return None
     return deadlines.hours_after(now, hours=UNIT_ANSWER_HOURS)
+
+
+def _open_compulsory_care_plan_deadline(process, *, by, due_at=None):
+    """A patient leaving for öppen tvångsvård (ÖPT/ÖRV) needs a samordnad vårdplan
+    before discharge (LPT 7 a §, LRV 12 a §; HFD 2021:20: always attached to the
+    application). The ward's chefsöverläkare answers for it; due at the end of the
+    estimated discharge day and moved with it; met when a SIP started from the
+    discharge saves its plan (``compulsory_care_plan_recorded``)."""
+    deadline_open(
+        process=process,
+        kind=COMPULSORY_CARE_PLAN,
+        responsible_organisation=process.ward,
+        due_at=due_at or clock.end_of_local_day(process.estimated_discharge_date),
+        by=by,
+    )
+
+
+def compulsory_care_plan_recorded(*, process_id, by, at) -> None:
+    """Hook ``SIP_PLAN_SAVED``: the SIP started from this discharge saved a plan."""
+    process = DischargeProcess.objects.filter(pk=process_id).first()
+    if process is not None and process.leaves_for_open_compulsory_care:
+        deadline_meet(process=process, kind=COMPULSORY_CARE_PLAN, by=by, at=at)
+
+
+@transaction.atomic
+def compulsory_care_sip_start(*, process, by):
+    """The ward starts the SIP in which the samordnad vårdplan is drawn up with the
+    units of the kommun and the region (ÖPT/ÖRV: no LUS kallelse, DOMAIN.md §1.5)."""
+    process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
+    _require_member(by, process.ward)
+    if not process.leaves_for_open_compulsory_care:
+        raise ValidationError(_("The patient does not leave for öppen tvångsvård."))
+    if not process.is_open:
+        raise ValidationError(_("The discharge is no longer open."))
+    if process.vardcentral is None:
+        raise ValidationError(
+            _("Send the admission notice to the outpatient unit that will coordinate first.")
+        )
+    return _start_sip(process, by=by)
+
+
+def compulsory_care_plan_missing(process) -> bool:
+    """For ÖPT/ÖRV: no coordinated care plan yet (its deadline not met)."""
+    if not process.leaves_for_open_compulsory_care:
+        return False
+    return not process.deadlines.filter(kind=COMPULSORY_CARE_PLAN, status="MET").exists()
 
 
 def _open_fast_vardkontakt_deadline(process, *, by, due_at=None):
@@ -1120,6 +1170,8 @@ def estimated_discharge_date_change(
             _open_fast_vardkontakt_deadline(process, by=by, due_at=new_due)
         if process.deadlines.filter(kind=DISCHARGE_INFORMATION, status="OPEN").exists():
             _open_discharge_information_deadline(process, by=by, due_at=new_due)
+        if process.deadlines.filter(kind=COMPULSORY_CARE_PLAN, status="OPEN").exists():
+            _open_compulsory_care_plan_deadline(process, by=by, due_at=new_due)
         _notify_units(
             process=process,
             template="estimated_date_changed",
@@ -1387,6 +1439,12 @@ def _start_sip(process, *, by):
 # --- Step 7: discharge --------------------------------------------------------------
 
 
+COMPULSORY_CARE_PLAN_MISSING = gettext_lazy(
+    "The patient leaves for öppen tvångsvård: a coordinated care plan (the plan of a SIP "
+    "started from this discharge) must exist before discharge (HFD 2021:20)."
+)
+
+
 def discharge_preconditions_unmet(*, process: DischargeProcess) -> list[str]:
     """Why the discharge cannot be recorded yet (the checks ``discharge_record``
     makes), so the task page can say so before the form is filled in."""
@@ -1395,6 +1453,8 @@ def discharge_preconditions_unmet(*, process: DischargeProcess) -> list[str]:
     notice = process.current_ready_notice
     if notice is None:
         return [_("There is no ready-for-discharge notice in force.")]
+    if compulsory_care_plan_missing(process):
+        return [COMPULSORY_CARE_PLAN_MISSING]
     if _active_vardcentral(process) is not None and notice.acknowledged_at is None:
         return [
             _(
@@ -1426,6 +1486,8 @@ def discharge_record(
         raise ValidationError(_("There is no ready-for-discharge notice in force."))
     if discharged_at < notice.issued_at:
         raise ValidationError(_("The discharge cannot be before the ready-for-discharge notice."))
+    if compulsory_care_plan_missing(process):
+        raise ValidationError(COMPULSORY_CARE_PLAN_MISSING)
     if _active_vardcentral(process) is not None and notice.acknowledged_at is None:
         raise ValidationError(
             _("The primary care centre has not yet acknowledged the ready-for-discharge notice.")

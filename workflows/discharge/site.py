@@ -58,6 +58,11 @@ class DischargeApp(Application):
         views.PatientLetterView.as_view(),
         name="patient_letter",
     )
+    compulsory_care_sip_path = path(
+        "<int:pk>/samordnad-vardplan/",
+        views.CompulsoryCareSipView.as_view(),
+        name="compulsory_care_sip",
+    )
     unit_replace_path = path(
         "<int:pk>/byt-enhet/", views.UnitReplaceView.as_view(), name="unit_replace"
     )

@@ -248,6 +248,10 @@ class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
                 for row in basis_units
             ),
             "information": getattr(process, "information", None),
+            "compulsory_care_plan_missing": services.compulsory_care_plan_missing(process),
+            "may_start_compulsory_care_sip": is_ward
+            and process.is_open
+            and process.leaves_for_open_compulsory_care,
             "may_write_information": is_ward and process.stage in ("READY", "DISCHARGED"),
         }
 
@@ -357,6 +361,16 @@ class SecondChannelView(_CaseActionView):
             note=data["note"],
             by=self.request.user,
         )
+
+
+class CompulsoryCareSipView(_CaseActionView):
+    """ÖPT/ÖRV: the ward starts the SIP for the coordinated care plan."""
+
+    form_class = forms.EmptyForm
+    success_message = _("The SIP for the coordinated care plan has been started.")
+
+    def call_service(self, data):
+        services.compulsory_care_sip_start(process=self.process, by=self.request.user)
 
 
 class UnitReplaceView(_CaseActionView):

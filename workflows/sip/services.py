@@ -854,6 +854,9 @@ def sip_plan_save(
         by=by,
     )
     _event(sip=sip, kind=SipEvent.Kind.PLAN_VERSION, by=by, note=f"v{number}")
+    plan_saved = hooks.provided(hooks.SIP_PLAN_SAVED)
+    if sip.origin_discharge_id and plan_saved is not None:
+        plan_saved(process_id=sip.origin_discharge_id, by=by, at=plan.created_at)
     return plan
 
 
