@@ -132,6 +132,7 @@ POST_ONLY = {
     "utskrivning:unit_replace",
     "utskrivning:second_channel",
     "utskrivning:planning_basis_ack",
+    "utskrivning:compulsory_care_sip",
 }
 OBJECT = {
     "deviations:deviation_detail": ("deviation", False),
@@ -155,6 +156,7 @@ OBJECT = {
     "utskrivning:planning_basis_ack": ("discharge", True),
     "utskrivning:discharge_information": ("discharge", True),
     "utskrivning:patient_letter": ("discharge", False),
+    "utskrivning:compulsory_care_sip": ("discharge", True),
     "sips:withdraw": ("sip", True),
     "workflow:flows:sip:process_detail": ("sip", False),
     "workflow:flows:sip:process_cancel": ("sip", True),
