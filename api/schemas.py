@@ -277,6 +277,12 @@ class SipConsentIn(Input):
         "decided; for a child every guardian with custody.",
     )
     scope_note: str = Field("", max_length=TEXT)
+    child_view: str = Field(
+        "",
+        max_length=TEXT,
+        description="A child's own view, in the child's words; required from the age "
+        "KARDBORRE_CHILD_VIEW_AGE (15 by default).",
+    )
 
 
 class SipFollowUpIn(Input):

@@ -337,6 +337,7 @@ def sip_consent(request, sip_id: int, payload: SipConsentIn):
             given_by_individual=payload.given_by_individual,
             guardians=guardians,
             scope_note=payload.scope_note,
+            child_view=payload.child_view,
             by=by,
         )
 

@@ -330,6 +330,10 @@ KARDBORRE_LOCAL_DEADLINES = env.list(
     default=["INSKRIVNING_ACK", "UTSKRIVNINGSKLAR_ACK"] if DEBUG else [],
 )
 
+# From this age a child's own view of a SIP is recorded with the guardians' consent
+# (SoL 11 kap. 10 §: from 15 a child has its own say).
+KARDBORRE_CHILD_VIEW_AGE = env.int("KARDBORRE_CHILD_VIEW_AGE", default=15)
+
 # The population register the registration page asks (coordination/population.py): a
 # dotted path to a backend class; empty: none, the person is entered by hand. The demo
 # (DEBUG) uses the made-up register.

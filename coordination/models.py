@@ -467,6 +467,10 @@ class Consent(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # A child's own view of the SIP, in the child's words, recorded with the guardians'
+    # decision from the age in KARDBORRE_CHILD_VIEW_AGE (SoL 11 kap. 10 §, FB 6 kap. 11 §:
+    # the child's will counts with rising age and maturity).
+    child_view = models.TextField(_("the child's own view"), blank=True)
     # A consent the guardians gave for a child covers the child only until custody ends
     # on the 18th birthday (föräldrabalken 6 kap. 2 §): from that day it is not in force.
     valid_until = models.DateField(

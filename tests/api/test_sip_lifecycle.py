@@ -304,6 +304,19 @@ def _childs_sip(w):
             "guardian_ids": [g.pk for g in guardians],
         },
     )
+    # Almost 18: the child's own view goes with the guardians' decision.
+    assert response.status_code == 422, response.json()
+    assert response.json()["errors"][0]["field"] == "child_view"
+    response = w.social_api.post(
+        f"/api/v1/sips/{sip['id']}/consent",
+        {
+            "decision": "GIVEN",
+            "method": "WRITTEN",
+            "given_by_individual": False,
+            "guardian_ids": [g.pk for g in guardians],
+            "child_view": "Jag vill att BUP är med.",
+        },
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["consent"]["valid_until"] == "2022-12-01"

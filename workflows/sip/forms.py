@@ -104,12 +104,21 @@ class ConsentForm(forms.Form):
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    child_view = forms.CharField(
+        label=_("The child's own view, in the child's words"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Needed for a child of the age set for it (15 by default)."),
+    )
 
     def __init__(self, *args, sip: SipProcess, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["guardians"].queryset = sip.individual.related_persons.exclude(
             kind=RelatedPerson.Kind.NARSTAENDE
         )
+        if not sip.is_child:
+            del self.fields["child_view"]
         if sip.is_child:
             self.fields["given_by_individual"].initial = False
             self.fields["guardians"].initial = list(

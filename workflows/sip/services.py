@@ -164,8 +164,27 @@ def custodial_guardians(*, sip: SipProcess):
 
 
 @transaction.atomic
+def child_view_age() -> int:
+    """From this age a child's own view is recorded with the guardians' decision
+    (``KARDBORRE_CHILD_VIEW_AGE``; 15 by default, the age SoL 11 kap. 10 § gives a
+    child its own say)."""
+    return int(getattr(settings, "KARDBORRE_CHILD_VIEW_AGE", 15))
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
 def sip_consent_record(
-    *, sip, decision, method, given_by_individual=True, guardians=(), scope_note="", by
+    *,
+    sip,
+    decision,
+    method,
+    given_by_individual=True,
+    guardians=(),
+    scope_note="",
+    child_view="",
+    by,
 ) -> Consent:
     """Record the consent that the plan needs (SoL 2 kap. 7 §; for a child the
     vårdnadshavare, both where both have custody, DOMAIN.md §2.6): who decided (the
@@ -190,6 +209,16 @@ def sip_consent_record(
             raise ValidationError(
                 _("For a child, every guardian with custody must take part in the decision.")
             )
+        age = age_on(sip.individual.birth_date, clock.today())
+        if age >= child_view_age() and not (child_view or "").strip():
+            raise ValidationError(
+                {
+                    "child_view": _(
+                        "The child is %(age)s: write the child's own view of the SIP too."
+                    )
+                    % {"age": age}
+                }
+            )
     elif not given_by_individual and not guardians:
         raise ValidationError(_("Say who gave or declined the consent."))
     by_individual = given_by_individual and not sip.is_child
@@ -207,6 +236,7 @@ def sip_consent_record(
         given_by_role=role,
         method=method,
         scope_note=scope_note,
+        child_view=(child_view or "").strip() if sip.is_child else "",
         recorded_by=by,
     )
     consent.given_by.set(guardians)

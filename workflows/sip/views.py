@@ -121,6 +121,7 @@ class ConsentView(SipTaskView):
             guardians=data["guardians"],
             method=data["method"],
             scope_note=data["scope_note"],
+            child_view=data.get("child_view", ""),
             by=self.request.user,
         )
 

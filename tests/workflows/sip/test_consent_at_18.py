@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.test import Client
 from viewflow.workflow.status import PROCESS
 
@@ -53,6 +54,7 @@ def teenager(world):
             decision="GIVEN",
             method="WRITTEN",
             guardians=[guardian],
+            child_view="Jag vill ha hjälp med skolan.",
             by=world.handlaggare,
         )
     return SipProcess.objects.get(pk=sip.pk)
@@ -168,3 +170,36 @@ def test_a_consent_given_by_an_adult_has_no_end(world):
 def test_eighteenth_birthday(birth, of_age):
     individual = IndividualFactory.build(personal_identity_number=make_test_number(birth, 986))
     assert services.eighteenth_birthday(individual) == of_age
+
+
+def test_from_15_the_childs_own_view_is_recorded_with_the_guardians_consent(world, teenager):
+    """Nora is 17: the guardians' decision needs her own view too (SoL 11 kap. 10 §)."""
+    individual = teenager.individual
+    guardian = individual.related_persons.get()
+    with at(dt.date(2026, 12, 2)):
+        sip = start_sip(
+            _client(world.handlaggare),
+            world.handlaggare,
+            individual=individual,
+            organisation=world.bistand,
+        )
+        with pytest.raises(ValidationError) as refused:
+            services.sip_consent_record(
+                sip=sip,
+                decision="GIVEN",
+                method="WRITTEN",
+                guardians=[guardian],
+                by=world.handlaggare,
+            )
+        assert "child_view" in refused.value.message_dict
+        consent = services.sip_consent_record(
+            sip=sip,
+            decision="GIVEN",
+            method="WRITTEN",
+            guardians=[guardian],
+            child_view="Jag vill att skolan är med.",
+            by=world.handlaggare,
+        )
+        page = _page(world, sip)
+    assert consent.child_view == "Jag vill att skolan är med."
+    assert "Jag vill att skolan är med." in page
