@@ -133,6 +133,7 @@ POST_ONLY = {
     "utskrivning:second_channel",
     "utskrivning:planning_basis_ack",
     "utskrivning:compulsory_care_sip",
+    "utskrivning:information_ack",
 }
 OBJECT = {
     "deviations:deviation_detail": ("deviation", False),
@@ -157,6 +158,7 @@ OBJECT = {
     "utskrivning:discharge_information": ("discharge", True),
     "utskrivning:patient_letter": ("discharge", False),
     "utskrivning:compulsory_care_sip": ("discharge", True),
+    "utskrivning:information_ack": ("discharge", True),
     "sips:withdraw": ("sip", True),
     "workflow:flows:sip:process_detail": ("sip", False),
     "workflow:flows:sip:process_cancel": ("sip", True),

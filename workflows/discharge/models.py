@@ -644,6 +644,10 @@ class DischargeEvent(models.Model):
             _("Planning basis acknowledged"),
         )
         INFORMATION_WRITTEN = "INFORMATION_WRITTEN", _("Information at discharge written")
+        INFORMATION_ACKNOWLEDGED = (
+            "INFORMATION_ACKNOWLEDGED",
+            _("Information at discharge acknowledged"),
+        )
 
     process = models.ForeignKey(
         DischargeProcess,
@@ -946,3 +950,39 @@ class DischargeInformation(models.Model):
 
     def __str__(self):
         return str(self.process)
+
+
+class DischargeInformationAck(models.Model):
+    """A unit's acknowledgement of the information at discharge, as written at
+    ``written_at`` (a correction asks every unit again)."""
+
+    information = models.ForeignKey(
+        DischargeInformation,
+        verbose_name=_("information at discharge"),
+        on_delete=models.CASCADE,
+        related_name="acks",
+    )
+    unit = models.ForeignKey(
+        "DischargeUnit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    written_at = models.DateTimeField(_("version acknowledged"))
+    at = models.DateTimeField(_("acknowledged"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["information", "at", "pk"]
+        verbose_name = _("acknowledgement of the information at discharge")
+        verbose_name_plural = _("acknowledgements of the information at discharge")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["information", "unit", "written_at"], name="discharge_information_ack_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.information}: {self.unit}"

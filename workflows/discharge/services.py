@@ -38,6 +38,7 @@ from .models import (
     KOMMUN_ROLES,
     DischargeEvent,
     DischargeInformation,
+    DischargeInformationAck,
     DischargeProcess,
     DischargeUnit,
     EstimatedDischargeDate,
@@ -1611,6 +1612,51 @@ def planning_basis_acknowledge(*, process, by) -> list[PlanningBasisAck]:
             by=by,
             organisation=ack.unit.organisation,
             note=f"v{basis.number}",
+        )
+    return acks
+
+
+def information_units(process) -> list[dict]:
+    """Each unit taking part and whether it acknowledged the information at discharge
+    as now written."""
+    information = getattr(process, "information", None)
+    if information is None:
+        return []
+    acks = {
+        ack.unit_id: ack
+        for ack in information.acks.filter(written_at=information.written_at).select_related("by")
+    }
+    return [{"unit": unit, "ack": acks.get(unit.pk)} for unit in _active_units(process)]
+
+
+@transaction.atomic
+def discharge_information_acknowledge(*, process, by) -> list[DischargeInformationAck]:
+    """The user's units taking part acknowledge the information at discharge."""
+    process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
+    information = getattr(process, "information", None)
+    if information is None:
+        raise ValidationError(_("The information at discharge has not been written."))
+    units = [unit for unit in _active_units(process) if is_member(by, unit.organisation)]
+    if not units:
+        raise PermissionDenied(_("Only a unit taking part acknowledges the information."))
+    done = set(
+        information.acks.filter(written_at=information.written_at).values_list("unit_id", flat=True)
+    )
+    acks = [
+        DischargeInformationAck.objects.create(
+            information=information, unit=unit, written_at=information.written_at, by=by
+        )
+        for unit in units
+        if unit.pk not in done
+    ]
+    if not acks:
+        raise ValidationError(_("Your unit has already acknowledged the information."))
+    for ack in acks:
+        _event(
+            process=process,
+            kind=DischargeEvent.Kind.INFORMATION_ACKNOWLEDGED,
+            by=by,
+            organisation=ack.unit.organisation,
         )
     return acks
 

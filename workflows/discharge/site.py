@@ -53,6 +53,11 @@ class DischargeApp(Application):
         views.DischargeInformationView.as_view(),
         name="discharge_information",
     )
+    information_ack_path = path(
+        "<int:pk>/information-vid-utskrivning/kvittera/",
+        views.InformationAckView.as_view(),
+        name="information_ack",
+    )
     patient_letter_path = path(
         "<int:pk>/brev-till-den-enskilde/",
         views.PatientLetterView.as_view(),

@@ -248,6 +248,11 @@ class DischargeDetailView(LoginRequiredMixin, generic.TemplateView):
                 for row in basis_units
             ),
             "information": getattr(process, "information", None),
+            "information_units": (information_units := services.information_units(process)),
+            "may_ack_information": any(
+                row["ack"] is None and services.is_member(user, row["unit"].organisation)
+                for row in information_units
+            ),
             "compulsory_care_plan_missing": services.compulsory_care_plan_missing(process),
             "may_start_compulsory_care_sip": is_ward
             and process.is_open
@@ -499,6 +504,30 @@ class PlanningBasisAckView(LoginRequiredMixin, generic.View):
             )
             messages.success(request, _("The planning basis is acknowledged."))
         return redirect(process.get_absolute_url() + "#planeringsunderlag")
+
+
+class InformationAckView(LoginRequiredMixin, generic.View):
+    """POST from the case page: the user's unit acknowledges the information at
+    discharge."""
+
+    def post(self, request, pk):
+        process = _visible_or_404(request, pk)
+        try:
+            services.discharge_information_acknowledge(process=process, by=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, text)
+        else:
+            access_log_record(
+                user=request.user,
+                action=AccessLog.Action.UPDATE,
+                purpose="Utskrivningsärende (LUS)",
+                individual=process.individual,
+                process=process,
+                request=request,
+            )
+            messages.success(request, _("The information at discharge is acknowledged."))
+        return redirect(process.get_absolute_url() + "#information-vid-utskrivning")
 
 
 class PatientLetterView(LoginRequiredMixin, generic.TemplateView):

@@ -120,6 +120,14 @@ def test_information_at_discharge_and_the_letter_to_the_individual(world):
         assert "Du har opererats för en höftfraktur" in letter
         assert "Alvedon 1 g x 3" in letter
         assert world.individual.given_name in letter
+        # Each unit acknowledges the information, as the other LUS messages.
+        assert "Kvittera informationen vid utskrivning" in page
+        kommun.post(_url("information_ack", process))
+        page = kommun.get(process.get_absolute_url()).content.decode()
+        acks = page.split('data-testid="information-acks"')[1].split("</ul>")[0]
+        assert f"{world.social.name}: kvitterad" in acks
+        assert f"{world.vc.name}: <strong>inte kvitterat än" in acks
+        assert "Kvittera informationen vid utskrivning" not in page
         pdf = ward.get(_url("patient_letter", process) + "?format=pdf")
         assert pdf["Content-Type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
