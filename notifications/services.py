@@ -33,7 +33,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core import mail
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -144,6 +144,15 @@ def _insert_unless_key_exists(email: OutboundEmail) -> bool:
     committed row or a concurrent transaction's, which the insert waits for): no
     look-up first and no savepoint around the insert. True when it was written (its
     ``pk`` set)."""
+    if connection.vendor != "postgresql":  # the embedded SQLite demo: look up, then insert
+        if OutboundEmail.objects.filter(idempotency_key=email.idempotency_key).exists():
+            return False
+        try:
+            with transaction.atomic():
+                email.save(force_insert=True)
+        except IntegrityError:
+            return False
+        return True
     meta = OutboundEmail._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name

@@ -525,6 +525,17 @@ def _indicator_figures(*, start: dt.datetime, end: dt.datetime, kommun_ids) -> l
     calendar days: a year of a large
     kommun is tens of thousands of episodes, too many to read as models on every view
     of the MAS dashboard."""
+    if connection.vendor != "postgresql":  # the embedded SQLite demo: from the episodes
+        return [
+            (
+                e.kommun_id,
+                clock.local_date(e.discharged_at).replace(day=1),
+                e.care_type,
+                e.skr_days,
+                e.days,
+            )
+            for e in episodes(start=start, end=end, kommun_ids=kommun_ids, detail=False)
+        ]
     kommun_by_area = _kommun_by_area()
     area_kommun = {
         area_id: kommun_id

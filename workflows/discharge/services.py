@@ -1208,13 +1208,14 @@ def ready_notice_issue(
 
 
 def _open_ready_deadlines(process, *, notice, by):
-    vardcentral = _active_vardcentral(process)
+    unit = process.unit(UnitRole.VARDCENTRAL)  # as _active_vardcentral, read once
+    vardcentral = unit.organisation if unit is not None and unit.is_active else None
     if vardcentral is not None:
         # Stockholm: the vårdcentral must acknowledge before discharge, which may be
         # the same day (day 0). A vårdcentral the planning IT support may not reach has
         # the notice only once a second channel is recorded: its clock starts then
         # (second_channel_record).
-        if not process.unit(UnitRole.VARDCENTRAL).needs_second_channel:
+        if not unit.needs_second_channel:
             deadline_open(
                 process=process,
                 kind=UTSKRIVNINGSKLAR_ACK,
