@@ -11,7 +11,7 @@ class ApiConfig(AppConfig):
         # Webhooks: the outbox and the sweep announce what they write for organisations
         # (a lower layer cannot call up); every event of a discharge or SIP is a case
         # change for its parties.
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
         from notifications import events
         from workflows import hooks
@@ -31,3 +31,11 @@ class ApiConfig(AppConfig):
             sender=webhooks.DeviationEvent,
             dispatch_uid="api_webhooks_deviation_event",
         )
+        # Who subscribes is read once per transaction: a subscription written in it
+        # makes the next event read it again.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                webhooks.subscribers_changed,
+                sender=webhooks.WebhookSubscription,
+                dispatch_uid=f"api_webhooks_subscribers_{signal is post_save}",
+            )

@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process
@@ -238,15 +238,67 @@ def webhook_subscription_revoke(*, subscription: WebhookSubscription, by=None) -
         revoked_at=timezone.now(),
         revoked_by=by if by is not None and by.is_authenticated else None,
     )
+    subscribers_changed()
 
 
 # --- Enqueue ------------------------------------------------------------------------
 
 
+class _SubscribersMemo:
+    """Which organisations have an active subscription of which categories, read once
+    per transaction: every case event, outbox row and deadline rung asks, and most
+    organisations subscribe to nothing. Alive while its ``on_commit`` marker is pending
+    on the connection: gone at commit, at rollback, and at the rollback of a savepoint
+    it was read in."""
+
+    def __init__(self, categories: dict[int, set]):
+        self.categories = categories
+
+    def __call__(self):  # the on_commit marker
+        self.categories = {}
+
+
+_MEMO = "_kardborre_webhook_subscribers"
+
+
+def _subscribers() -> dict[int, set]:
+    """Organisation id → the categories it has an active subscription of."""
+    memo = getattr(connection, _MEMO, None)
+    if memo is not None and any(entry[1] is memo for entry in connection.run_on_commit):
+        return memo.categories
+    categories: dict[int, set] = {}
+    for organisation_id, event_types in (
+        WebhookSubscription.objects.filter(revoked_at__isnull=True)
+        .order_by()
+        .values_list("organisation_id", "event_types")
+    ):
+        categories.setdefault(organisation_id, set()).update(event_types)
+    if connection.in_atomic_block:
+        memo = _SubscribersMemo(categories)
+        setattr(connection, _MEMO, memo)
+        transaction.on_commit(memo)
+    return categories
+
+
+def subscribers_changed(**kwargs) -> None:
+    """A subscription was written in this transaction: read them again."""
+    setattr(connection, _MEMO, None)
+
+
+def _subscribing(category: str) -> set[int]:
+    return {pk for pk, categories in _subscribers().items() if category in categories}
+
+
 def _active_subscriptions(organisation_ids, category: str) -> dict[int, list]:
-    by_organisation: dict[int, list] = {}
-    if not isinstance(organisation_ids, models.QuerySet):  # a queryset stays a subquery
+    subscribing = _subscribing(category)
+    if not subscribing:
+        return {}
+    if isinstance(organisation_ids, models.QuerySet):
         organisation_ids = set(organisation_ids)
+    organisation_ids = set(organisation_ids) & subscribing
+    if not organisation_ids:
+        return {}
+    by_organisation: dict[int, list] = {}
     rows = WebhookSubscription.objects.filter(
         organisation_id__in=organisation_ids, revoked_at__isnull=True
     )
@@ -431,6 +483,8 @@ def on_case_event(sender, instance, created, **kwargs) -> None:
     """``post_save`` of a process's event row (``CASE_EVENTS``): the parties of the case
     hear of it. Kind, stages and time only: an event's note is free text."""
     if not created:
+        return
+    if not _subscribing(WebhookEventType.CASE):
         return
     process_of, name = CASE_EVENTS[sender]
     process_id = process_of(instance)

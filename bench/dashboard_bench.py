@@ -3,7 +3,8 @@
 1. Loads the demo registry and users (Stockholm's districts and kommuner), then fills
    with SQL (``generate_series``): 100,000 cases over two years (60 % discharges with
    two notified units, 40 % SIPs with a meeting and two invitations), their deadlines
-   (two or three per case, mostly met, some late or breached) and 20,000 deviations in
+   (two or three per case, mostly met, some late or breached), the utskrivningsklar
+   notice of each case ready for discharge, and 20,000 deviations in
    every state, spread over all kommuner.
 2. Times the dashboard's default view (the MAS's kommun, last twelve months) for
    ``mas.sodermalm`` (Stockholms stad, the largest kommun) and ``mas.huddinge``, through
@@ -43,7 +44,11 @@ def fill(cases: int, deviations: int) -> dict:
     from coordination.models import Individual, Organisation
     from workflows.deviations.models import Deviation
     from workflows.discharge.flows import DischargeFlow
-    from workflows.discharge.models import DischargeProcess, DischargeUnit
+    from workflows.discharge.models import (
+        DischargeProcess,
+        DischargeUnit,
+        ReadyForDischargeNotice,
+    )
     from workflows.models import Deadline
     from workflows.sip.flows import SipFlow
     from workflows.sip.models import Invitation, Meeting, SipProcess
@@ -124,6 +129,23 @@ def fill(cases: int, deviations: int) -> dict:
             f"UPDATE {table} SET discharged_at = ready_for_discharge_at + floor(random() * "
             "random() * 12) * interval '1 day' + interval '2 hours', stage = 'DISCHARGED' "
             "WHERE ready_for_discharge_at IS NOT NULL AND random() < 0.9"
+        )
+        # The utskrivningsklar notice behind each ready_for_discharge_at (sent when
+        # issued): what the payment-indicator trend panel counts from.
+        cursor.execute("SELECT min(id) FROM auth_user")
+        issuer = cursor.fetchone()[0]
+        cols, vals = _columns_sql(
+            ReadyForDischargeNotice,
+            {
+                "process_id": "d.process_ptr_id",
+                "issued_at": "d.ready_for_discharge_at",
+                "issued_by_id": str(issuer),
+                "recorded_at": "d.ready_for_discharge_at",
+            },
+        )
+        cursor.execute(
+            f"INSERT INTO {ReadyForDischargeNotice._meta.db_table} ({cols}) SELECT {vals} "
+            f"FROM {table} d WHERE d.ready_for_discharge_at IS NOT NULL"
         )
         for role, ids in (("SOCIALTJANST", kommun_units), ("VARDCENTRAL", vcs)):
             cols, vals = _columns_sql(
@@ -360,7 +382,7 @@ def time_dashboard(username: str, runs: int, cold_runs: int = 10) -> dict:
         compute(Scope.build(kommun=scope.kommun, today=scope.today))
         recounts.append((time.perf_counter() - started) * 1000)
     # The payment-indicator trend panel on its own (oversight.views.dashboard_trend_panel):
-    # twelve months of episodes, read and counted in Python on every view.
+    # twelve months of episodes, counted in one SQL statement on every view.
     from oversight.views import dashboard_trend_panel
 
     trend = []

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -315,22 +315,39 @@ def process_party_add(*, process, organisations, reason: str, at=None) -> int:
     if process is None or process.pk is None:
         return 0
     at = at or timezone.now()
-    rows = [
-        ProcessParty(
-            process_id=process.pk, organisation_id=organisation.pk, reason=reason, since_at=at
+    organisation_ids = list({o.pk for o in organisations if o is not None})
+    if not organisation_ids:
+        return 0
+    if connection.vendor != "postgresql":  # the embedded SQLite demo: look up, then insert
+        existing = set(
+            ProcessParty.objects.filter(
+                process_id=process.pk, reason=reason, organisation_id__in=organisation_ids
+            ).values_list("organisation_id", flat=True)
         )
-        for organisation in {o.pk: o for o in organisations if o is not None}.values()
-    ]
-    existing = set(
-        ProcessParty.objects.filter(
-            process_id=process.pk,
-            reason=reason,
-            organisation_id__in=[r.organisation_id for r in rows],
-        ).values_list("organisation_id", flat=True)
+        new = [pk for pk in organisation_ids if pk not in existing]
+        ProcessParty.objects.bulk_create(
+            [
+                ProcessParty(process_id=process.pk, organisation_id=pk, reason=reason, since_at=at)
+                for pk in new
+            ],
+            ignore_conflicts=True,
+        )
+        return len(new)
+    # One statement: the parties already there are skipped by the unique constraint,
+    # and the rows written are the new ones (no look-up first).
+    meta = ProcessParty._meta
+    quote = connection.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in ("process", "organisation")}
+    statement = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (names from the model)
+        f"({column['process']}, {column['organisation']}, "
+        f"{quote(meta.get_field('reason').column)}, {quote(meta.get_field('since_at').column)}) "
+        "SELECT %s, o, %s, %s FROM unnest(%s::bigint[]) AS o "
+        "ON CONFLICT DO NOTHING RETURNING 1"
     )
-    new = [row for row in rows if row.organisation_id not in existing]
-    ProcessParty.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [process.pk, reason, at, organisation_ids])
+        return len(cursor.fetchall())
 
 
 # --- Individuals ---------------------------------------------------------------------

@@ -139,6 +139,42 @@ def outbox_schedule_delivery() -> None:
         logger.warning("could not queue outbox delivery; the periodic sweep will")
 
 
+def _insert_unless_key_exists(email: OutboundEmail) -> bool:
+    """Insert ``email`` in one statement unless its idempotency key is taken (by a
+    committed row or a concurrent transaction's, which the insert waits for): no
+    look-up first and no savepoint around the insert. True when it was written (its
+    ``pk`` set)."""
+    if connection.vendor != "postgresql":  # the embedded SQLite demo: look up, then insert
+        if OutboundEmail.objects.filter(idempotency_key=email.idempotency_key).exists():
+            return False
+        try:
+            with transaction.atomic():
+                email.save(force_insert=True)
+        except IntegrityError:
+            return False
+        return True
+    meta = OutboundEmail._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    values = [field.get_db_prep_save(field.pre_save(email, True), connection) for field in fields]
+    # Names from the model; every value is a parameter.
+    statement = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(meta.get_field('idempotency_key').column)}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    email.pk = row[0]
+    email._state.adding = False
+    email._state.db = connection.alias
+    return True
+
+
 @transaction.atomic(savepoint=False)
 def email_enqueue(
     *,
@@ -162,37 +198,30 @@ def email_enqueue(
     ...               template="workflows/sip/email/invitation", context={...},
     ...               process=process)                                # doctest: +SKIP
     """
-    existing = OutboundEmail.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
     full_context = _base_context(process=process)
     full_context.update(context)
     subject, text, html = _render(template, full_context)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            email = OutboundEmail.objects.create(
-                idempotency_key=idempotency_key,
-                to=to,
-                template=template,
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                rendered_at=now,
-                # Rendered now; only a calendar event is kept, to attach at delivery.
-                context=(
-                    {"calendar_event": context["calendar_event"]}
-                    if context.get("calendar_event")
-                    else {}
-                ),
-                process_id=getattr(process, "pk", None),
-                deadline=deadline,
-                organisation=organisation,
-                created_at=now,
-                next_attempt_at=now,
-            )
-    except IntegrityError:
-        # A concurrent transaction wrote the same key first.
+    email = OutboundEmail(
+        idempotency_key=idempotency_key,
+        to=to,
+        template=template,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        rendered_at=now,
+        # Rendered now; only a calendar event is kept, to attach at delivery.
+        context=(
+            {"calendar_event": context["calendar_event"]} if context.get("calendar_event") else {}
+        ),
+        process_id=getattr(process, "pk", None),
+        deadline=deadline,
+        organisation=organisation,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    if not _insert_unless_key_exists(email):
+        # Written before (a repeated call, or a concurrent transaction first).
         return OutboundEmail.objects.get(idempotency_key=idempotency_key)
     if organisation is not None:
         events.announce(

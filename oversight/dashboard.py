@@ -144,17 +144,18 @@ class Scope:
         kommun's side too (``coordination.ProcessParty``, the one access rule's table).
         A subquery: every query that counts cases joins it (a semi-join planned by
         PostgreSQL) instead of carrying tens of thousands of ids as a parameter."""
-        overseen = ProcessParty.objects.filter(
-            organisation__in=self.kommun_side().values("pk")
-        ).values("process_id")
+        parties = ProcessParty.objects.filter(
+            organisation__in=self.case_organisations().values("pk")
+        )
+        if self.organisation is not None or self.area is not None:
+            # The kommun's default scope counts the kommun side's own cases (its
+            # case organisations are the kommun side): nothing more to check.
+            overseen = ProcessParty.objects.filter(
+                organisation__in=self.kommun_side().values("pk")
+            ).values("process_id")
+            parties = parties.filter(process_id__in=overseen)
         return (
-            ProcessParty.objects.filter(
-                organisation__in=self.case_organisations().values("pk"),
-                process_id__in=overseen,
-            )
-            .exclude(process_id__in=withdrawn_process_ids())
-            .order_by()
-            .values("process_id")
+            parties.exclude(process_id__in=withdrawn_process_ids()).order_by().values("process_id")
         )
 
     def in_scope(self, field: str = "process_id") -> Q:
@@ -219,8 +220,8 @@ class Scope:
 
 def withdrawn_process_ids():
     """Cases withdrawn as registered in error (makulering): they count in no figure."""
-    discharges = DischargeProcess.objects.filter(withdrawn_at__isnull=False).values("pk")
-    sips = SipProcess.objects.filter(withdrawn_at__isnull=False).values("pk")
+    discharges = DischargeProcess.objects.filter(withdrawn_at__isnull=False).order_by().values("pk")
+    sips = SipProcess.objects.filter(withdrawn_at__isnull=False).order_by().values("pk")
     return discharges.union(sips)
 
 

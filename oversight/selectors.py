@@ -21,11 +21,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from coordination import clock
-from coordination.models import Area, Huvudman, Membership
+from coordination.models import Area, Huvudman, Membership, Organisation
 from coordination.selectors import is_registry_admin
 from workflows import deadlines
 from workflows.discharge.models import (
@@ -34,6 +35,7 @@ from workflows.discharge.models import (
     DischargeProcess,
     DischargeUnit,
     PaymentModel,
+    ReadyForDischargeNotice,
     Stage,
     UnitRole,
 )
@@ -162,17 +164,6 @@ def period_of(month: dt.date, *, months: int) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def _paying_unit(units):
-    by_role = {}
-    for unit in units:  # the first unit of a role taking part (forwarded or replaced: the new)
-        if unit.is_active:
-            by_role.setdefault(unit.role, unit)
-    for role in (UnitRole.SOCIALTJANST, UnitRole.KOMMUNAL_HSV):
-        if role in by_role:
-            return by_role[role]
-    return None
-
-
 def _level_on(levels, care_type, day):
     """As ``PaymentAgreement.level_on`` over levels already read."""
     matching = [
@@ -185,18 +176,58 @@ def _level_on(levels, care_type, day):
     return max(matching, key=lambda level: level.valid_from_date, default=None)
 
 
-def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[Episode]:
-    """Every episode ended in [start, end) with its days; for the kommuner given (all
-    when None). Preconditions and disputes are attached; nothing is filtered by them."""
-    processes = (
-        DischargeProcess.objects.filter(
-            stage=Stage.DISCHARGED,
-            discharged_at__gte=start,
-            discharged_at__lt=end,
-            leaves_for_open_compulsory_care=False,
+def _kommun_by_area() -> dict[int, int | None]:
+    """Every area's kommun (as ``Area.kommun``) from one read of the area tree."""
+    areas = {
+        pk: (kind, parent_id)
+        for pk, kind, parent_id in Area.objects.values_list("pk", "kind", "parent_id")
+    }
+    result = {}
+    for pk in areas:
+        current = pk
+        while current is not None and areas[current][0] == Area.Kind.STADSDELSOMRADE:
+            current = areas[current][1]
+        result[pk] = (
+            current if current is not None and areas[current][0] == Area.Kind.KOMMUN else None
         )
-        .prefetch_related("ready_notices")
-        .order_by("discharged_at", "pk")
+    return result
+
+
+def _paying_kommun(units, kommun_by_area) -> int | None:
+    """The kommun of the paying unit from unit rows ``(role, area_id, superseded_at,
+    ack_state)`` in the units' order: per role the first unit taking part (forwarded or
+    replaced: the new), the social services unit's, else the municipal health care
+    unit's (one that rejected it as "not our resident" does not pay)."""
+    by_role = {}
+    for role, area_id, superseded_at, ack_state in units:
+        if superseded_at is None and ack_state != DischargeUnit.AckState.REJECTED_NOT_RESIDENT:
+            by_role.setdefault(role, area_id)
+    for role in (UnitRole.SOCIALTJANST, UnitRole.KOMMUNAL_HSV):
+        if role in by_role:
+            area_id = by_role[role]
+            return kommun_by_area.get(area_id) if area_id is not None else None
+    return None
+
+
+def episodes(
+    *, start: dt.datetime, end: dt.datetime, kommun_ids=None, detail: bool = True
+) -> list[Episode]:
+    """Every episode ended in [start, end) with its days; for the kommuner given (all
+    when None). With ``detail`` (the invoice basis) preconditions, disputes and payable
+    days are attached; nothing is filtered by them. Without it (the indicators) only
+    the kommun, care type and both day counts are filled.
+
+    Read as plain rows (no model instances): a year of a large kommun's discharges is
+    tens of thousands of episodes."""
+    processes = DischargeProcess.objects.filter(
+        stage=Stage.DISCHARGED,
+        discharged_at__gte=start,
+        discharged_at__lt=end,
+        leaves_for_open_compulsory_care=False,
+        # The notice in force at discharge (at most one is, a constraint): without
+        # one there is no episode.
+        ready_notices__revoked_at__isnull=True,
+        ready_notices__recorded_at__isnull=False,
     )
     if kommun_ids is not None:
         # Only cases with a kommun unit in one of these kommuner can have their paying
@@ -211,74 +242,95 @@ def episodes(*, start: dt.datetime, end: dt.datetime, kommun_ids=None) -> list[E
                 "process_id"
             )
         )
-    units = defaultdict(list)
-    for unit in DischargeUnit.objects.filter(
-        process__in=processes, role__in=KOMMUN_ROLES
-    ).select_related("organisation__area__parent"):
-        units[unit.process_id].append(unit)
-    admission_due = dict(
-        Deadline.objects.filter(
-            process_id__in=processes.values("pk"), kind="INSKRIVNINGSMEDDELANDE"
-        )
-        .exclude(status=Deadline.Status.CANCELLED)
-        .order_by("created_at")
-        .values_list("process_id", "due_at")
+    rows = processes.order_by("discharged_at", "pk").values_list(
+        "pk",
+        "care_type",
+        "discharged_at",
+        "admission_notice_sent_at",
+        "individual_declined_interventions",
+        "ready_notices__recorded_at",
+        "ready_notices__issued_at",
+        "ready_notices__backdate_reason",
     )
+    process_ids = processes.values("pk")
+    units = defaultdict(list)
+    for process_id, *unit in (
+        DischargeUnit.objects.filter(process_id__in=process_ids, role__in=KOMMUN_ROLES)
+        .order_by(*DischargeUnit._meta.ordering)
+        .values_list("process_id", "role", "organisation__area_id", "superseded_at", "ack_state")
+    ):
+        units[process_id].append(tuple(unit))
+    kommun_by_area = _kommun_by_area()
+    admission_due = {}
     disputes = {}
-    for dispute in PaymentDispute.objects.filter(process__in=processes).order_by("opened_at"):
-        current = disputes.get(dispute.process_id)
-        if current is None or current.status != PaymentDispute.Status.OPEN:
-            disputes[dispute.process_id] = dispute
-    rates = payment_rates()
-    amounts = {year: rate.amount_sek for year, rate in rates.items()}
+    amounts = {}
+    if detail:
+        admission_due = dict(
+            Deadline.objects.filter(process_id__in=process_ids, kind="INSKRIVNINGSMEDDELANDE")
+            .exclude(status=Deadline.Status.CANCELLED)
+            .order_by("created_at")
+            .values_list("process_id", "due_at")
+        )
+        for dispute in PaymentDispute.objects.filter(process_id__in=process_ids).order_by(
+            "opened_at"
+        ):
+            current = disputes.get(dispute.process_id)
+            if current is None or current.status != PaymentDispute.Status.OPEN:
+                disputes[dispute.process_id] = dispute
+        amounts = {year: rate.amount_sek for year, rate in payment_rates().items()}
     agreements = {}
     levels = {}
     result = []
-    for process in processes:
-        unit = _paying_unit(units.get(process.pk, []))
-        kommun = _kommun_of(unit.organisation) if unit else None
-        if kommun is None or (kommun_ids is not None and kommun.pk not in kommun_ids):
+    for (
+        process_id,
+        care_type,
+        discharged_at,
+        admission_notice_sent_at,
+        individual_declined,
+        sent_at,
+        issued_at,
+        backdate_reason,
+    ) in rows:
+        kommun_id = _paying_kommun(units.get(process_id, []), kommun_by_area)
+        if kommun_id is None or (kommun_ids is not None and kommun_id not in kommun_ids):
             continue
-        notice = next((n for n in process.ready_notices.all() if n.revoked_at is None), None)
-        if notice is None:
-            continue
-        sent_at = notice.sent_at
         episode = Episode(
-            process_id=process.pk,
-            kommun_id=kommun.pk,
-            care_type=process.care_type,
+            process_id=process_id,
+            kommun_id=kommun_id,
+            care_type=care_type,
             sent_at=sent_at,
-            issued_at=notice.issued_at,
-            backdate_reason=notice.backdate_reason,
-            discharged_at=process.discharged_at,
-            dispute=disputes.get(process.pk),
+            issued_at=issued_at,
+            backdate_reason=backdate_reason,
+            discharged_at=discharged_at,
+            dispute=disputes.get(process_id),
         )
-        episode.skr_days = deadlines.days_ready(sent_at, process.discharged_at, cutoff=None)
-        year = settlement_year(discharged_at=process.discharged_at, now=None)
+        episode.skr_days = deadlines.days_ready(sent_at, discharged_at, cutoff=None)
+        year = settlement_year(discharged_at=discharged_at, now=None)
         if year not in agreements:
             agreements[year] = agreement_for_year(year)
         agreement = agreements[year]
-        unmet = deadlines.payment_preconditions_unmet(
-            admission_notice_due_at=admission_due.get(process.pk),
-            admission_notice_sent_at=process.admission_notice_sent_at,
-            ready_notice_at=sent_at,
-            individual_declined=process.individual_declined_interventions,
-        )
-        episode.unmet = [str(UNMET_LABELS[code]) for code in unmet]
+        if detail:
+            unmet = deadlines.payment_preconditions_unmet(
+                admission_notice_due_at=admission_due.get(process_id),
+                admission_notice_sent_at=admission_notice_sent_at,
+                ready_notice_at=sent_at,
+                individual_declined=individual_declined,
+            )
+            episode.unmet = [str(UNMET_LABELS[code]) for code in unmet]
         if agreement is not None:
             cutoff = agreement.cutoff_time
             episode.day_zero = deadlines.payment_day_zero(sent_at, cutoff=cutoff)
             episode.days = deadlines.days_ready(
-                sent_at, process.discharged_at, cutoff=cutoff, working_days=agreement.working_days
+                sent_at, discharged_at, cutoff=cutoff, working_days=agreement.working_days
             )
             if agreement.pk not in levels:
                 levels[agreement.pk] = list(agreement.levels.all())
-            level = _level_on(levels[agreement.pk], process.care_type, episode.day_zero)
+            level = _level_on(levels[agreement.pk], care_type, episode.day_zero)
             episode.level = level.level if level else None
-            if agreement.model == PaymentModel.PER_PATIENT and level is not None:
+            if detail and agreement.model == PaymentModel.PER_PATIENT and level is not None:
                 dates = deadlines.payable_dates(
                     sent_at,
-                    until=process.discharged_at,
+                    until=discharged_at,
                     free_days=int(level.level),
                     cutoff=cutoff,
                     working_days=agreement.working_days,
@@ -459,6 +511,118 @@ def months_back(last: dt.date, count: int) -> list[dt.date]:
     return list(reversed(months))
 
 
+_EPOCH = dt.date(2000, 1, 1)
+
+
+def _indicator_figures(*, start: dt.datetime, end: dt.datetime, kommun_ids) -> list[tuple]:
+    """The indicators' share of ``episodes``: per episode ended in [start, end) whose
+    paying kommun is one of ``kommun_ids``, ``(kommun_id, month, care_type, skr_days,
+    agreement_days)``, the same figures ``episodes`` gives (a test holds them equal).
+
+    The episode, its notice in force and its paying unit (per role the first unit
+    taking part, the social services unit's before the municipal health care unit's)
+    are chosen in one statement, which also turns both instants into Stockholm
+    calendar days: a year of a large
+    kommun is tens of thousands of episodes, too many to read as models on every view
+    of the MAS dashboard."""
+    if connection.vendor != "postgresql":  # the embedded SQLite demo: from the episodes
+        return [
+            (
+                e.kommun_id,
+                clock.local_date(e.discharged_at).replace(day=1),
+                e.care_type,
+                e.skr_days,
+                e.days,
+            )
+            for e in episodes(start=start, end=end, kommun_ids=kommun_ids, detail=False)
+        ]
+    kommun_by_area = _kommun_by_area()
+    area_kommun = {
+        area_id: kommun_id
+        for area_id, kommun_id in kommun_by_area.items()
+        if kommun_id is not None and kommun_id in kommun_ids
+    }
+    if not area_kommun:
+        return []
+    process_table = DischargeProcess._meta.db_table
+    notice_table = ReadyForDischargeNotice._meta.db_table
+    unit_table = DischargeUnit._meta.db_table
+    organisation_table = Organisation._meta.db_table
+    zone = clock.STOCKHOLM.key
+    statement = f"""
+        SELECT o.area_id, e.care_type,
+               ((e.discharged_at AT TIME ZONE %(zone)s)::date - %(epoch)s) AS out_day,
+               ((e.recorded_at AT TIME ZONE %(zone)s)::date - %(epoch)s) AS sent_day,
+               EXTRACT(EPOCH FROM (e.recorded_at AT TIME ZONE %(zone)s)::time)::int
+        FROM (
+            SELECT DISTINCT ON (d.process_ptr_id)
+                   d.process_ptr_id, d.care_type, d.discharged_at, n.recorded_at,
+                   u.organisation_id
+            FROM {process_table} d
+            JOIN {notice_table} n ON n.process_id = d.process_ptr_id AND n.revoked_at IS NULL
+            JOIN {unit_table} u ON u.process_id = d.process_ptr_id
+                 AND u.role IN (%(socialtjanst)s, %(kommunal_hsv)s)
+                 AND u.superseded_at IS NULL AND u.ack_state <> %(rejected)s
+            WHERE d.stage = %(discharged)s AND NOT d.leaves_for_open_compulsory_care
+              AND d.discharged_at >= %(start)s AND d.discharged_at < %(end)s
+              AND d.process_ptr_id IN (
+                  SELECT k.process_id FROM {unit_table} k
+                  JOIN {organisation_table} ko ON ko.id = k.organisation_id
+                  WHERE ko.area_id = ANY(%(areas)s)
+                    AND k.role IN (%(socialtjanst)s, %(kommunal_hsv)s)
+              )
+            ORDER BY d.process_ptr_id, u.role <> %(socialtjanst)s, u.notified_at, u.id
+        ) e
+        JOIN {organisation_table} o ON o.id = e.organisation_id
+        WHERE o.area_id = ANY(%(areas)s)
+    """  # noqa: S608 (table names from the models; every value is a parameter)
+    params = {
+        "zone": zone,
+        "epoch": _EPOCH,
+        "socialtjanst": UnitRole.SOCIALTJANST,
+        "kommunal_hsv": UnitRole.KOMMUNAL_HSV,
+        "rejected": DischargeUnit.AckState.REJECTED_NOT_RESIDENT,
+        "discharged": Stage.DISCHARGED,
+        "start": start,
+        "end": end,
+        "areas": list(area_kommun),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        found = cursor.fetchall()
+    agreements = {}
+    result = []
+    for area_id, care_type, out_day, sent_day, sent_seconds in found:
+        discharged_on = _EPOCH + dt.timedelta(days=out_day)
+        year = discharged_on.year  # settlement_year: the discharge's local year
+        if year not in agreements:
+            agreement = agreement_for_year(year)
+            cutoff = None
+            if agreement is not None and agreement.cutoff_time is not None:
+                t = agreement.cutoff_time
+                cutoff = t.hour * 3600 + t.minute * 60 + t.second
+            agreements[year] = (agreement, cutoff)
+        agreement, cutoff = agreements[year]
+        skr_days = max(0, out_day - sent_day)
+        days = 0
+        if agreement is not None:
+            zero = sent_day + (1 if cutoff is not None and sent_seconds >= cutoff else 0)
+            if out_day > zero:
+                if agreement.working_days:
+                    day_zero = _EPOCH + dt.timedelta(days=zero)
+                    days = sum(
+                        1
+                        for n in range(1, out_day - zero + 1)
+                        if deadlines.is_working_day(day_zero + dt.timedelta(n))
+                    )
+                else:
+                    days = out_day - zero
+        result.append(
+            (area_kommun[area_id], discharged_on.replace(day=1), care_type, skr_days, days)
+        )
+    return result
+
+
 def indicator_rows(*, kommuner, months: list[dt.date]) -> list[IndicatorRow]:
     """Per kommun, month and care type (somatic and psychiatric apart), in the shape SKR
     publishes for "Utskrivningsklara patienter" (vantetider.se, research P16–P18):
@@ -468,21 +632,20 @@ def indicator_rows(*, kommuner, months: list[dt.date]) -> list[IndicatorRow]:
     kommun_ids = {k.pk for k in kommuner}
     start, _x = month_bounds(months[0])
     _y, end = month_bounds(months[-1])
-    found = episodes(start=start, end=end, kommun_ids=kommun_ids)
+    found = _indicator_figures(start=start, end=end, kommun_ids=kommun_ids)
     populations = {
         (p.kommun_id, p.year): p.inhabitants_65_plus
         for p in KommunPopulation.objects.filter(kommun_id__in=kommun_ids)
     }
     grouped = defaultdict(list)
-    for episode in found:
-        month = clock.local_date(episode.discharged_at).replace(day=1)
-        grouped[(episode.kommun_id, month, episode.care_type)].append(episode)
+    for kommun_id, month, care_type, skr_days, days in found:
+        grouped[(kommun_id, month, care_type)].append((skr_days, days))
     rows = []
     for kommun in kommuner:
         for month in months:
             for care_type, _label in CareType.choices:
                 items = grouped.get((kommun.pk, month, care_type), [])
-                with_days = [e for e in items if e.skr_days >= 1]
+                with_days = [skr for skr, _days in items if skr >= 1]
                 rows.append(
                     IndicatorRow(
                         kommun=kommun,
@@ -490,9 +653,9 @@ def indicator_rows(*, kommuner, months: list[dt.date]) -> list[IndicatorRow]:
                         care_type=care_type,
                         discharged=len(items),
                         episodes=len(with_days),
-                        days=sum(e.skr_days for e in with_days),
-                        same_day=sum(1 for e in items if e.skr_days == 0),
-                        agreement_days=sum(e.days for e in items),
+                        days=sum(with_days),
+                        same_day=sum(1 for skr, _days in items if skr == 0),
+                        agreement_days=sum(days for _skr, days in items),
                         population_65=populations.get((kommun.pk, month.year)),
                     )
                 )
@@ -516,7 +679,7 @@ def region_overview(*, kommuner, month: dt.date):
     """The region's view of one month: per kommun with episodes, its invoice basis
     (somatic and psychiatric); kommuner without episodes are left out."""
     start, end = month_bounds(month)
-    with_episodes = {e.kommun_id for e in episodes(start=start, end=end)}
+    with_episodes = {e.kommun_id for e in episodes(start=start, end=end, detail=False)}
     return [
         invoice_basis(kommun=kommun, month=month)
         for kommun in kommuner

@@ -143,6 +143,17 @@ def test_parties_are_idempotent_and_keep_the_first_time(reg):
     assert process_party_add(process=process, organisations=[reg.ward, reg.ward], reason=PARTY) == 0
     assert ProcessParty.objects.filter(process=process).count() == 1
     assert ProcessParty.objects.get(pk=first.pk).since_at == first.since_at
+    # Only the new party counts, and only once.
+    assert (
+        process_party_add(process=process, organisations=[reg.ward, reg.social], reason=PARTY) == 1
+    )
+    assert process_party_add(process=process, organisations=[reg.social], reason=PARTY) == 0
+    assert set(
+        ProcessParty.objects.filter(process=process).values_list("organisation_id", flat=True)
+    ) == {
+        reg.ward.pk,
+        reg.social.pk,
+    }
 
 
 def test_deviations_receiver_side_only_once_sent(reg):

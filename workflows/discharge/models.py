@@ -266,7 +266,11 @@ class DischargeProcess(FSMModelMixin, Process):
     def sip_kallelse_needed(self) -> bool:
         """LUS 4 kap. 6 §: a SIP is called when interventions from both kommun and
         region are needed; read as "both a kommun unit and the vårdcentral take part"."""
-        active = [unit for unit in self.unit_rows.all() if unit.is_active]
+        if "unit_rows" in getattr(self, "_prefetched_objects_cache", {}):
+            rows = self.unit_rows.all()
+        else:
+            rows = self.unit_rows.select_related("organisation")
+        active = [unit for unit in rows if unit.is_active]
         has_kommun = any(unit.organisation.effective_huvudman == Huvudman.KOMMUN for unit in active)
         has_region = any(unit.role == UnitRole.VARDCENTRAL for unit in active)
         return has_kommun and has_region and not self.leaves_for_open_compulsory_care

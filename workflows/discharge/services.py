@@ -79,8 +79,10 @@ def is_member(user, organisation) -> bool:
     return access.acting_organisations(user=user).filter(pk=organisation.pk).exists()
 
 
-def _require_member(user, organisation) -> None:
-    if not is_member(user, organisation):
+def _require_member(user, organisation, *, known: bool | None = None) -> None:
+    """``known``: membership already checked in this step (``_unit_of``), not asked
+    again."""
+    if not (is_member(user, organisation) if known is None else known):
         raise PermissionDenied(
             _("Only %(organisation)s can do this step.") % {"organisation": organisation}
         )
@@ -149,7 +151,9 @@ def _unit_of(process, role, *, by, organisation=None, lock=True):
     rows = list(rows.select_related("organisation").order_by("notified_at", "pk"))
     if not rows:
         return None
-    own = [row for row in rows if is_member(by, row.organisation)]
+    for row in rows:  # kept on the row: the step checks it once (_require_member)
+        row.by_is_member = is_member(by, row.organisation)
+    own = [row for row in rows if row.by_is_member]
     candidates = own or rows
     pending = [row for row in candidates if row.ack_state == DischargeUnit.AckState.PENDING]
     return (pending or candidates)[0]
@@ -500,7 +504,7 @@ def unit_answer(
     unit = _unit_of(process, role, by=by, organisation=organisation)
     if unit is None:
         raise ValidationError(_("The admission notice was not sent to this unit."))
-    _require_member(by, unit.organisation)
+    _require_member(by, unit.organisation, known=unit.by_is_member)
     if unit.ack_state != DischargeUnit.AckState.PENDING:
         raise ValidationError(_("The admission notice has already been answered."))
     if (
@@ -1069,7 +1073,7 @@ def fast_vardkontakt_appoint(*, process: DischargeProcess, person, by) -> Discha
     _require_member(by, process.vardcentral)
     if process.fast_vardkontakt_id is not None:
         raise ValidationError(_("The designated care contact has already been appointed."))
-    if not is_member(person, process.vardcentral):
+    if person != by and not is_member(person, process.vardcentral):  # by: checked above
         raise ValidationError(
             _("The designated care contact must work at %(unit)s.") % {"unit": process.vardcentral}
         )
@@ -1106,7 +1110,7 @@ def interventions_plan(
     unit = _unit_of(process, role, by=by, organisation=organisation)
     if unit is None or not unit.is_active:
         raise ValidationError(_("This unit does not take part in the planning."))
-    _require_member(by, unit.organisation)
+    _require_member(by, unit.organisation, known=unit.by_is_member)
     if unit.planned_at is not None:
         raise ValidationError(_("The interventions have already been planned."))
     planned_interventions = planned_interventions.strip()
@@ -1257,13 +1261,14 @@ def ready_notice_issue(
 
 
 def _open_ready_deadlines(process, *, notice, by):
-    vardcentral = _active_vardcentral(process)
+    unit = process.unit(UnitRole.VARDCENTRAL)  # as _active_vardcentral, read once
+    vardcentral = unit.organisation if unit is not None and unit.is_active else None
     if vardcentral is not None:
         # Stockholm: the vårdcentral must acknowledge before discharge, which may be
         # the same day (day 0). A vårdcentral the planning IT support may not reach has
         # the notice only once a second channel is recorded: its clock starts then
         # (second_channel_record).
-        if not process.unit(UnitRole.VARDCENTRAL).needs_second_channel:
+        if not unit.needs_second_channel:
             deadline_open(
                 process=process,
                 kind=UTSKRIVNINGSKLAR_ACK,
