@@ -159,6 +159,18 @@ def test_sip_with_an_unreachable_organisation(session, browser, demo, html_pages
     kommun.goto(sip.get_absolute_url())
     kommun.see("Gunnel", "Läkemedelsgenomgång", "Vardaga vård- och omsorgsboende Hornstull")
     assert DATE_TIME.search(kommun.text())
+    # Each participant approves the plan; the individual's own view is recorded with it.
+    kommun.see("Godkännanden av version 1", "inte godkänd än")
+    kommun.click_submit("Godkänn planen för Södermalm biståndsenhet äldre")
+    kommun.see("Godkännandet av planen är registrerat")
+    kommun.page.locator("main form:has(input[value=individual]) input[name=note]").fill(
+        "Jag vill prova i tre månader."
+    )
+    kommun.click_submit("Den enskilde godkänner planen")
+    kommun.see("Jag vill prova i tre månader.")
+    approvals = kommun.page.locator("[data-testid=plan-approvals] li").all_inner_texts()
+    assert sum("godkänd " in row and "inte" not in row for row in approvals) == 2, approvals
+    assert any("Rosenlunds vårdcentral" in row and "inte godkänd än" in row for row in approvals)
     kommun.shot("sip-overview", readme=True)
     kommun.check_accessibility("sip-overview")
     kommun.shot_widths("j2-sip-overview")
