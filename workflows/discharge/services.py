@@ -1592,6 +1592,20 @@ def planning_basis_units(process) -> list[dict]:
     return [{"unit": unit, "ack": acks.get(unit.pk)} for unit in _active_units(process)]
 
 
+def _acknowledge_per_unit(process, *, by, done, create, kind, note="", already):
+    """The user's units taking part acknowledge one content message: ``done`` the ids
+    of the units that have, ``create(unit)`` writes one acknowledgement."""
+    units = [unit for unit in _active_units(process) if is_member(by, unit.organisation)]
+    if not units:
+        raise PermissionDenied(_("Only a unit taking part acknowledges this message."))
+    acks = [create(unit) for unit in units if unit.pk not in done]
+    if not acks:
+        raise ValidationError(already)
+    for ack in acks:
+        _event(process=process, kind=kind, by=by, organisation=ack.unit.organisation, note=note)
+    return acks
+
+
 @transaction.atomic
 def planning_basis_acknowledge(*, process, by) -> list[PlanningBasisAck]:
     """The user's units taking part acknowledge the planning basis in force."""
@@ -1599,26 +1613,15 @@ def planning_basis_acknowledge(*, process, by) -> list[PlanningBasisAck]:
     basis = process.planning_bases.first()
     if basis is None:
         raise ValidationError(_("No planning basis has been sent."))
-    units = [unit for unit in _active_units(process) if is_member(by, unit.organisation)]
-    if not units:
-        raise PermissionDenied(_("Only a unit taking part acknowledges the planning basis."))
-    done = set(basis.acks.values_list("unit_id", flat=True))
-    acks = [
-        PlanningBasisAck.objects.create(basis=basis, unit=unit, by=by)
-        for unit in units
-        if unit.pk not in done
-    ]
-    if not acks:
-        raise ValidationError(_("Your unit has already acknowledged this planning basis."))
-    for ack in acks:
-        _event(
-            process=process,
-            kind=DischargeEvent.Kind.PLANNING_BASIS_ACKNOWLEDGED,
-            by=by,
-            organisation=ack.unit.organisation,
-            note=f"v{basis.number}",
-        )
-    return acks
+    return _acknowledge_per_unit(
+        process,
+        by=by,
+        done=set(basis.acks.values_list("unit_id", flat=True)),
+        create=lambda unit: PlanningBasisAck.objects.create(basis=basis, unit=unit, by=by),
+        kind=DischargeEvent.Kind.PLANNING_BASIS_ACKNOWLEDGED,
+        note=f"v{basis.number}",
+        already=_("Your unit has already acknowledged this planning basis."),
+    )
 
 
 def information_units(process) -> list[dict]:
@@ -1636,34 +1639,23 @@ def information_units(process) -> list[dict]:
 
 @transaction.atomic
 def discharge_information_acknowledge(*, process, by) -> list[DischargeInformationAck]:
-    """The user's units taking part acknowledge the information at discharge."""
+    """The user's units taking part acknowledge the information at discharge as now
+    written."""
     process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
     information = getattr(process, "information", None)
     if information is None:
         raise ValidationError(_("The information at discharge has not been written."))
-    units = [unit for unit in _active_units(process) if is_member(by, unit.organisation)]
-    if not units:
-        raise PermissionDenied(_("Only a unit taking part acknowledges the information."))
-    done = set(
-        information.acks.filter(written_at=information.written_at).values_list("unit_id", flat=True)
-    )
-    acks = [
-        DischargeInformationAck.objects.create(
+    current = information.acks.filter(written_at=information.written_at)
+    return _acknowledge_per_unit(
+        process,
+        by=by,
+        done=set(current.values_list("unit_id", flat=True)),
+        create=lambda unit: DischargeInformationAck.objects.create(
             information=information, unit=unit, written_at=information.written_at, by=by
-        )
-        for unit in units
-        if unit.pk not in done
-    ]
-    if not acks:
-        raise ValidationError(_("Your unit has already acknowledged the information."))
-    for ack in acks:
-        _event(
-            process=process,
-            kind=DischargeEvent.Kind.INFORMATION_ACKNOWLEDGED,
-            by=by,
-            organisation=ack.unit.organisation,
-        )
-    return acks
+        ),
+        kind=DischargeEvent.Kind.INFORMATION_ACKNOWLEDGED,
+        already=_("Your unit has already acknowledged the information."),
+    )
 
 
 @transaction.atomic

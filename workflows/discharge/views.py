@@ -483,51 +483,25 @@ class DischargeInformationView(_ContentView):
         services.discharge_information_record(process=self.process, by=self.request.user, **data)
 
 
-class PlanningBasisAckView(LoginRequiredMixin, generic.View):
+class PlanningBasisAckView(_CaseActionView):
     """POST from the case page: the user's unit acknowledges the planning basis."""
 
-    def post(self, request, pk):
-        process = _visible_or_404(request, pk)
-        try:
-            services.planning_basis_acknowledge(process=process, by=request.user)
-        except (ValidationError, PermissionDenied) as exc:
-            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            messages.error(request, text)
-        else:
-            access_log_record(
-                user=request.user,
-                action=AccessLog.Action.UPDATE,
-                purpose="Utskrivningsärende (LUS)",
-                individual=process.individual,
-                process=process,
-                request=request,
-            )
-            messages.success(request, _("The planning basis is acknowledged."))
-        return redirect(process.get_absolute_url() + "#planeringsunderlag")
+    form_class = forms.EmptyForm
+    success_message = _("The planning basis is acknowledged.")
+
+    def call_service(self, data):
+        services.planning_basis_acknowledge(process=self.process, by=self.request.user)
 
 
-class InformationAckView(LoginRequiredMixin, generic.View):
+class InformationAckView(_CaseActionView):
     """POST from the case page: the user's unit acknowledges the information at
     discharge."""
 
-    def post(self, request, pk):
-        process = _visible_or_404(request, pk)
-        try:
-            services.discharge_information_acknowledge(process=process, by=request.user)
-        except (ValidationError, PermissionDenied) as exc:
-            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            messages.error(request, text)
-        else:
-            access_log_record(
-                user=request.user,
-                action=AccessLog.Action.UPDATE,
-                purpose="Utskrivningsärende (LUS)",
-                individual=process.individual,
-                process=process,
-                request=request,
-            )
-            messages.success(request, _("The information at discharge is acknowledged."))
-        return redirect(process.get_absolute_url() + "#information-vid-utskrivning")
+    form_class = forms.EmptyForm
+    success_message = _("The information at discharge is acknowledged.")
+
+    def call_service(self, data):
+        services.discharge_information_acknowledge(process=self.process, by=self.request.user)
 
 
 class PatientLetterView(LoginRequiredMixin, generic.TemplateView):
