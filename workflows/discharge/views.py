@@ -421,6 +421,16 @@ class _ContentView(LoginRequiredMixin, generic.FormView, metaclass=abc.ABCMeta):
         return super().get_context_data(process=self.process, title=self.title, **kwargs)
 
     @abc.abstractmethod
+    def current(self):
+        """The content written so far (the form starts from it), or None."""
+
+    def get_initial(self):
+        current = self.current()
+        if current is None:
+            return {}
+        return {name: getattr(current, name) for name in self.form_class.base_fields}
+
+    @abc.abstractmethod
     def call_service(self, data):
         """Write the content (a service of ``discharge.services``)."""
 
@@ -452,14 +462,8 @@ class PlanningBasisView(_ContentView):
     title = _("Planning basis")
     success_message = _("The planning basis has been sent to the units.")
 
-    def get_initial(self):
-        latest = self.process.planning_bases.first()
-        if latest is None:
-            return {}
-        return {
-            name: getattr(latest, name)
-            for name in ("medical_state", "functional_ability", "care_needs", "other")
-        }
+    def current(self):
+        return self.process.planning_bases.first()
 
     def call_service(self, data):
         services.planning_basis_record(process=self.process, by=self.request.user, **data)
@@ -470,14 +474,8 @@ class DischargeInformationView(_ContentView):
     title = _("Information at discharge")
     success_message = _("The information at discharge has been written.")
 
-    def get_initial(self):
-        information = getattr(self.process, "information", None)
-        if information is None:
-            return {}
-        return {
-            name: getattr(information, name)
-            for name in ("status_at_discharge", "medication_list", "aids", "letter_to_individual")
-        }
+    def current(self):
+        return getattr(self.process, "information", None)
 
     def call_service(self, data):
         services.discharge_information_record(process=self.process, by=self.request.user, **data)

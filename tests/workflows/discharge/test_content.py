@@ -74,8 +74,9 @@ def test_planning_basis_versions_and_each_units_acknowledgement(world):
         process=process, kind="PLANNING_BASIS_ACKNOWLEDGED", organisation=world.social
     ).exists()
 
-    # A new version asks every unit again; the first is kept.
+    # A new version asks every unit again; the first is kept. The form starts from it.
     with time_machine.travel(local(2022, 11, 15, 9, 0), tick=False):
+        assert "Höftfraktur opererad" in ward.get(_url("planning_basis", process)).content.decode()
         ward.post(_url("planning_basis", process), {**BASIS, "care_needs": "Hemtjänst tre gånger"})
         page = kommun.get(process.get_absolute_url()).content.decode()
         # Only the ward writes it.
