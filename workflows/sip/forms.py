@@ -372,6 +372,20 @@ class RevokeConsentForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
+class FollowUpMeetingForm(forms.Form):
+    """The follow-up meeting of the plan in force (SIP page)."""
+
+    starts_at = forms.DateTimeField(label=_("Meeting time"), widget=DATETIME_WIDGET)
+    place = forms.CharField(label=_("Place"), required=False, max_length=300)
+    meeting_link = forms.URLField(
+        label=_("Secure digital meeting link"), required=False, assume_scheme="https"
+    )
+    phone = forms.CharField(label=_("Phone for the meeting"), required=False, max_length=40)
+    include_individual = forms.BooleanField(
+        label=_("Invite the individual"), required=False, initial=True
+    )
+
+
 class RenewConsentForm(forms.Form):
     """The individual's own decision when the guardians' consent lapses at 18."""
 

@@ -665,31 +665,21 @@ def _accept_own_invitation(*, meeting: Meeting, organisation, by) -> Invitation:
     return invitation
 
 
-@transaction.atomic
-def sip_invite(
-    *,
+def _meeting_with_invitations(
     sip,
+    *,
     starts_at,
-    place="",
-    meeting_link="",
-    phone="",
-    organisations=(),
-    staff_users=(),
-    include_individual=False,
-    related_persons=(),
-    interpreter_language="",
+    place,
+    meeting_link,
+    phone,
+    interpreter_language,
+    organisations,
+    staff_users,
+    include_individual,
+    related_persons,
     by,
-) -> Meeting:
-    """Plan the meeting and invite every participant (DOMAIN.md §2.4).
-
-    Invitations to organisations the planning IT support may not reach stay drafts,
-    flagged, until a second channel is logged.
-    """
-    sip = _locked(sip)
-    _ensure_sharing_allowed(sip)
-    _refuse_unless(sip, "schedule_meeting")
-    if not (place or meeting_link or phone):
-        raise ValidationError(_("Give a place, a secure meeting link or a phone number."))
+):
+    """A meeting and its invitations (drafts), the initiator's own place taken."""
     meeting = Meeting.objects.create(
         sip=sip,
         starts_at=starts_at,
@@ -746,6 +736,47 @@ def sip_invite(
                 channel=Invitation.Channel.EMAIL if person.email else Invitation.Channel.LETTER,
             )
         )
+    return meeting, invitations
+
+
+@transaction.atomic
+def sip_invite(
+    *,
+    sip,
+    starts_at,
+    place="",
+    meeting_link="",
+    phone="",
+    organisations=(),
+    staff_users=(),
+    include_individual=False,
+    related_persons=(),
+    interpreter_language="",
+    by,
+) -> Meeting:
+    """Plan the meeting and invite every participant (DOMAIN.md §2.4).
+
+    Invitations to organisations the planning IT support may not reach stay drafts,
+    flagged, until a second channel is logged.
+    """
+    sip = _locked(sip)
+    _ensure_sharing_allowed(sip)
+    _refuse_unless(sip, "schedule_meeting")
+    if not (place or meeting_link or phone):
+        raise ValidationError(_("Give a place, a secure meeting link or a phone number."))
+    meeting, invitations = _meeting_with_invitations(
+        sip,
+        starts_at=starts_at,
+        place=place,
+        meeting_link=meeting_link,
+        phone=phone,
+        interpreter_language=interpreter_language,
+        organisations=organisations,
+        staff_users=staff_users,
+        include_individual=include_individual,
+        related_persons=related_persons,
+        by=by,
+    )
     _stage(sip, "schedule_meeting")
     sip.save(update_fields=["stage"])
     _event(
@@ -758,6 +789,60 @@ def sip_invite(
         if not invitation.needs_second_channel:
             invitation_send(invitation=invitation, by=by)
     _kallelse_check(sip, by=by)
+    return meeting
+
+
+@transaction.atomic
+def sip_follow_up_meeting_schedule(
+    *, sip, starts_at, place="", meeting_link="", phone="", include_individual=True, by
+) -> Meeting:
+    """Call the follow-up meeting of the plan in force: the organisations with an
+    intervention in it and (if wished) the individual are invited, each invitation
+    with its own answer deadline, as at the first meeting; unreachable units wait for
+    their second channel. Only while the plan is followed up, in the future, and on
+    or before its follow-up date."""
+    sip = _locked(sip)
+    _ensure_sharing_allowed(sip)
+    if sip.stage != SipProcess.Stage.FOLLOW_UP:
+        raise ValidationError(_("A follow-up meeting is called once the plan is saved."))
+    if not (place or meeting_link or phone):
+        raise ValidationError(_("Give a place, a secure meeting link or a phone number."))
+    plan = sip.plan_versions.prefetch_related("interventions__organisation").first()
+    if starts_at <= timezone.now():
+        raise ValidationError({"starts_at": _("The meeting must be in the future.")})
+    if clock.local_date(starts_at) > plan.follow_up_date:
+        raise ValidationError(
+            {
+                "starts_at": _("The plan is followed up by %(day)s: meet on or before it.")
+                % {"day": formats.date_format(plan.follow_up_date, "j F Y")}
+            }
+        )
+    organisations = []
+    for item in plan.interventions.all():
+        if item.organisation not in organisations:
+            organisations.append(item.organisation)
+    meeting, invitations = _meeting_with_invitations(
+        sip,
+        starts_at=starts_at,
+        place=place,
+        meeting_link=meeting_link,
+        phone=phone,
+        interpreter_language="",
+        organisations=organisations,
+        staff_users=(),
+        include_individual=include_individual,
+        related_persons=(),
+        by=by,
+    )
+    _event(
+        sip=sip,
+        kind=SipEvent.Kind.MEETING_SCHEDULED,
+        by=by,
+        note=_("Follow-up meeting %(at)s") % {"at": _local(starts_at)},
+    )
+    for invitation in invitations:
+        if not invitation.needs_second_channel:
+            invitation_send(invitation=invitation, by=by)
     return meeting
 
 

@@ -44,6 +44,11 @@ class SipApp(Application):
         views.PlanApproveView.as_view(),
         name="plan_approve",
     )
+    follow_up_meeting_path = path(
+        "<int:pk>/uppfoljningsmote/",
+        views.FollowUpMeetingView.as_view(),
+        name="follow_up_meeting",
+    )
     renew_consent_path = path(
         "<int:pk>/samtycke/eget/", views.RenewConsentView.as_view(), name="renew_consent"
     )

@@ -26,6 +26,7 @@ from .forms import (
     ConsentForm,
     DeclineViaLinkForm,
     FollowUpForm,
+    FollowUpMeetingForm,
     InitiateForm,
     InterventionFormSet,
     InvitationStateForm,
@@ -361,6 +362,7 @@ class SipDetailView(VisibleSipMixin, DetailView):
             second_channel_form=SecondChannelForm(),
             revoke_form=RevokeConsentForm(),
             renewable_stages=services.RENEWABLE_STAGES,
+            follow_up_meeting_form=FollowUpMeetingForm(),
             consent_decisions=Consent.Decision.choices,
             consent_methods=Consent.Method.choices,
             open_tasks=self._open_tasks(sip),
@@ -538,6 +540,30 @@ class PlanApproveView(VisibleSipMixin, View):
             _log(request, sip, AccessLog.Action.UPDATE)
             messages.success(request, _("The approval of the plan is recorded."))
         return redirect(sip.get_absolute_url() + "#plan")
+
+
+class FollowUpMeetingView(VisibleSipMixin, View):
+    """The initiating organisation calls the follow-up meeting of the plan."""
+
+    def post(self, request, pk):
+        sip = self.get_sip()
+        if not _acts_for_initiator(request.user, sip):
+            raise PermissionDenied
+        form = FollowUpMeetingForm(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}: {error}" if label else error)
+            return redirect(sip.get_absolute_url() + "#uppfoljningsmote")
+        try:
+            services.sip_follow_up_meeting_schedule(sip=sip, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            _log(request, sip, AccessLog.Action.UPDATE)
+            messages.success(request, _("The follow-up meeting is called."))
+        return redirect(sip.get_absolute_url())
 
 
 class RenewConsentView(VisibleSipMixin, View):
