@@ -361,6 +361,7 @@ class PlanInterventionIn(Input):
     description: str = Field(min_length=1, max_length=TEXT)
     organisation_id: int
     start_date: dt.date
+    responsible: str = Field("", max_length=200, description="Who answers for it (name or role)")
 
 
 class SipPlanIn(Input):
@@ -401,6 +402,7 @@ class PlanInterventionOut(Schema):
     description: str
     organisation: OrganisationRef
     start_date: dt.date
+    responsible: str
 
 
 class PlanApprovalOut(Schema):

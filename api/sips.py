@@ -104,6 +104,7 @@ def sip_out(sip) -> dict:
                     "description": i.description,
                     "organisation": _org(i.organisation),
                     "start_date": i.start_date,
+                    "responsible": i.responsible,
                 }
                 for i in latest.interventions.select_related("organisation").order_by("pk")
             ],
@@ -512,6 +513,7 @@ def sip_plan(request, sip_id: int, payload: SipPlanIn):
                     "description": item.description,
                     "organisation": organisations[item.organisation_id],
                     "start_date": item.start_date,
+                    "responsible": item.responsible,
                 }
                 for item in payload.interventions
             ],

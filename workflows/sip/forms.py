@@ -311,6 +311,9 @@ class InterventionForm(forms.Form):
         label=_("By organisation"), queryset=Organisation.objects.none()
     )
     start_date = forms.DateField(label=_("From"), widget=DATE_WIDGET)
+    responsible = forms.CharField(
+        label=_("Responsible (name or role)"), max_length=200, required=False
+    )
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)

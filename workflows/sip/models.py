@@ -661,6 +661,9 @@ class PlanIntervention(models.Model):
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
     )
     start_date = models.DateField(_("from"))
+    # Who at the organisation answers for the intervention (a name or a role), SoL 2 kap.
+    # 7 § / HSL 16 kap. 4 §: the plan says who is responsible for what.
+    responsible = models.CharField(_("responsible"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["plan", "start_date", "pk"]

@@ -952,6 +952,7 @@ def sip_plan_save(
             description=item["description"],
             organisation=item["organisation"],
             start_date=item["start_date"],
+            responsible=(item.get("responsible") or "").strip()[:200],
         )
         if item["organisation"] != sip.initiating_organisation:
             sip.participants.add(item["organisation"])

@@ -208,6 +208,7 @@ class PlanView(SipTaskView):
                     "description": item.description,
                     "organisation": item.organisation,
                     "start_date": item.start_date,
+                    "responsible": item.responsible,
                 }
                 for item in plan.interventions.all()
             ]

@@ -150,3 +150,32 @@ def test_the_follow_up_date_comes_after_the_meeting(world, sip):
     assert "follow_up_date" in refused.value.message_dict
     assert not sip.plan_versions.exists()
     assert meeting.pk
+
+
+def test_each_intervention_names_who_answers_for_it(client, world, sip):
+    today = timezone.localdate()
+    plan = _save(
+        world,
+        sip,
+        "Gå utan rollator",
+        interventions=[
+            {
+                "description": "Fysioterapi",
+                "organisation": world.vc,
+                "start_date": today,
+                "responsible": "Fysioterapeut Ali",
+            },
+            {"description": "Hemtjänst", "organisation": world.bistand, "start_date": today},
+        ],
+        reason="",
+    )
+    assert [i.responsible for i in plan.interventions.order_by("description")] == [
+        "Fysioterapeut Ali",
+        "",
+    ]
+    client.force_login(world.handlaggare)
+    assert "Fysioterapi – Rosenlunds vårdcentral, Fysioterapeut Ali" in (
+        client.get(sip.get_absolute_url()).content.decode()
+    )
+    printed = client.get(f"/sips/{sip.pk}/plan/{plan.number}/utskrift/").content.decode()
+    assert "<td>Fysioterapeut Ali</td>" in printed
