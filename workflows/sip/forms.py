@@ -381,7 +381,10 @@ class FollowUpMeetingForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("Meeting time"), widget=DATETIME_WIDGET)
     place = forms.CharField(label=_("Place"), required=False, max_length=300)
     meeting_link = forms.URLField(
-        label=_("Secure digital meeting link"), required=False, assume_scheme="https"
+        label=_("Secure digital meeting link"),
+        required=False,
+        max_length=200,
+        assume_scheme="https",
     )
     phone = forms.CharField(label=_("Phone for the meeting"), required=False, max_length=40)
     include_individual = forms.BooleanField(
