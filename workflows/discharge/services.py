@@ -73,6 +73,15 @@ UNIT_ANSWER_HOURS = 24
 # --- Helpers --------------------------------------------------------------------------
 
 
+def flow_of(process):
+    """The flow a process runs (``Process.flow_class``): the services use its nodes
+    and lock without importing the flow module, which imports them."""
+    flow = process.flow_class
+    if not isinstance(flow, type):
+        raise ValueError(f"process {process.pk} has no flow")
+    return flow
+
+
 def is_member(user, organisation) -> bool:
     if user is None or organisation is None or not user.is_authenticated:
         return False
@@ -667,8 +676,7 @@ def _unit_answer_task_open(process, unit):
     """The answer task of ``unit``: a new task of its role's answer node, routed to
     the unit, following the admission notice task (the flow has no join after the
     split, so the branch's token only names it)."""
-    from .flows import DischargeFlow  # here: the flow imports this module
-
+    DischargeFlow = flow_of(process)
     node = {
         UnitRole.SOCIALTJANST: DischargeFlow.ack_socialtjanst,
         UnitRole.KOMMUNAL_HSV: DischargeFlow.ack_kommunal_hsv,
@@ -852,8 +860,7 @@ def second_channel_record(
 
 def _unit_tasks_cancel(process, unit):
     """Cancel the open tasks of a replaced unit's branch."""
-    from .flows import DischargeFlow  # here: the flow imports this module
-
+    DischargeFlow = flow_of(process)
     nodes_of_role = {
         UnitRole.SOCIALTJANST: [DischargeFlow.ack_socialtjanst, DischargeFlow.plan_socialtjanst],
         UnitRole.KOMMUNAL_HSV: [DischargeFlow.ack_kommunal_hsv, DischargeFlow.plan_kommunal_hsv],
@@ -874,8 +881,7 @@ def _unit_tasks_cancel(process, unit):
 def _vardcentral_move(process, *, old, new, by):
     """The vårdcentral changes: its ready-notice steps and deadlines move to the new
     one, and the new one appoints the fast vårdkontakt."""
-    from .flows import DischargeFlow  # here: the flow imports this module
-
+    DischargeFlow = flow_of(process)
     process.vardcentral = new
     process.fast_vardkontakt = None
     process.fast_vardkontakt_appointed_at = None
@@ -942,8 +948,7 @@ def unit_add(*, process: DischargeProcess, role, organisation, reason, by) -> Di
     """A party adds a unit to the planning (a second hemtjänst, the vårdcentral the
     person has moved to): it gets what it has missed (``_unit_send``). A process has
     one vårdcentral at a time: a new one replaces the old (``unit_replace``)."""
-    from .flows import DischargeFlow  # here: the flow imports this module
-
+    DischargeFlow = flow_of(process)
     with DischargeFlow.lock(process.pk):
         process = DischargeProcess.objects.get(pk=process.pk)
         _require_may_change_units(by, process)
@@ -992,8 +997,7 @@ def unit_replace(*, process: DischargeProcess, unit, organisation, reason, by) -
     """A party replaces a unit, with a reason: the old row stays as history (marked
     replaced), its open steps and answer deadline are cancelled, and the new unit gets
     what it has missed (``_unit_send``)."""
-    from .flows import DischargeFlow  # here: the flow imports this module
-
+    DischargeFlow = flow_of(process)
     with DischargeFlow.lock(process.pk):
         process = DischargeProcess.objects.get(pk=process.pk)
         _require_may_change_units(by, process)
@@ -1138,8 +1142,7 @@ def estimated_discharge_date_change(
 ) -> EstimatedDischargeDate:
     """A new estimate (PUD), kept with the earlier ones and sent to the units "as soon
     as possible" (DOMAIN §1.3 step 1b). Deadlines tied to the estimate move with it."""
-    from .flows import DischargeFlow  # here: the flow imports this module
-
+    DischargeFlow = flow_of(process)
     with DischargeFlow.lock(process.pk):
         process = DischargeProcess.objects.get(pk=process.pk)
         _require_member(by, process.ward)
@@ -1357,8 +1360,7 @@ def ready_notice_revoke(*, process: DischargeProcess, reason, by) -> ReadyForDis
 
 def _withdraw_notice_tasks(process):
     """Cancel the open viewflow tasks that answer the revoked notice."""
-    from .flows import DischargeFlow  # here: the flow imports this module
-
+    DischargeFlow = flow_of(process)
     open_tasks = process.task_set.filter(
         flow_task__in=[DischargeFlow.ack_ready, DischargeFlow.sip_kallelse],
         status__in=[STATUS.NEW, STATUS.ASSIGNED],
@@ -1719,8 +1721,7 @@ def discharge_withdraw(*, process: DischargeProcess, reason: str, by) -> Dischar
     told. The record stays, marked withdrawn; nothing is deleted. Withdrawing an
     already withdrawn case changes nothing and sends nothing (a double submission).
     """
-    from .flows import DischargeFlow  # here: the flow imports this module
-
+    DischargeFlow = flow_of(process)
     process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
     if not discharge_may_withdraw(user=by, process=process):
         raise PermissionDenied(_("Only the registering ward can withdraw this discharge."))
@@ -1767,8 +1768,7 @@ def discharge_withdraw(*, process: DischargeProcess, reason: str, by) -> Dischar
 def discharge_change_ward(*, process: DischargeProcess, ward, note="", by) -> DischargeProcess:
     """A transfer between wards during the stay: the open discharge moves to the new
     ward, with its open ward steps and deadlines; it is not a new admission."""
-    from .flows import DischargeFlow  # here: the flow imports this module
-
+    DischargeFlow = flow_of(process)
     with DischargeFlow.lock(process.pk):
         process = DischargeProcess.objects.select_related("ward").get(pk=process.pk)
         _require_member(by, process.ward)

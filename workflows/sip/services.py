@@ -288,7 +288,7 @@ def sip_consent_renew(*, sip, decision, method, scope_note="", by) -> Consent:
     on the 18th birthday: from 30 days before it. Given, the SIP goes on under the new
     consent (the SIP_OWN_CONSENT deadline is met); declined, the SIP ends and nothing
     more is shared, as when a consent is revoked."""
-    from .flows import SipFlow  # here: the flow imports this module
+    SipFlow = sip.flow_class
 
     sip = _locked(sip)
     current = sip.consent
@@ -358,7 +358,7 @@ def sip_consent_revoke(*, sip, by, note="") -> SipProcess:
     (``workflows.services.process_flow_cancel``). A SIP already closed keeps its
     finished flow; its consent is revoked all the same.
     """
-    from .flows import SipFlow  # here: the flow imports this module
+    SipFlow = sip.flow_class
 
     sip = _locked(sip)
     if sip.consent is None or not sip.consent.is_in_force:
@@ -1120,7 +1120,7 @@ def sip_withdraw(*, sip, reason: str, by) -> SipProcess:
     whose invitation was sent is told (no personal data in the email). The SIP is kept,
     marked withdrawn. A second withdrawal changes nothing and sends nothing.
     """
-    from .flows import SipFlow  # here: the flow imports this module
+    SipFlow = sip.flow_class
 
     sip = _locked(sip)
     if not sip_may_withdraw(user=by, sip=sip):
