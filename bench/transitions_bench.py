@@ -141,6 +141,15 @@ def steps(w, individual):
     ]
 
 
+def _writes(statement: str) -> bool:
+    """INSERT, UPDATE or DELETE, also as a data-modifying WITH (one statement that
+    writes a row and its event)."""
+    head = statement.lstrip()[:6].upper()
+    if head.startswith("WITH"):
+        return any(word in statement.upper() for word in ("INSERT ", "UPDATE ", "DELETE "))
+    return head in ("INSERT", "UPDATE", "DELETE")
+
+
 def project(w, people) -> dict:
     """Statements counted as Django's query log has them (BEGIN, SAVEPOINT and COMMIT
     included), one log per case: the log keeps only its last 9,000 entries."""
@@ -158,11 +167,7 @@ def project(w, people) -> dict:
                     step()
                     ran = queries.captured_queries[before:]
                     per_step[index] += len(ran)
-                    writes[index] += sum(
-                        1
-                        for q in ran
-                        if q["sql"].lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE")
-                    )
+                    writes[index] += sum(1 for q in ran if _writes(q["sql"]))
     total = len(people) * STEPS
     return {
         "steps": total,

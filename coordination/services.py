@@ -310,12 +310,15 @@ def _acting_organisation(*, user, process):
 def process_party_add(*, process, organisations, reason: str, at=None) -> int:
     """Record that ``organisations`` were sent something in ``process`` (see
     ``coordination.access``). Idempotent: an organisation already a party for the same
-    reason keeps its first ``since_at``. Returns how many parties were new."""
+    reason keeps its first ``since_at``. Returns how many parties were new.
+    ``organisations``: Organisation rows or their ids."""
 
     if process is None or process.pk is None:
         return 0
     at = at or timezone.now()
-    organisation_ids = list({o.pk for o in organisations if o is not None})
+    organisation_ids = list(
+        {o if isinstance(o, int) else o.pk for o in organisations if o is not None}
+    )
     if not organisation_ids:
         return 0
     if connection.vendor != "postgresql":  # the embedded SQLite demo: look up, then insert

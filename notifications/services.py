@@ -37,7 +37,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 
 from . import calendar, events, links
 from .bulk import execute_with_arrays
@@ -96,6 +96,8 @@ def _stored_context(email: OutboundEmail) -> dict:
     for key, value in list(context.items()):
         if key.endswith("_at") and isinstance(value, str):
             context[key] = parse_datetime(value)
+        elif key.endswith("_date") and isinstance(value, str):
+            context[key] = parse_date(value)
     links.context_complete(context)
     return context
 

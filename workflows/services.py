@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed, FlowRuntimeError
@@ -66,7 +66,7 @@ def deadline_open(
                 now=now,
             )
     level = escalation.first_level(kind, due_at=due_at, now=now)
-    deadline = Deadline.objects.create(
+    deadline = Deadline(
         process=process,
         kind=kind,
         subject_key=subject_key,
@@ -78,8 +78,51 @@ def deadline_open(
         created_at=now,
         note=note,
     )
-    DeadlineEvent.objects.create(deadline=deadline, kind=DeadlineEvent.Kind.OPENED, at=now, by=by)
+    _insert_opened(deadline, at=now, by=by)
     return deadline
+
+
+def _quoted_columns(model) -> tuple:
+    quote = connection.ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    return quote, fields, ", ".join(quote(field.column) for field in fields)
+
+
+def _event_columns() -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(
+        quote(DeadlineEvent._meta.get_field(name).column)
+        for name in ("deadline", "kind", "at", "by", "level", "note")
+    )
+
+
+def _insert_opened(deadline: Deadline, *, at, by) -> None:
+    """Write a new deadline and its OPENED event: on PostgreSQL one statement (the
+    event's INSERT reads the deadline's, so it runs after it)."""
+    if connection.vendor != "postgresql":  # the embedded SQLite demo
+        deadline.save(force_insert=True)
+        DeadlineEvent.objects.create(
+            deadline=deadline, kind=DeadlineEvent.Kind.OPENED, at=at, by=by
+        )
+        return
+    quote, fields, columns = _quoted_columns(Deadline)
+    values = [
+        field.get_db_prep_save(field.pre_save(deadline, True), connection) for field in fields
+    ]
+    pk = quote(Deadline._meta.pk.column)
+    # Names from the models; every value is a parameter.
+    statement = (
+        f"WITH d AS (INSERT INTO {quote(Deadline._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {pk}), "
+        f"e AS (INSERT INTO {quote(DeadlineEvent._meta.db_table)} ({_event_columns()}) "
+        f"SELECT {pk}, %s, %s, %s, 0, '' FROM d) "
+        f"SELECT {pk} FROM d"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*values, DeadlineEvent.Kind.OPENED, at, getattr(by, "pk", None)])
+        deadline.pk = cursor.fetchone()[0]
+    deadline._state.adding = False
+    deadline._state.db = connection.alias
 
 
 BREACHED_AT_REGISTRATION = "breached at registration"
@@ -113,15 +156,90 @@ def _breached_at_registration(
     return deadline
 
 
-def _matching(*, process, kind, subject_key, responsible_organisation, statuses):
-    qs = Deadline.objects.select_for_update().filter(
-        process=process, kind=kind, status__in=statuses
+def _close(
+    *,
+    process,
+    statuses,
+    set_values: dict,
+    event_kind,
+    at,
+    by,
+    note="",
+    kind=None,
+    subject_key=None,
+    responsible_organisation=None,
+) -> list[Deadline]:
+    """Close the matching deadlines with one ``UPDATE … RETURNING`` and record their
+    events in the same statement (PostgreSQL; the SQLite demo adds one INSERT):
+    whatever the number of rows. The UPDATE's own condition on ``status`` is checked
+    again on each row it waits for, so a deadline a concurrent sweep or step closed
+    first is not closed twice."""
+    meta = Deadline._meta
+    quote = connection.ops.quote_name
+
+    def column(name):
+        return quote(meta.get_field(name).column)
+
+    values = {"status": set_values.pop("status"), "next_action_at": None, **set_values}
+    assignments = ", ".join(f"{column(name)} = %s" for name in values)
+    params = [
+        meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()
+    ]
+    conditions = [
+        f"{column('process')} = %s",
+        f"{column('status')} IN ({', '.join(['%s'] * len(statuses))})",
+    ]
+    params += [process.pk, *statuses]
+    for name, value in (
+        ("kind", kind),
+        ("subject_key", subject_key),
+        ("responsible_organisation", getattr(responsible_organisation, "pk", None)),
+    ):
+        if value is not None:
+            conditions.append(f"{column(name)} = %s")
+            params.append(value)
+    fields = meta.concrete_fields
+    returned = ", ".join(quote(field.column) for field in fields)
+    # Names from the model; every value is a parameter.
+    statement = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {' AND '.join(conditions)} RETURNING {returned}"
     )
-    if subject_key is not None:
-        qs = qs.filter(subject_key=subject_key)
-    if responsible_organisation is not None:
-        qs = qs.filter(responsible_organisation=responsible_organisation)
-    return qs
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:  # the events in the same statement: their INSERT reads the UPDATE's rows
+        pk = quote(meta.pk.column)
+        statement = (
+            f"WITH c AS ({statement}), "  # noqa: S608
+            f"e AS (INSERT INTO {quote(DeadlineEvent._meta.db_table)} ({_event_columns()}) "
+            f"SELECT {pk}, %s, %s, %s, 0, %s FROM c) "
+            f"SELECT {returned} FROM c"
+        )
+        params += [event_kind, at, getattr(by, "pk", None), note]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    columns = [field.get_col(meta.db_table) for field in fields]
+    converters = [
+        connection.ops.get_db_converters(col) + col.get_db_converters(connection) for col in columns
+    ]
+    closed = []
+    for row in rows:
+        values_in = []
+        for col, field_converters, value in zip(columns, converters, row, strict=True):
+            for converter in field_converters:
+                value = converter(value, col, connection)
+            values_in.append(value)
+        closed.append(Deadline.from_db(connection.alias, [f.attname for f in fields], values_in))
+    if not postgresql:
+        DeadlineEvent.objects.bulk_create(
+            [
+                DeadlineEvent(deadline=deadline, kind=event_kind, at=at, by=by, note=note)
+                for deadline in closed
+            ]
+        )
+    return closed
 
 
 @transaction.atomic(savepoint=False)
@@ -130,22 +248,17 @@ def deadline_meet(
 ) -> list[Deadline]:
     """Mark the open (or already breached) obligation met; the ladder stops at once."""
     at = at or timezone.now()
-    met = []
-    for deadline in _matching(
+    return _close(
         process=process,
         kind=kind,
         subject_key=subject_key,
         responsible_organisation=responsible_organisation,
         statuses=[Deadline.Status.OPEN, Deadline.Status.BREACHED],
-    ):
-        deadline.status = Deadline.Status.MET
-        deadline.met_at = at
-        deadline.met_by = by
-        deadline.next_action_at = None
-        deadline.save(update_fields=["status", "met_at", "met_by", "next_action_at"])
-        DeadlineEvent.objects.create(deadline=deadline, kind=DeadlineEvent.Kind.MET, at=at, by=by)
-        met.append(deadline)
-    return met
+        set_values={"status": Deadline.Status.MET, "met_at": at, "met_by": getattr(by, "pk", None)},
+        event_kind=DeadlineEvent.Kind.MET,
+        at=at,
+        by=by,
+    )
 
 
 @transaction.atomic(savepoint=False)
@@ -154,23 +267,18 @@ def deadline_cancel(
 ) -> list[Deadline]:
     """Cancel the open obligation (no longer owed, or replaced by a new one)."""
     now = timezone.now()
-    cancelled = []
-    for deadline in _matching(
+    return _close(
         process=process,
         kind=kind,
         subject_key=subject_key,
         responsible_organisation=responsible_organisation,
         statuses=[Deadline.Status.OPEN, Deadline.Status.BREACHED],
-    ):
-        deadline.status = Deadline.Status.CANCELLED
-        deadline.cancelled_at = now
-        deadline.next_action_at = None
-        deadline.save(update_fields=["status", "cancelled_at", "next_action_at"])
-        DeadlineEvent.objects.create(
-            deadline=deadline, kind=DeadlineEvent.Kind.CANCELLED, at=now, by=by, note=note
-        )
-        cancelled.append(deadline)
-    return cancelled
+        set_values={"status": Deadline.Status.CANCELLED, "cancelled_at": now},
+        event_kind=DeadlineEvent.Kind.CANCELLED,
+        at=now,
+        by=by,
+        note=note,
+    )
 
 
 @transaction.atomic(savepoint=False)
@@ -178,19 +286,15 @@ def deadlines_cancel_open(*, process, by=None, note="") -> list[Deadline]:
     """Cancel every open obligation of a process (it was withdrawn); breached and
     met ones stay as the record of what happened."""
     now = timezone.now()
-    cancelled = []
-    for deadline in Deadline.objects.select_for_update().filter(
-        process=process, status=Deadline.Status.OPEN
-    ):
-        deadline.status = Deadline.Status.CANCELLED
-        deadline.cancelled_at = now
-        deadline.next_action_at = None
-        deadline.save(update_fields=["status", "cancelled_at", "next_action_at"])
-        DeadlineEvent.objects.create(
-            deadline=deadline, kind=DeadlineEvent.Kind.CANCELLED, at=now, by=by, note=note
-        )
-        cancelled.append(deadline)
-    return cancelled
+    return _close(
+        process=process,
+        statuses=[Deadline.Status.OPEN],
+        set_values={"status": Deadline.Status.CANCELLED, "cancelled_at": now},
+        event_kind=DeadlineEvent.Kind.CANCELLED,
+        at=now,
+        by=by,
+        note=note,
+    )
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from viewflow.workflow.models import Process
 
 from coordination.models import Huvudman, Individual, Organisation
+from workflows.changed_fields import SavesChangedFieldsMixin
 
 
 class CareType(models.TextChoices):
@@ -57,7 +58,7 @@ class Stage(models.TextChoices):
 OPEN_STAGES = (Stage.ADMITTED, Stage.PLANNING, Stage.READY)
 
 
-class DischargeProcess(FSMModelMixin, Process):
+class DischargeProcess(SavesChangedFieldsMixin, FSMModelMixin, Process):
     """One inpatient stay, from admission to discharge, and its LUS obligations."""
 
     individual = models.ForeignKey(
@@ -247,11 +248,21 @@ class DischargeProcess(FSMModelMixin, Process):
         own task (``flows``)."""
         if self.pk is None:
             return None
-        rows = list(
-            self.unit_rows.filter(role=role, superseded_at__isnull=True)
-            .select_related("organisation")
-            .order_by("notified_at", "pk")
-        )
+        if "unit_rows" in getattr(self, "_prefetched_objects_cache", {}):  # read once
+            rows = sorted(
+                (
+                    row
+                    for row in self.unit_rows.all()
+                    if row.role == role and row.superseded_at is None
+                ),
+                key=lambda row: (row.notified_at, row.pk),
+            )
+        else:
+            rows = list(
+                self.unit_rows.filter(role=role, superseded_at__isnull=True)
+                .select_related("organisation")
+                .order_by("notified_at", "pk")
+            )
         return next((row for row in rows if not row.is_rejected), rows[0] if rows else None)
 
     def unit_organisation(self, role):

@@ -13,11 +13,13 @@ from coordination.services import process_party_add
 from .models import DischargeProcess, DischargeUnit
 
 
-def _ward_is_party(sender, instance, **kwargs):
+def _ward_is_party(sender, instance, created, update_fields=None, **kwargs):
+    if not created and update_fields is not None and not {"ward", "ward_id"} & set(update_fields):
+        return  # a save that did not change the ward
     if instance.ward_id is not None:
         process_party_add(
             process=instance,
-            organisations=[instance.ward],
+            organisations=[instance.ward_id],
             reason=ProcessParty.Reason.WARD,
             at=instance.created,
         )

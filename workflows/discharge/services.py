@@ -6,14 +6,17 @@ Bad input raises ``ValidationError`` (shown on the form, nothing written); actin
 for an organisation one is not a member of raises ``PermissionDenied``.
 """
 
+import contextlib
 import datetime as dt
+import json
 import logging
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
@@ -22,8 +25,9 @@ from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
 from coordination import access, clock
-from coordination.models import Huvudman, Individual, Organisation
-from notifications.services import email_enqueue
+from coordination.models import Huvudman, Individual, Organisation, ProcessParty
+from coordination.services import process_party_add
+from notifications.services import outbox_enqueue_many
 from workflows import deadlines, escalation, hooks
 from workflows.services import (
     deadline_cancel,
@@ -88,6 +92,25 @@ def is_member(user, organisation) -> bool:
     return access.acting_organisations(user=user).filter(pk=organisation.pk).exists()
 
 
+def _require_member_of(process, field: str, by) -> None:
+    """``by`` acts for the case's organisation in ``field`` (the ward, the
+    vårdcentral). One query that also reads that organisation, kept on the process:
+    the step uses it for its events, deadlines and emails."""
+    descriptor = getattr(DischargeProcess, field)
+    organisation_id = getattr(process, descriptor.field.attname)
+    found = None
+    if by is not None and by.is_authenticated and organisation_id is not None:
+        found = access.acting_organisations(user=by).filter(pk=organisation_id).first()
+    if found is None:
+        _require_member(by, getattr(process, field), known=False)
+    if not descriptor.is_cached(process):
+        descriptor.field.set_cached_value(process, found)
+
+
+def _require_ward_member(process, by) -> None:
+    _require_member_of(process, "ward", by)
+
+
 def _require_member(user, organisation, *, known: bool | None = None) -> None:
     """``known``: membership already checked in this step (``_unit_of``), not asked
     again."""
@@ -139,7 +162,29 @@ def _not_in_future(value, label):
 
 
 def _active_units(process):
-    return [unit for unit in process.unit_rows.select_related("organisation") if unit.is_active]
+    if "unit_rows" in getattr(process, "_prefetched_objects_cache", {}):
+        rows = process.unit_rows.all()
+    else:
+        rows = process.unit_rows.select_related("organisation")
+    return [unit for unit in rows if unit.is_active]
+
+
+@contextlib.contextmanager
+def _units_read_once(process):
+    """A step that changes none of the case's units reads them once: the checks, the
+    deadlines and the emails then use the same rows. Dropped after the step, so that
+    a later step on the same object reads them afresh."""
+    if "unit_rows" in getattr(process, "_prefetched_objects_cache", {}):
+        yield
+        return
+    models.prefetch_related_objects(
+        [process],
+        models.Prefetch("unit_rows", queryset=DischargeUnit.objects.select_related("organisation")),
+    )
+    try:
+        yield
+    finally:
+        process._prefetched_objects_cache.pop("unit_rows", None)
 
 
 def _active_vardcentral(process):
@@ -170,31 +215,44 @@ def _unit_of(process, role, *, by, organisation=None, lock=True):
 
 def _notify_units(*, process, template, key, context, units=None):
     """Email each unit's functional mailbox after commit. No personnummer, name or
-    health data: what to do, by when, and the link to the case page."""
-    for unit in units if units is not None else _active_units(process):
-        mailbox = unit.organisation.functional_mailbox
-        if not mailbox:
-            continue
-        # A unit that came in later has a key of its own, so it gets its own message.
-        unit_key = (
-            unit.role
-            if unit.origin == DischargeUnit.Origin.ADMISSION_NOTICE
-            else f"{unit.role}:{unit.pk}"
-        )
-        email_enqueue(
-            idempotency_key=f"discharge:{process.pk}:{key}:{unit_key}",
-            to=mailbox,
-            template=f"discharge/emails/{template}",
-            context={
-                "unit_name": unit.organisation.name,
-                "role_label": unit.get_role_display(),
-                "ward_name": process.ward.name,
-                "case_reference": process.pk,
-                **context,
-            },
-            process=process,
-            organisation=unit.organisation,
-        )
+    health data: what to do, by when, and the link to the case page.
+
+    One INSERT for all the units; the rows hold plain data and are rendered at
+    delivery (as the sweep's reminders), so the step's transaction renders nothing."""
+    now = timezone.now()
+    emails = []
+    # Times and dates as ISO text (read back at delivery: ``…_at`` and ``…_date`` keys).
+    plain_context = json.loads(json.dumps(context, cls=DjangoJSONEncoder))
+    with translation.override(settings.LANGUAGE_CODE):  # the role label is lazy
+        for unit in units if units is not None else _active_units(process):
+            mailbox = unit.organisation.functional_mailbox
+            if not mailbox:
+                continue
+            # A unit that came in later has a key of its own, so it gets its own message.
+            unit_key = (
+                unit.role
+                if unit.origin == DischargeUnit.Origin.ADMISSION_NOTICE
+                else f"{unit.role}:{unit.pk}"
+            )
+            emails.append(
+                {
+                    "idempotency_key": f"discharge:{process.pk}:{key}:{unit_key}",
+                    "to": mailbox,
+                    "template": f"discharge/emails/{template}",
+                    "context": {
+                        "unit_name": unit.organisation.name,
+                        "role_label": str(unit.get_role_display()),
+                        "ward_name": process.ward.name,
+                        "case_reference": process.pk,
+                        **plain_context,
+                    },
+                    "process_id": process.pk,
+                    "deadline_id": None,
+                    "organisation_id": unit.organisation_id,
+                    "created_at": now,
+                }
+            )
+    outbox_enqueue_many(emails=emails)
 
 
 def _open_admission_notice_deadline(process, *, by):
@@ -315,6 +373,8 @@ def discharge_register(
     process.leaves_for_open_compulsory_care = leaves_for_open_compulsory_care
     process.judgement = Judgement.PENDING
     process.registered_by = by
+    if judgement != Judgement.PENDING:  # written with the row; recorded below
+        process.judgement, process.judged_at, process.judged_by = judgement, admitted_at, by
     process.save()
     _event(
         process=process,
@@ -333,7 +393,7 @@ def discharge_register(
 def discharge_judge(*, process: DischargeProcess, judgement, by) -> DischargeProcess:
     """A later judgement (LUS 4 kap. 1 §): the admission notice is then due 24 hours
     after this judgement."""
-    _require_member(by, process.ward)
+    _require_ward_member(process, by)
     if process.judgement != Judgement.PENDING or process.stage != Stage.ADMITTED:
         raise ValidationError(_("The needs have already been judged."))
     if judgement == Judgement.PENDING:
@@ -356,7 +416,7 @@ def admission_notice_send(
     by,
 ) -> DischargeProcess:
     """Send the inskrivningsmeddelande to the units concerned (LUS 4 kap. 1 §)."""
-    _require_member(by, process.ward)
+    _require_ward_member(process, by)
     if process.admission_notice_sent_at is not None:
         raise ValidationError(_("The admission notice has already been sent."))
     chosen = [
@@ -389,14 +449,27 @@ def admission_notice_send(
         # LUS 4 kap. 1 §: sent to every unit. A unit the planning IT support may not
         # reach counts only once its second channel is recorded (second_channel_record).
         deadline_meet(process=process, kind=INSKRIVNINGSMEDDELANDE, by=by, at=now)
+    # One INSERT for the units and one for their parties (bulk_create sends no
+    # post_save, so the parties are added here as ``parties._unit_is_party`` would).
+    DischargeUnit.objects.bulk_create(
+        [
+            DischargeUnit(
+                process=process,
+                role=role,
+                organisation=organisation,
+                notified_at=now,
+                needs_second_channel=organisation.needs_second_channel,
+            )
+            for role, organisation in chosen
+        ]
+    )
+    process_party_add(
+        process=process,
+        organisations=[organisation for _role, organisation in chosen],
+        reason=ProcessParty.Reason.ADMISSION_NOTICE,
+        at=now,
+    )
     for role, organisation in chosen:
-        DischargeUnit.objects.create(
-            process=process,
-            role=role,
-            organisation=organisation,
-            notified_at=now,
-            needs_second_channel=organisation.needs_second_channel,
-        )
         if organisation.needs_second_channel:
             continue  # the answer deadline starts when the second channel is recorded
         deadline_open(
@@ -459,7 +532,7 @@ def compulsory_care_sip_start(*, process, by):
     """The ward starts the SIP in which the samordnad vårdplan is drawn up with the
     units of the kommun and the region (ÖPT/ÖRV: no LUS kallelse, DOMAIN.md §1.5)."""
     process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
-    _require_member(by, process.ward)
+    _require_ward_member(process, by)
     if not process.leaves_for_open_compulsory_care:
         raise ValidationError(_("The patient does not leave for öppen tvångsvård."))
     if not process.is_open:
@@ -794,7 +867,7 @@ def second_channel_record(
     letter), by whom and when. The admission notice then counts as sent to the unit
     and the unit's answer deadline starts; the ready-for-discharge notice's
     acknowledgement deadline of a primary care centre runs at the earliest from now."""
-    _require_member(by, process.ward)
+    _require_ward_member(process, by)
     unit = DischargeUnit.objects.select_for_update().get(pk=unit.pk, process=process)
     note = (note or "").strip()
     if not note:
@@ -1074,7 +1147,7 @@ def _acting_party(user, process):
 @transaction.atomic
 def fast_vardkontakt_appoint(*, process: DischargeProcess, person, by) -> DischargeProcess:
     """The vårdcentral appoints the fast vårdkontakt (LUS 4 kap. 3 §)."""
-    _require_member(by, process.vardcentral)
+    _require_member_of(process, "vardcentral", by)
     if process.fast_vardkontakt_id is not None:
         raise ValidationError(_("The designated care contact has already been appointed."))
     if person != by and not is_member(person, process.vardcentral):  # by: checked above
@@ -1145,7 +1218,7 @@ def estimated_discharge_date_change(
     DischargeFlow = flow_of(process)
     with DischargeFlow.lock(process.pk):
         process = DischargeProcess.objects.get(pk=process.pk)
-        _require_member(by, process.ward)
+        _require_ward_member(process, by)
         if process.stage not in (Stage.PLANNING, Stage.READY):
             raise ValidationError(
                 _("The estimated discharge date can only be changed during planning.")
@@ -1214,18 +1287,19 @@ def ready_notice_issue(
     typed time ``issued_at`` more than ``BACKDATE_TOLERANCE`` earlier is a backdating
     and needs a reason, which the case page shows beside it.
     """
-    _require_member(by, process.ward)
+    _require_ward_member(process, by)
     backdate_reason = (backdate_reason or "").strip()
     now = timezone.now()
     if issued_at < process.admitted_at:
         raise ValidationError(_("The patient cannot be ready for discharge before the admission."))
     _not_in_future(issued_at, _("The ready-for-discharge notice"))
-    last_revoked = process.ready_notices.filter(revoked_at__isnull=False).first()
+    notices = list(process.ready_notices.all())  # newest first
+    last_revoked = next((n for n in notices if n.revoked_at is not None), None)
     if last_revoked is not None and issued_at < last_revoked.revoked_at:
         raise ValidationError(
             _("A new notice cannot be earlier than the revocation of the last one.")
         )
-    if process.current_ready_notice is not None:
+    if any(n.revoked_at is None for n in notices):
         raise ValidationError(_("A ready-for-discharge notice is already in force."))
     if issued_at < now - BACKDATE_TOLERANCE and not backdate_reason:
         raise ValidationError(
@@ -1250,16 +1324,17 @@ def ready_notice_issue(
         organisation=process.ward,
         at=issued_at,
     )
-    _open_ready_deadlines(process, notice=notice, by=by)
-    _notify_units(
-        process=process,
-        template="ready_notice",
-        key=f"ready:{notice.pk}",
-        context={
-            "issued_at": issued_at,
-            "sip_kallelse_due_at": deadlines.end_of_calendar_day_after(issued_at, days=3),
-        },
-    )
+    with _units_read_once(process):
+        _open_ready_deadlines(process, notice=notice, by=by)
+        _notify_units(
+            process=process,
+            template="ready_notice",
+            key=f"ready:{notice.pk}",
+            context={
+                "issued_at": issued_at,
+                "sip_kallelse_due_at": deadlines.end_of_calendar_day_after(issued_at, days=3),
+            },
+        )
     return notice
 
 
@@ -1322,7 +1397,7 @@ def ready_notice_revoke(*, process: DischargeProcess, reason, by) -> ReadyForDis
     """The patient is no longer utskrivningsklar: the units are told at once and the
     clocks counted from the notice stop; a new notice restarts them (DOMAIN §1.3
     step 5). Open acknowledgement and kallelse tasks of the old notice are withdrawn."""
-    _require_member(by, process.ward)
+    _require_ward_member(process, by)
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Give the reason for revoking the notice."))
@@ -1379,7 +1454,7 @@ def sip_kallelse_record(
     """The fast vårdkontakt sends the kallelse to SIP, due three calendar days after
     the utskrivningsklar notice (LUS 4 kap. 6 §; Stockholm routine), which starts a
     SIP linked to this discharge; or records why none is sent (a valid SIP exists)."""
-    _require_member(by, process.vardcentral)
+    _require_member_of(process, "vardcentral", by)
     if process.sip_kallelse_recorded:
         raise ValidationError(_("The invitation to SIP has already been recorded."))
     if process.current_ready_notice is None:
@@ -1484,7 +1559,7 @@ def discharge_record(
 ) -> DischargeProcess:
     """Record the discharge and the information to the units and the individual, due
     no later than the day of discharge (LUS 4 kap. 7 §, patientlagen 3 kap. 2 b §)."""
-    _require_member(by, process.ward)
+    _require_ward_member(process, by)
     if discharged_at < process.admitted_at:
         raise ValidationError(_("The discharge cannot be before the admission."))
     _not_in_future(discharged_at, _("The discharge"))
@@ -1496,37 +1571,45 @@ def discharge_record(
         raise ValidationError(_("The discharge cannot be before the ready-for-discharge notice."))
     if compulsory_care_plan_missing(process):
         raise ValidationError(COMPULSORY_CARE_PLAN_MISSING)
-    if _active_vardcentral(process) is not None and notice.acknowledged_at is None:
-        raise ValidationError(
-            _("The primary care centre has not yet acknowledged the ready-for-discharge notice.")
+    with _units_read_once(process):
+        if _active_vardcentral(process) is not None and notice.acknowledged_at is None:
+            raise ValidationError(
+                _(
+                    "The primary care centre has not yet acknowledged the ready-for-discharge notice."  # noqa: E501
+                )
+            )
+        process.discharged_at = discharged_at
+        process.discharged_by = by
+        process.discharge_information_sent_at = information_sent_at
+        process.individual_declined_interventions = individual_declined_interventions
+        _transition(
+            process,
+            "discharge",
+            kind=DischargeEvent.Kind.DISCHARGED,
+            by=by,
+            organisation=process.ward,
+            at=discharged_at,
         )
-    process.discharged_at = discharged_at
-    process.discharged_by = by
-    process.discharge_information_sent_at = information_sent_at
-    process.individual_declined_interventions = individual_declined_interventions
-    _transition(
-        process,
-        "discharge",
-        kind=DischargeEvent.Kind.DISCHARGED,
-        by=by,
-        organisation=process.ward,
-        at=discharged_at,
-    )
-    due = clock.end_of_local_day(clock.local_date(discharged_at))
-    open_info = process.deadlines.filter(kind=DISCHARGE_INFORMATION, status="OPEN").first()
-    if open_info is None or open_info.due_at != due:
-        _open_discharge_information_deadline(process, by=by, due_at=due)
-    deadline_meet(process=process, kind=DISCHARGE_INFORMATION, by=by, at=information_sent_at)
-    # "Before discharge": an appointment still missing is now due at the discharge.
-    open_fvk = process.deadlines.filter(kind=FAST_VARDKONTAKT, status="OPEN").first()
-    if open_fvk is not None and open_fvk.due_at > discharged_at:
-        _open_fast_vardkontakt_deadline(process, by=by, due_at=discharged_at)
-    _notify_units(
-        process=process,
-        template="discharged",
-        key="discharged",
-        context={"discharged_at": discharged_at},
-    )
+        due = clock.end_of_local_day(clock.local_date(discharged_at))
+        open_deadlines = {}  # one read for both checks below; the first due of each kind
+        for deadline in process.deadlines.filter(
+            kind__in=[DISCHARGE_INFORMATION, FAST_VARDKONTAKT], status="OPEN"
+        ):
+            open_deadlines.setdefault(deadline.kind, deadline)
+        open_info = open_deadlines.get(DISCHARGE_INFORMATION)
+        if open_info is None or open_info.due_at != due:
+            _open_discharge_information_deadline(process, by=by, due_at=due)
+        deadline_meet(process=process, kind=DISCHARGE_INFORMATION, by=by, at=information_sent_at)
+        # "Before discharge": an appointment still missing is now due at the discharge.
+        open_fvk = open_deadlines.get(FAST_VARDKONTAKT)
+        if open_fvk is not None and open_fvk.due_at > discharged_at:
+            _open_fast_vardkontakt_deadline(process, by=by, due_at=discharged_at)
+        _notify_units(
+            process=process,
+            template="discharged",
+            key="discharged",
+            context={"discharged_at": discharged_at},
+        )
     return process
 
 
@@ -1549,7 +1632,7 @@ def planning_basis_record(
     """The ward sends a new version of the planning basis to the units taking part;
     earlier versions are kept, and each unit acknowledges the new one."""
     process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
-    _require_member(by, process.ward)
+    _require_ward_member(process, by)
     if process.stage not in (Stage.PLANNING, Stage.READY):
         raise ValidationError(
             _("The planning basis is sent once the admission notice has gone out, until discharge.")
@@ -1669,7 +1752,7 @@ def discharge_information_record(
     time it counts as the information sent (the DISCHARGE_INFORMATION deadline is met)
     and the units are told; a correction replaces the text and is recorded."""
     process = DischargeProcess.objects.select_for_update().get(pk=process.pk)
-    _require_member(by, process.ward)
+    _require_ward_member(process, by)
     if process.stage not in (Stage.READY, Stage.DISCHARGED):
         raise ValidationError(
             _("The information at discharge is written once the patient is ready for discharge.")
@@ -1771,7 +1854,7 @@ def discharge_change_ward(*, process: DischargeProcess, ward, note="", by) -> Di
     DischargeFlow = flow_of(process)
     with DischargeFlow.lock(process.pk):
         process = DischargeProcess.objects.select_related("ward").get(pk=process.pk)
-        _require_member(by, process.ward)
+        _require_ward_member(process, by)
         if not process.is_open:
             raise ValidationError(_("Only an open discharge can move to another ward."))
         if ward is None or ward.kind not in WARD_KINDS or not ward.is_active:

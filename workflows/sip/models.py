@@ -13,6 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from viewflow.workflow.models import Process
 
 from coordination.models import Huvudman, Individual, Organisation, RelatedPerson
+from workflows.changed_fields import SavesChangedFieldsMixin
 
 LEAD_CHOICES = [
     (Huvudman.KOMMUN, Huvudman.KOMMUN.label),
@@ -20,7 +21,7 @@ LEAD_CHOICES = [
 ]
 
 
-class SipProcess(FSMModelMixin, Process):
+class SipProcess(SavesChangedFieldsMixin, FSMModelMixin, Process):
     """One SIP for one individual, from initiation to closure.
 
     ``stage`` changes only through the transitions below, each called by one service
