@@ -202,11 +202,15 @@ def _unit_of(process, role, *, by, organisation=None, lock=True):
         rows = rows.select_for_update()
     if organisation is not None:
         rows = rows.filter(organisation=organisation)
+    if by is not None and by.is_authenticated:
+        # Kept on the row, read with it: the step checks it once (_require_member).
+        acting = access.acting_organisations(user=by).filter(pk=models.OuterRef("organisation_id"))
+        rows = rows.annotate(by_is_member=models.Exists(acting))
     rows = list(rows.select_related("organisation").order_by("notified_at", "pk"))
     if not rows:
         return None
-    for row in rows:  # kept on the row: the step checks it once (_require_member)
-        row.by_is_member = is_member(by, row.organisation)
+    for row in rows:
+        row.by_is_member = getattr(row, "by_is_member", False)
     own = [row for row in rows if row.by_is_member]
     candidates = own or rows
     pending = [row for row in candidates if row.ack_state == DischargeUnit.AckState.PENDING]
