@@ -19,6 +19,12 @@ TEMPLATE_LABELS = {
 }
 
 
+def register_labels(labels: dict) -> None:
+    """Labels of a flow's templates (prefix → label), for rows listed before they are
+    rendered at delivery."""
+    TEMPLATE_LABELS.update(labels)
+
+
 def template_label(template: str) -> str:
     label = TEMPLATE_LABELS.get(template)
     return str(label) if label else template.rsplit("/", 1)[-1].replace("_", " ")

@@ -27,6 +27,7 @@ from viewflow.workflow.token import Token
 from coordination import access, clock
 from coordination.models import Huvudman, Individual, Organisation, ProcessParty
 from coordination.services import process_party_add
+from notifications import catalogue
 from notifications.services import outbox_enqueue_many
 from workflows import deadlines, escalation, hooks
 from workflows.services import (
@@ -215,6 +216,23 @@ def _unit_of(process, role, *, by, organisation=None, lock=True):
     candidates = own or rows
     pending = [row for row in candidates if row.ack_state == DischargeUnit.AckState.PENDING]
     return (pending or candidates)[0]
+
+
+#: The units' emails (``_notify_units``), named in the case's list of messages until
+#: they are rendered at delivery.
+UNIT_EMAILS = {
+    "admission_notice": gettext_lazy("Admission notice"),
+    "estimated_date_changed": gettext_lazy("New estimated discharge date"),
+    "ready_notice": gettext_lazy("Ready for discharge"),
+    "ready_notice_revoked": gettext_lazy("Ready-for-discharge notice revoked"),
+    "discharged": gettext_lazy("Discharged"),
+    "planning_basis": gettext_lazy("Planning basis"),
+    "discharge_information": gettext_lazy("Information at discharge"),
+    "withdrawn": gettext_lazy("Discharge withdrawn"),
+}
+catalogue.register_labels(
+    {f"discharge/emails/{name}": label for name, label in UNIT_EMAILS.items()}
+)
 
 
 def _notify_units(*, process, template, key, context, units=None):

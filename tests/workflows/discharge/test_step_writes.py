@@ -189,3 +189,48 @@ def test_cancel_open_leaves_breached_and_met_as_the_record(case, world):
             "note", "by"
         )
     ) == [("withdrawn", world.nurse.pk)]
+
+
+# --- The units' emails -----------------------------------------------------------------
+
+
+def test_units_emails_are_one_insert_named_until_rendered_at_delivery(world, case, mailoutbox):
+    from django.core import mail
+    from django.utils import translation
+
+    from notifications.models import OutboundEmail
+    from notifications.services import outbox_deliver_pending
+
+    process = DischargeProcess.objects.get(pk=case.pk)
+    with CaptureQueriesContext(connection) as queries:
+        services.admission_notice_send(
+            process=process,
+            socialtjanst=world.social,
+            vardcentral=world.vc,
+            estimated_discharge_date=timezone.localdate() + dt.timedelta(days=3),
+            by=world.nurse,
+        )
+    outbox_inserts = [q for q in _writes(queries) if "notifications_outboundemail" in q]
+    assert len(outbox_inserts) == 1
+    rows = list(OutboundEmail.objects.filter(process_id=case.pk).order_by("to"))
+    assert sorted(row.to for row in rows) == sorted(
+        [world.social.functional_mailbox, world.vc.functional_mailbox]
+    )
+    with translation.override("sv"):
+        assert {row.display_subject for row in rows} == {"Inskrivningsmeddelande"}
+    assert all(row.subject == "" and row.rendered_at is None for row in rows)
+    # No personnummer or name in what is stored for rendering.
+    stored = " ".join(str(row.context) for row in rows)
+    assert world.individual.personal_identity_number not in stored
+    assert world.individual.family_name not in stored
+
+    mail.outbox.clear()
+    outbox_deliver_pending()
+    assert len(mail.outbox) == 2
+    estimate = (timezone.localdate() + dt.timedelta(days=3)).day
+    for message in mail.outbox:
+        assert message.subject.startswith("Inskrivningsmeddelande")
+        assert f"#{case.pk}" in message.subject
+        assert world.ward.name in message.body
+        assert f"Beräknat utskrivningsdatum: {estimate} " in message.body
+        assert f"/utskrivning/{case.pk}/" in message.body
