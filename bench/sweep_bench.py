@@ -203,7 +203,7 @@ def warm_up(now: dt.datetime):
     undo_due(ids)
 
 
-def time_sweep(due: int, now: dt.datetime) -> dict:
+def time_sweep(due: int, now: dt.datetime, profile: str = "", batch_size: int = 0) -> dict:
     from workflows.tasks import deadlines_sweep
 
     ids = make_due(due, now)
@@ -218,10 +218,24 @@ def time_sweep(due: int, now: dt.datetime) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
-        result = deadlines_sweep(now=now)
+        if profiler is not None:
+            profiler.enable()
+        result = deadlines_sweep(now=now, **({"batch_size": batch_size} if batch_size else {}))
+        if profiler is not None:
+            profiler.disable()
     seconds = time.perf_counter() - started
+    if profiler is not None:
+        profiler.dump_stats(f"{profile}-{due}.prof")
+        Path(f"{profile}-{due}.sql").write_text(
+            "\n".join(f"{float(q['time']):.4f} {q['sql'][:300]}" for q in queries.captured_queries)
+        )
     emails = sql("SELECT count(*) FROM notifications_outboundemail")[0][0]
     deviations = sql("SELECT count(*) FROM coordination_deviation WHERE source = 'DEADLINE'")[0][0]
     row = {
@@ -234,57 +248,96 @@ def time_sweep(due: int, now: dt.datetime) -> dict:
         "queries": len(queries),
         "plan": "\n".join(line[0] for line in plan),
     }
+    keep_writes(ids)
     undo_due(ids)
     # The same rows made due again, then the same writes in raw set-based SQL.
     ids = make_due(due, now)
     vacuum()
-    row["raw_seconds"] = raw_sweep(ids, emails, now)
+    with CaptureQueriesContext(connection) as queries:
+        row["raw_seconds"] = raw_sweep(now)
+    if profile:
+        Path(f"{profile}-{due}-raw.sql").write_text(
+            "\n".join(f"{float(q['time']):.4f} {q['sql'][:300]}" for q in queries.captured_queries)
+        )
+    row["raw_same"] = same_writes(ids)
     undo_due(ids)
+    sql(
+        "DROP TABLE bench_events, bench_outbox, bench_moves, bench_deviations, "
+        "bench_deviation_events, bench_parties"
+    )
     return row
 
 
-def raw_sweep(ids: list[int], emails: int, now: dt.datetime) -> float:
-    """The sweep's writes in raw SQL, set-based, one transaction: lock the due rows, one
-    event each, ``emails`` outbox rows, each deadline moved on a rung (2 % breached).
-    The drafted deviations of the breaches are left out: the raw side is, if anything,
-    faster than the same work. Returns seconds."""
+#: What the sweep wrote, kept (as temporary tables) for the raw side to write again.
+KEPT = {
+    "bench_events": "SELECT * FROM workflows_deadlineevent WHERE kind <> 'OPENED'",
+    "bench_outbox": "SELECT * FROM notifications_outboundemail",
+    "bench_deviations": "SELECT * FROM coordination_deviation WHERE source = 'DEADLINE'",
+    "bench_deviation_events": "SELECT * FROM coordination_deviationevent",
+    "bench_parties": "SELECT * FROM coordination_processparty WHERE reason = 'DEVIATION'",
+}
+
+
+def keep_writes(ids: list[int]):
+    """Keep every row the sweep wrote, and each deadline's new rung, before the undo."""
+    for table, query in KEPT.items():
+        sql(f"CREATE TEMPORARY TABLE {table} AS {query}")
+    sql(
+        "CREATE TEMPORARY TABLE bench_moves AS SELECT id, escalation_level, next_action_at, "
+        "status, breached_at FROM workflows_deadline WHERE id = ANY(%s)",
+        [ids],
+    )
+    for table in [*KEPT, "bench_moves"]:
+        sql(f"ANALYZE {table}")
+
+
+def same_writes(ids: list[int]) -> bool:
+    """Whether the raw side wrote exactly what the sweep wrote (row for row)."""
+    for table, query in KEPT.items():
+        differ = (
+            sql(f"SELECT count(*) FROM (({query}) EXCEPT ALL (SELECT * FROM {table})) AS a")[0][0]
+            + sql(f"SELECT count(*) FROM ((SELECT * FROM {table}) EXCEPT ALL ({query})) AS b")[0][0]
+        )
+        if differ:
+            return False
+    moved = sql(
+        "SELECT count(*) FROM workflows_deadline d JOIN bench_moves m USING (id) "
+        "WHERE (d.escalation_level, d.next_action_at, d.status, d.breached_at) "
+        "IS NOT DISTINCT FROM (m.escalation_level, m.next_action_at, m.status, m.breached_at)"
+    )[0][0]
+    return moved == len(ids)
+
+
+def raw_sweep(now: dt.datetime) -> float:
+    """The sweep's writes in raw SQL, set-based, one transaction: lock the due rows
+    (the sweep's claim, without its batches), then write exactly the rows the sweep
+    wrote (kept by ``keep_writes``): its events, its outbox rows, each deadline's new
+    rung, and the deviations the breaches drafted with their events and the parties
+    they added. Only the working out is left out: who to tell, and what. Seconds."""
     from django.db import transaction
 
     started = time.perf_counter()
     with transaction.atomic():
         sql(
-            "SELECT id FROM workflows_deadline WHERE id = ANY(%s) ORDER BY next_action_at, id "
-            "FOR UPDATE SKIP LOCKED",
-            [ids],
+            "SELECT id FROM workflows_deadline WHERE status = 'OPEN' AND next_action_at <= %s "
+            "ORDER BY next_action_at, id FOR UPDATE SKIP LOCKED",
+            [now],
+        )
+        sql("INSERT INTO workflows_deadlineevent SELECT * FROM bench_events")
+        sql(
+            "INSERT INTO notifications_outboundemail SELECT * FROM bench_outbox "
+            "ON CONFLICT (idempotency_key) DO NOTHING"
         )
         sql(
-            "INSERT INTO workflows_deadlineevent (deadline_id, kind, at, by_id, level, note) "
-            "SELECT id, CASE WHEN escalation_level = 3 THEN 'BREACHED' ELSE 'REMINDED' END, "
-            "%s, NULL, escalation_level, '' FROM workflows_deadline WHERE id = ANY(%s)",
-            [now, ids],
+            "UPDATE workflows_deadline AS d SET escalation_level = m.escalation_level, "
+            "next_action_at = m.next_action_at, status = m.status, breached_at = m.breached_at "
+            "FROM bench_moves AS m WHERE d.id = m.id"
         )
+        sql("INSERT INTO coordination_deviation SELECT * FROM bench_deviations")
+        sql("INSERT INTO coordination_deviationevent SELECT * FROM bench_deviation_events")
         sql(
-            """
-            INSERT INTO notifications_outboundemail (
-                idempotency_key, "to", template, context, subject, body_text, body_html,
-                status, attempts, last_error, next_attempt_at, created_at, deadline_id,
-                process_id, organisation_id)
-            SELECT 'raw:' || g || ':' || d.id, 'unit@example.se', 'workflows/email/reminder',
-                   jsonb_build_object('kind', d.kind, 'due_at', d.due_at), '', '', '',
-                   'PENDING', 0, '', %s, %s, d.id, d.process_id,
-                   d.responsible_organisation_id
-            FROM generate_series(0, %s - 1) AS g
-            JOIN workflows_deadline d ON d.id = (%s::bigint[])[1 + g %% %s]
-            """,
-            [now, now, emails, ids, len(ids)],
-        )
-        sql(
-            "UPDATE workflows_deadline SET escalation_level = escalation_level + 1, "
-            "next_action_at = CASE WHEN escalation_level = 3 THEN NULL "
-            "ELSE %s + interval '1 day' END, "
-            "status = CASE WHEN escalation_level = 3 THEN 'BREACHED' ELSE status END, "
-            "breached_at = CASE WHEN escalation_level = 3 THEN %s END WHERE id = ANY(%s)",
-            [now, now, ids],
+            "INSERT INTO coordination_processparty SELECT * FROM bench_parties "
+            "ON CONFLICT DO NOTHING"
         )
     return time.perf_counter() - started
 
@@ -419,6 +472,10 @@ def main():
     parser.add_argument("--small-open", type=int, default=100_000)
     parser.add_argument("--due", default="1000,10000,100000")
     parser.add_argument("--results", default=str(ROOT / "bench" / "SWEEP.md"))
+    parser.add_argument("--batch-size", type=int, default=0, help="the sweep's batch size")
+    parser.add_argument(
+        "--profile", default="", help="write a cProfile of each sweep to PREFIX-<due>.prof"
+    )
     args = parser.parse_args()
     smtp_port = free_port()
     setup_django(smtp_port)
@@ -447,8 +504,14 @@ def main():
     generation.append(("VACUUM ANALYZE", 0, time.perf_counter() - started))
     for due in [int(n) for n in args.due.split(",")]:
         print(f"Sweep: {due:,} due of {args.open:,} open …", flush=True)
-        sweeps.append(time_sweep(due, now))
-        print(f"  {sweeps[-1]['seconds']:.2f} s", flush=True)
+        sweeps.append(time_sweep(due, now, args.profile, args.batch_size))
+        row = sweeps[-1]
+        print(
+            f"  sweep {row['seconds']:.2f} s, {row['queries']} queries, "
+            f"raw {row['raw_seconds']:.2f} s, {row['seconds'] / row['raw_seconds']:.2f}×, "
+            f"same writes: {row['raw_same']}",
+            flush=True,
+        )
 
     write_results(Path(args.results), machine(), generation, sweeps)
     print(f"Results written to {args.results}")

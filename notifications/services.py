@@ -40,7 +40,6 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from . import calendar, events, links
-from .bulk import execute_with_arrays
 from .models import NotificationPreference, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -281,8 +280,10 @@ def outbox_enqueue_many(*, emails: list[dict], schedule: bool = True) -> int:
 
 
 def _insert_many_postgresql(emails: list[dict]) -> int:
-    """One INSERT … SELECT FROM unnest(arrays) … ON CONFLICT DO NOTHING per call: the
-    ORM's bulk_create costs ~100 µs of Python per row, this a few."""
+    """One INSERT … SELECT … ON CONFLICT DO NOTHING per call, the rows travelling as
+    one JSON array parameter that the server parses once (``jsonb``): the ORM's
+    bulk_create costs ~100 µs of Python per row, quoting array elements on the client a
+    few, this well under one."""
     meta = OutboundEmail._meta
     quote = connection.ops.quote_name
 
@@ -311,24 +312,30 @@ def _insert_many_postgresql(emails: list[dict]) -> int:
     )
     statement = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 (names from model metadata)
-        "SELECT k, t, tpl, c::jsonb, '', '', '', p, d, o, %s, 0, '', n, n "
-        "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
-        "%s::bigint[], %s::bigint[], %s::bigint[], %s::timestamptz[]) "
-        "AS x(k, t, tpl, c, p, d, o, n) "
+        "SELECT r->>0, r->>1, r->>2, r->3, '', '', '', (r->>4)::bigint, (r->>5)::bigint, "
+        "(r->>6)::bigint, %s, 0, '', (r->>7)::timestamptz, (r->>7)::timestamptz "
+        "FROM jsonb_array_elements(%s::jsonb) AS r "
         f"ON CONFLICT ({column('idempotency_key')}) DO NOTHING"
     )
-    params = [
-        OutboundEmail.Status.PENDING.value,
-        [e["idempotency_key"] for e in emails],
-        [e["to"] for e in emails],
-        [e["template"] for e in emails],
-        [json.dumps(e["context"], cls=DjangoJSONEncoder) for e in emails],
-        [e["process_id"] for e in emails],
-        [e["deadline_id"] for e in emails],
-        [e["organisation_id"] for e in emails],
-        [e["created_at"] for e in emails],
-    ]
-    return execute_with_arrays(statement, params)
+    rows = json.dumps(
+        [
+            (
+                e["idempotency_key"],
+                e["to"],
+                e["template"],
+                e["context"],
+                e["process_id"],
+                e["deadline_id"],
+                e["organisation_id"],
+                e["created_at"].isoformat(),  # in full: the encoder drops microseconds
+            )
+            for e in emails
+        ],
+        cls=DjangoJSONEncoder,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [OutboundEmail.Status.PENDING.value, rows])
+        return cursor.rowcount
 
 
 @transaction.atomic
