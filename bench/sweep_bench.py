@@ -223,6 +223,19 @@ def time_sweep(due: int, now: dt.datetime, profile: str = "", batch_size: int = 
         import cProfile
 
         profiler = cProfile.Profile()
+    import gc
+
+    gc_time = [0.0, 0]
+
+    def gc_timer(phase, info):
+        if phase == "start":
+            gc_time.append(time.perf_counter())
+        else:
+            gc_time[0] += time.perf_counter() - gc_time.pop()
+            gc_time[1] += 1
+
+    gc.callbacks.append(gc_timer)
+    cpu = time.process_time()
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         if profiler is not None:
@@ -231,6 +244,9 @@ def time_sweep(due: int, now: dt.datetime, profile: str = "", batch_size: int = 
         if profiler is not None:
             profiler.disable()
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    gc.callbacks.remove(gc_timer)
+    print(f"  python cpu {cpu:.2f} s, gc {gc_time[0]:.3f} s in {gc_time[1]} collections")
     if profiler is not None:
         profiler.dump_stats(f"{profile}-{due}.prof")
         Path(f"{profile}-{due}.sql").write_text(

@@ -28,6 +28,7 @@ import json
 import logging
 import smtplib
 import time
+from collections.abc import Callable
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -252,13 +253,33 @@ def outbox_enqueue_many(*, emails: list[dict], schedule: bool = True) -> int:
     """
     if not emails:
         return 0
+    written = outbox_insert_many(emails=emails)()
+    outbox_announce_many(emails=emails)
+    if schedule:
+        transaction.on_commit(outbox_schedule_delivery)
+    return written
+
+
+def outbox_insert_many(*, emails: list[dict]) -> Callable[[], int]:
+    """The insert of ``outbox_enqueue_many`` alone (the caller announces the rows with
+    ``outbox_announce_many`` and queues delivery): sent at once, in the caller's
+    transaction, without waiting for its outcome when the connection is in pipeline
+    mode (the sweep works out its next rows meanwhile). Returns a function that gives
+    the number of rows written, to call once the outcome is in (after the pipeline)."""
+    if not emails:
+        return lambda: 0
     if connection.vendor == "postgresql":
-        written = _insert_many_postgresql(emails)
-    else:  # the embedded SQLite demo: small volumes, plain ORM
-        rows = [OutboundEmail(**email, next_attempt_at=email["created_at"]) for email in emails]
-        before = OutboundEmail.objects.count()
-        OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
-        written = OutboundEmail.objects.count() - before
+        return _insert_many_postgresql(emails)
+    # The embedded SQLite demo: small volumes, plain ORM.
+    rows = [OutboundEmail(**email, next_attempt_at=email["created_at"]) for email in emails]
+    before = OutboundEmail.objects.count()
+    OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
+    written = OutboundEmail.objects.count() - before
+    return lambda: written
+
+
+def outbox_announce_many(*, emails: list[dict]) -> None:
+    """Tell the listeners (``notifications.events``) of rows written for units."""
     events.announce(
         [
             events.OrganisationMessage(
@@ -274,12 +295,9 @@ def outbox_enqueue_many(*, emails: list[dict], schedule: bool = True) -> int:
             if email.get("organisation_id")
         ]
     )
-    if schedule:
-        transaction.on_commit(outbox_schedule_delivery)
-    return written
 
 
-def _insert_many_postgresql(emails: list[dict]) -> int:
+def _insert_many_postgresql(emails: list[dict]) -> Callable[[], int]:
     """One INSERT … SELECT … ON CONFLICT DO NOTHING per call, the rows travelling as
     one JSON array parameter that the server parses once (``jsonb``): the ORM's
     bulk_create costs ~100 µs of Python per row, quoting array elements on the client a
@@ -333,9 +351,16 @@ def _insert_many_postgresql(emails: list[dict]) -> int:
         ],
         cls=DjangoJSONEncoder,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [OutboundEmail.Status.PENDING.value, rows])
-        return cursor.rowcount
+    cursor = connection.cursor()
+    cursor.execute(statement, [OutboundEmail.Status.PENDING.value, rows])
+
+    def written() -> int:
+        try:
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+    return written
 
 
 @transaction.atomic
