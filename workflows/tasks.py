@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 #: Rows of a batch worked out before their writes are sent (``_pipeline``).
-CHUNK_SIZE = 500
+CHUNK_SIZE = 250
 
 TEMPLATES = {
     escalation.REMIND: catalogue.DEADLINE_REMINDER,
@@ -63,7 +63,7 @@ class SweepResult:
     emails: int = 0
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class _Row:
     """The columns of a deadline the sweep reads and writes."""
 
@@ -260,8 +260,19 @@ def _take_rungs(
     deadline.next_action_at = next_at if deadline.status == Deadline.Status.OPEN else None
 
 
+#: The last time written out by ``_iso`` and its text (one tuple, read and replaced
+#: whole): a batch's times are mostly one and the same ``now``.
+_last_iso: tuple = (None, "")
+
+
 def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+    global _last_iso
+    if value is None:
+        return None
+    last = _last_iso
+    if value is not last[0]:
+        last = _last_iso = (value, value.isoformat())
+    return last[1]
 
 
 def _write(events: list[tuple], changed: list[_Row]) -> None:
@@ -289,7 +300,7 @@ def _write(events: list[tuple], changed: list[_Row]) -> None:
                 "(deadline_id, kind, at, level, note) "
                 "SELECT (r->>0)::bigint, r->>1, (r->>2)::timestamptz, (r->>3)::int, r->>4 "
                 "FROM jsonb_array_elements(%s::jsonb) AS r",
-                [json.dumps([(d, k, at.isoformat(), lv, n) for d, k, at, lv, n in events])],
+                [json.dumps([(d, k, _iso(at), lv, n) for d, k, at, lv, n in events])],
             )
         if changed:
             cursor.execute(
