@@ -8,7 +8,9 @@ idempotency key (deadline, rung, recipient).
 
 The sweep's cost grows with the number of deadlines due, not with the number open: the
 only scan is the partial index ``deadline_sweep_idx``, and each batch is read as plain
-rows and written with a handful of set-based statements (see bench/SWEEP.md).
+rows, each row's rungs worked out once, and written with set-based statements (the rows
+as one ``jsonb`` parameter), sent a chunk at a time in pipeline mode so that the
+database writes one chunk while the next is worked out (see bench/SWEEP.md).
 """
 
 import contextlib
@@ -18,6 +20,7 @@ import json
 import logging
 import time
 
+import psycopg
 from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
@@ -332,8 +335,9 @@ def _write(events: list[tuple], changed: list[_Row]) -> None:
 def _pipeline():
     """PostgreSQL's pipeline mode for a batch's writes: each statement is sent without
     waiting for its outcome, so the database writes one chunk while Python works out
-    the next. Elsewhere (the SQLite demo) statements run one by one."""
-    if connection.vendor != "postgresql":
+    the next. Elsewhere (the SQLite demo, a libpq without pipelines) statements run
+    one by one."""
+    if connection.vendor != "postgresql" or not psycopg.Pipeline.is_supported():
         return contextlib.nullcontext()
     connection.ensure_connection()
     return connection.connection.pipeline()
