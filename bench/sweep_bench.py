@@ -6,8 +6,11 @@
 2. Times one ``workflows.tasks.deadlines_sweep()`` (lock, re-check, ladder, events,
    outbox rows, commit) with 1k / 10k / 100k deadlines due among 1,000,000 open, and
    10k due among 100,000 open to show that the cost follows what is due.
-3. After each sweep, the same rows made due again and the same writes done in raw SQL,
-   set-based, in the same run (``raw_sweep``).
+3. After each sweep, the same rows made due again and exactly the rows the sweep wrote
+   (kept in temporary tables) written again in raw SQL, set-based, in the same run
+   (``raw_sweep``), then checked row for row (``same_writes``). Each size runs
+   ``--repeat`` rounds; the medians are reported. ``--profile PREFIX`` writes a cProfile
+   of the first round and the statements with their times.
 
 Email delivery has its own benchmark (bench/delivery_bench.py). Writes bench/SWEEP.md
 and bench/out/sweep.json. Not a test: nothing asserts.
