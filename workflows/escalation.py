@@ -178,6 +178,36 @@ def next_action_at(code: str, *, due_at: dt.datetime, level: int, now: dt.dateti
     return min(rung_at(code, due_at=due_at, level=i) for i in range(level, len(rungs)))
 
 
+_READ = object()
+
+
+def plan(
+    code: str, *, due_at: dt.datetime, level: int, now: dt.datetime, hours=_READ
+) -> tuple[list[int], int, dt.datetime | None]:
+    """``due_rungs``, ``level_after`` and ``next_action_at`` of one deadline at once,
+    each rung's time worked out once: (the rungs to act on, the rung to wait for next,
+    when that is acted on or None past the last rung). The sweep's form: ``hours`` is
+    ``office_hours()`` read once for the whole sweep.
+    """
+    rungs = ladder(code)
+    if hours is _READ:
+        hours = office_hours()
+    held_kind = hours is not None and not KINDS[code].calendar_hours_by_law
+    times = []
+    for rung in rungs[level:]:
+        at = due_at + rung.offset
+        if held_kind and rung.action != BREACH:
+            at = deadlines.held_to_office_hours(at, opens=hours[0], closes=hours[1])
+        times.append(at)
+    due = [i for i, at in enumerate(times, level) if at <= now]
+    if not due:
+        return [], level, min(times) if times else None
+    last = due[-1]
+    taken = [i for i in due if rungs[i].action != REMIND or i == last]
+    after = last + 1
+    return taken, after, min(times[after - level :]) if after < len(rungs) else None
+
+
 def first_level(code: str, *, due_at: dt.datetime, now: dt.datetime) -> int:
     """The rung a new deadline starts at: reminders whose time has passed are skipped."""
     rungs = ladder(code)
@@ -221,6 +251,8 @@ class Recipients:
         self.chains = chains.ChainResolver()
         self._users: dict[int, tuple[str, bool]] = {}
         self._participants: dict[int, list] = {}
+        self._chains: dict[int, chains.Chain] = {}
+        self._units: dict[int, list[Recipient]] = {}
 
     # -- caches
 
@@ -237,7 +269,10 @@ class Recipients:
         return self.chains.organisation(pk)
 
     def chain(self, deadline) -> chains.Chain:
-        return self.chains.chain(self.organisation(deadline.responsible_organisation_id))
+        pk = deadline.responsible_organisation_id
+        if pk not in self._chains:
+            self._chains[pk] = self.chains.chain(self.organisation(pk))
+        return self._chains[pk]
 
     def prefetch_participants(self, process_ids) -> None:
         """The organisations taking part in many cases, in a few queries.
@@ -297,12 +332,20 @@ class Recipients:
         if email and is_active:
             recipients = [Recipient(email, organisation_id)]
         else:
-            organisation = self.organisation(organisation_id)
-            recipients = [Recipient(e, pk) for e, pk in self.chains.unit_people(organisation)]
+            recipients = self._unit(organisation_id)
         invitee = _invitation_recipient(deadline)
-        if invitee is not None:
-            recipients.append(invitee)
-        return _dedupe(recipients)
+        if invitee is None:
+            return list(recipients)
+        return _dedupe([*recipients, invitee])
+
+    def _unit(self, organisation_id) -> list[Recipient]:
+        """The unit's staff and functional mailbox, deduplicated, once per sweep."""
+        if organisation_id not in self._units:
+            organisation = self.organisation(organisation_id)
+            self._units[organisation_id] = _dedupe(
+                Recipient(e, pk) for e, pk in self.chains.unit_people(organisation)
+            )
+        return self._units[organisation_id]
 
     def escalate(self, deadline, *, told=()) -> list[Recipient]:
         people = self.chains.coordinator_people(self.chain(deadline))

@@ -8,22 +8,31 @@ idempotency key (deadline, rung, recipient).
 
 The sweep's cost grows with the number of deadlines due, not with the number open: the
 only scan is the partial index ``deadline_sweep_idx``, and each batch is read as plain
-rows and written with a handful of set-based statements (see bench/SWEEP.md).
+rows, each row's rungs worked out once, and written with set-based statements (the rows
+as one ``jsonb`` parameter), sent a chunk at a time in pipeline mode so that the
+database writes one chunk while the next is worked out (see bench/SWEEP.md).
 """
 
+import contextlib
 import dataclasses
 import datetime as dt
+import json
 import logging
 import time
 
+import psycopg
 from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications import catalogue
-from notifications.bulk import execute_with_arrays
 from notifications.models import OutboundEmail
-from notifications.services import outbox_enqueue_many, outbox_schedule_delivery
+from notifications.services import (
+    outbox_announce_many,
+    outbox_enqueue_many,
+    outbox_insert_many,
+    outbox_schedule_delivery,
+)
 from workflows.deviations.services import Breach, deviations_draft_from_breaches
 
 from . import digest, escalation, hooks
@@ -33,6 +42,8 @@ from .services import heartbeat_record
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+#: Rows of a batch worked out before their writes are sent (``_pipeline``).
+CHUNK_SIZE = 250
 
 TEMPLATES = {
     escalation.REMIND: catalogue.DEADLINE_REMINDER,
@@ -55,7 +66,7 @@ class SweepResult:
     emails: int = 0
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class _Row:
     """The columns of a deadline the sweep reads and writes."""
 
@@ -84,6 +95,8 @@ _COLUMNS = [
     "responsible_organisation_id",
     "responsible_user_id",
 ]
+_TIMES = {"due_at", "next_action_at"}
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _email(
@@ -103,10 +116,11 @@ def _email(
     }
     if recipient.ack_url:
         context["ack_url"] = recipient.ack_url
-    staff = sorted(email for email, organisation_id in told.items() if organisation_id)
-    if action != escalation.REMIND and staff:
+    if action != escalation.REMIND and told:
         # Staff and functional mailboxes only: never an invited individual's address.
-        context["told_before"] = ", ".join(staff)
+        staff = sorted(email for email, organisation_id in told.items() if organisation_id)
+        if staff:
+            context["told_before"] = ", ".join(staff)
     if action == escalation.BREACH and escalation.outside_office_hours(now):
         context["outside_office_hours"] = True  # the email says why it comes at night
     return {
@@ -186,16 +200,19 @@ def on_deadline_breached(
     return notices
 
 
-def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, breaches, told) -> None:
+def _take_rungs(
+    deadline: _Row, plan, *, now, recipients, result, emails, events, breaches, told
+) -> None:
     """Act on every due rung of one locked deadline and move it to its next rung.
 
-    ``told`` holds the addresses already sent a rung of this deadline; it grows as
-    rungs are taken, so rungs taken together after downtime do not repeat people."""
+    ``plan`` is ``escalation.plan`` of the deadline: the rungs to take, the rung after
+    them and when that one is due. ``told`` holds the addresses already sent a rung of
+    this deadline; it grows as rungs are taken, so rungs taken together after downtime
+    do not repeat people."""
+    taken, level_after, next_at = plan
     rungs = escalation.ladder(deadline.kind)
     organisation = recipients.organisation(deadline.responsible_organisation_id)
-    for level in escalation.due_rungs(
-        deadline.kind, due_at=deadline.due_at, level=deadline.escalation_level, now=now
-    ):
+    for level in taken:
         action = rungs[level].action
         prefix = ""
         if action == escalation.BREACH:
@@ -242,19 +259,29 @@ def _take_rungs(deadline: _Row, *, now, recipients, result, emails, events, brea
         note = (prefix + ", ".join(to) if to else "no recipient found")[:300]
         events.append((deadline.pk, EVENTS[action].value, now, level, note))
     # Whatever was due has been taken; the next rung, or nothing after the last.
-    level = escalation.level_after(
-        deadline.kind, due_at=deadline.due_at, level=deadline.escalation_level, now=now
-    )
-    deadline.escalation_level = level
-    deadline.next_action_at = (
-        None
-        if deadline.status != Deadline.Status.OPEN
-        else escalation.next_action_at(deadline.kind, due_at=deadline.due_at, level=level, now=now)
-    )
+    deadline.escalation_level = level_after
+    deadline.next_action_at = next_at if deadline.status == Deadline.Status.OPEN else None
+
+
+#: The last time written out by ``_iso`` and its text (one tuple, read and replaced
+#: whole): a batch's times are mostly one and the same ``now``.
+_last_iso: tuple = (None, "")
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    global _last_iso
+    if value is None:
+        return None
+    last = _last_iso
+    if value is not last[0]:
+        last = _last_iso = (value, value.isoformat())
+    return last[1]
 
 
 def _write(events: list[tuple], changed: list[_Row]) -> None:
-    """The batch's events and deadline updates, set-based on PostgreSQL."""
+    """The batch's events and deadline updates, set-based on PostgreSQL: each a single
+    statement whose rows travel as one JSON parameter (parsed by the server, not
+    quoted element by element on the client)."""
     if connection.vendor != "postgresql":  # the embedded SQLite demo: plain ORM
         DeadlineEvent.objects.bulk_create(
             DeadlineEvent(deadline_id=d, kind=k, at=at, level=lv, note=n)
@@ -269,42 +296,108 @@ def _write(events: list[tuple], changed: list[_Row]) -> None:
             )
         return
     quote = connection.ops.quote_name
-    if events:
-        execute_with_arrays(
-            f"INSERT INTO {quote(DeadlineEvent._meta.db_table)} "  # noqa: S608 (names from model metadata)
-            "(deadline_id, kind, at, level, note) "
-            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], "
-            "%s::int[], %s::text[])",
-            [list(column) for column in zip(*events, strict=True)],
-        )
-    if changed:
-        execute_with_arrays(
-            f"UPDATE {quote(Deadline._meta.db_table)} AS d SET "  # noqa: S608 (names from model metadata)
-            "escalation_level = v.level, next_action_at = v.next_at, "
-            "status = v.status, breached_at = v.breached_at "
-            "FROM unnest(%s::bigint[], %s::int[], %s::timestamptz[], %s::text[], "
-            "%s::timestamptz[]) AS v(id, level, next_at, status, breached_at) "
-            "WHERE d.id = v.id",
-            [
-                [row.pk for row in changed],
-                [row.escalation_level for row in changed],
-                [row.next_action_at for row in changed],
-                [row.status for row in changed],
-                [row.breached_at for row in changed],
-            ],
-        )
+    with connection.cursor() as cursor:
+        if events:
+            cursor.execute(
+                f"INSERT INTO {quote(DeadlineEvent._meta.db_table)} "  # noqa: S608 (names from model metadata)
+                "(deadline_id, kind, at, level, note) "
+                "SELECT (r->>0)::bigint, r->>1, (r->>2)::timestamptz, (r->>3)::int, r->>4 "
+                "FROM jsonb_array_elements(%s::jsonb) AS r",
+                [json.dumps([(d, k, _iso(at), lv, n) for d, k, at, lv, n in events])],
+            )
+        if changed:
+            cursor.execute(
+                f"UPDATE {quote(Deadline._meta.db_table)} AS d SET "  # noqa: S608 (names from model metadata)
+                "escalation_level = v.level, next_action_at = v.next_at, "
+                "status = v.status, breached_at = v.breached_at "
+                "FROM (SELECT (r->>0)::bigint AS id, (r->>1)::int AS level, "
+                "(r->>2)::timestamptz AS next_at, r->>3 AS status, "
+                "(r->>4)::timestamptz AS breached_at "
+                "FROM jsonb_array_elements(%s::jsonb) AS r) AS v "
+                "WHERE d.id = v.id",
+                [
+                    json.dumps(
+                        [
+                            (
+                                row.pk,
+                                row.escalation_level,
+                                _iso(row.next_action_at),
+                                row.status,
+                                _iso(row.breached_at),
+                            )
+                            for row in changed
+                        ]
+                    )
+                ],
+            )
 
 
-def _escalates(row: _Row, *, now) -> bool:
-    if row.kind not in escalation.KINDS:
-        return False
-    rungs = escalation.ladder(row.kind)
-    return any(
-        rungs[level].action != escalation.REMIND
-        for level in escalation.due_rungs(
-            row.kind, due_at=row.due_at, level=row.escalation_level, now=now
+def _pipeline():
+    """PostgreSQL's pipeline mode for a batch's writes: each statement is sent without
+    waiting for its outcome, so the database writes one chunk while Python works out
+    the next. Elsewhere (the SQLite demo, a libpq without pipelines) statements run
+    one by one."""
+    if connection.vendor != "postgresql" or not psycopg.Pipeline.is_supported():
+        return contextlib.nullcontext()
+    connection.ensure_connection()
+    return connection.connection.pipeline()
+
+
+def _claim(*, now, batch_size: int) -> list[_Row]:
+    """Lock the next batch of due deadlines (skipping rows another sweep or a flow
+    holds), read as plain rows: one indexed range scan of ``deadline_sweep_idx``."""
+    if connection.vendor != "postgresql":  # the embedded SQLite demo: plain ORM
+        return [
+            _Row(*values)
+            for values in Deadline.objects.select_for_update(skip_locked=True)
+            .filter(status=Deadline.Status.OPEN, next_action_at__lte=now)
+            .order_by("next_action_at", "pk")
+            .values_list(*_COLUMNS)[:batch_size]
+        ]
+    quote = connection.ops.quote_name
+    meta = Deadline._meta
+    columns = []
+    for name in _COLUMNS:
+        column = quote((meta.pk if name == "pk" else meta.get_field(name)).column)
+        if name in _TIMES:  # whole microseconds since the epoch, exact
+            column = f"(extract(epoch FROM {column}) * 1000000)::bigint"
+        columns.append(column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} "  # noqa: S608 (names from model metadata)
+            "WHERE status = %s AND next_action_at <= %s "
+            "ORDER BY next_action_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+            [Deadline.Status.OPEN.value, now, batch_size],
         )
-    )
+        rows = cursor.fetchall()
+    # Times as integers: a timedelta added to the epoch is far cheaper per row than
+    # parsing each timestamp.
+    return [
+        _Row(
+            pk,
+            kind,
+            subject_key,
+            _EPOCH + dt.timedelta(microseconds=due_at),
+            status,
+            level,
+            _EPOCH + dt.timedelta(microseconds=next_at),
+            process_id,
+            organisation_id,
+            user_id,
+        )
+        for (
+            pk,
+            kind,
+            subject_key,
+            due_at,
+            status,
+            level,
+            next_at,
+            process_id,
+            organisation_id,
+            user_id,
+        ) in rows
+    ]
 
 
 def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
@@ -317,52 +410,75 @@ def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
     recipients = escalation.Recipients()
+    hours = escalation.office_hours()
     while True:
         with transaction.atomic():
-            batch = [
-                _Row(*values)
-                for values in Deadline.objects.select_for_update(skip_locked=True)
-                .filter(status=Deadline.Status.OPEN, next_action_at__lte=now)
-                .order_by("next_action_at", "pk")
-                .values_list(*_COLUMNS)[:batch_size]
-            ]
+            batch = _claim(now=now, batch_size=batch_size)
             if not batch:
                 break
             recipients.prefetch(
                 organisation_ids={row.responsible_organisation_id for row in batch},
                 user_ids={row.responsible_user_id for row in batch},
             )
+            # Each row's rungs worked out once. Re-checked under the lock: a flow may
+            # have met a deadline since it was chosen.
+            due = [
+                row
+                for row in batch
+                if row.status == Deadline.Status.OPEN and row.next_action_at <= now
+            ]
+            plans = {
+                row.pk: escalation.plan(
+                    row.kind, due_at=row.due_at, level=row.escalation_level, now=now, hours=hours
+                )
+                for row in due
+                if row.kind in escalation.KINDS
+            }
             # Escalations and breaches leave out who was told before; a breach drafts
             # a deviation for the case's other side.
-            escalating = [row for row in batch if _escalates(row, now=now)]
-            recipients.prefetch_participants({row.process_id for row in escalating})
-            told = told_before([row.pk for row in escalating])
-            emails, events, changed, breaches = [], [], [], []
-            for row in batch:
-                # Re-check under the lock: a flow may have met it since it was chosen.
-                if row.status != Deadline.Status.OPEN or row.next_action_at > now:
-                    continue
-                if row.kind not in escalation.KINDS:
-                    logger.error("deadline %s has unknown kind %s", row.pk, row.kind)
-                    row.next_action_at = None
-                    changed.append(row)
-                    continue
-                _take_rungs(
-                    row,
-                    now=now,
-                    recipients=recipients,
-                    result=result,
-                    emails=emails,
-                    events=events,
-                    breaches=breaches,
-                    told=told.get(row.pk, {}),
-                )
-                changed.append(row)
-            _write(events, changed)
+            escalating, breaching = [], []
+            for row in due:
+                if row.pk in plans:
+                    rungs = escalation.ladder(row.kind)
+                    actions = {rungs[level].action for level in plans[row.pk][0]}
+                    if actions - {escalation.REMIND}:
+                        escalating.append(row.pk)
+                    if escalation.BREACH in actions:
+                        breaching.append(row.process_id)
+            recipients.prefetch_participants(breaching)
+            told = told_before(escalating)
+            emails, events, changed, breaches, counts = [], [], [], [], []
+            # Written a chunk at a time and pipelined: the server writes one chunk
+            # while the next is worked out; the outcome is checked when the
+            # pipeline ends (an error there rolls the batch back like any other).
+            with _pipeline():
+                for start in range(0, len(due), CHUNK_SIZE):
+                    first = (len(emails), len(events), len(changed))
+                    for row in due[start : start + CHUNK_SIZE]:
+                        if row.pk not in plans:
+                            logger.error("deadline %s has unknown kind %s", row.pk, row.kind)
+                            row.next_action_at = None
+                            changed.append(row)
+                            continue
+                        _take_rungs(
+                            row,
+                            plans[row.pk],
+                            now=now,
+                            recipients=recipients,
+                            result=result,
+                            emails=emails,
+                            events=events,
+                            breaches=breaches,
+                            told=told.get(row.pk, {}),
+                        )
+                        changed.append(row)
+                    _write(events[first[1] :], changed[first[2] :])
+                    counts.append(outbox_insert_many(emails=emails[first[0] :]))
             if rungs_taken := hooks.provided(hooks.DEADLINE_RUNGS_TAKEN):
                 rungs_taken(events=events, deadlines=changed)
             deviations_draft_from_breaches(breaches, now=now)
-            result.emails += outbox_enqueue_many(emails=emails, schedule=False)
+            outbox_announce_many(emails=emails)
+            result.emails += sum(count() for count in counts)
             result.deadlines += len(changed)
         if len(batch) < batch_size:
             break
