@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -31,6 +32,7 @@ from workflows.sip.models import (
 
 from . import charts
 from . import deviation_indicators as indicators
+from .models import CaseKommun, DeadlineFigure, DischargeFigure, InvitationFigure
 
 OPEN_STATUSES = [
     Deviation.Status.DRAFT,
@@ -65,12 +67,24 @@ class Scope:
     first_month: dt.date
     last_month: dt.date
     today: dt.date
+    #: Count from the source rows even where kept figures exist (to check them).
+    live: bool = False
     _figures: dict | None = field(default=None, repr=False)
     computed_at: dt.datetime | None = field(default=None, repr=False)
     _cases_url: str | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, *, kommun, area=None, organisation=None, month_from="", month_to="", today):
+    def build(
+        cls,
+        *,
+        kommun,
+        area=None,
+        organisation=None,
+        month_from="",
+        month_to="",
+        today,
+        live=False,
+    ):
         """Default period: the last twelve months, the current one included."""
         last = _parse_month(month_to) or today.replace(day=1)
         first = _parse_month(month_from)
@@ -78,7 +92,7 @@ class Scope:
             first = last
             for _i in range(11):
                 first = (first - dt.timedelta(days=1)).replace(day=1)
-        return cls(kommun, area, organisation, first, last, today)
+        return cls(kommun, area, organisation, first, last, today, live)
 
     # -- period
 
@@ -139,11 +153,25 @@ class Scope:
             return self.organisations()
         return self.organisations().filter(access.KOMMUN_SIDE)
 
+    @property
+    def kept_figures(self) -> bool:
+        """Whether this scope reads the figure tables kept current on change
+        (``oversight.dashboard_sql``): the kommun's default view, on PostgreSQL."""
+        return (
+            not self.live
+            and self.area is None
+            and self.organisation is None
+            and connection.vendor == "postgresql"
+        )
+
     def cases(self):
         """The cases with a party in scope that the MAS oversees: a party on the
         kommun's side too (``coordination.ProcessParty``, the one access rule's table).
         A subquery: every query that counts cases joins it (a semi-join planned by
-        PostgreSQL) instead of carrying tens of thousands of ids as a parameter."""
+        PostgreSQL) instead of carrying tens of thousands of ids as a parameter. The
+        kommun's default view reads the same set kept per kommun (``CaseKommun``)."""
+        if self.kept_figures:
+            return CaseKommun.objects.filter(kommun=self.kommun).values("process_id")
         parties = ProcessParty.objects.filter(
             organisation__in=self.case_organisations().values("pk")
         )
@@ -231,8 +259,24 @@ def withdrawn_process_ids():
 def compute(scope: Scope) -> dict:
     """The case figures of a scope, aggregated and JSON-ready (months as ISO dates):
     a few hundred numbers, not the grouped rows behind them; ``decode`` reads them."""
-    deadlines = indicators.deadline_rows(scope.deadlines_in_period(), now=timezone.now())
-    invitations = indicators.invitation_rows(scope.invitations(), start=scope.start, end=scope.end)
+    if scope.kept_figures:
+        # The same rows, kept per kommun on every change: no search for the cases.
+        period = {"due_at__gte": scope.start, "due_at__lt": scope.end}
+        deadlines = DeadlineFigure.objects.filter(kommun=scope.kommun, **period)
+        invitations = InvitationFigure.objects.filter(kommun=scope.kommun)
+        held = "held_at"
+        discharges = DischargeFigure.objects.filter(
+            kommun=scope.kommun, discharged_at__gte=scope.start, discharged_at__lt=scope.end
+        )
+    else:
+        deadlines = scope.deadlines_in_period()
+        invitations = scope.invitations()
+        held = "meeting__held_at"
+        discharges = scope.discharges()
+    deadlines = indicators.deadline_rows(deadlines, now=timezone.now())
+    invitations = indicators.invitation_rows(
+        invitations, start=scope.start, end=scope.end, held=held
+    )
 
     def ratios_by_month(ratios):
         return [[m.isoformat(), r.part, r.whole] for m, r in sorted(ratios.items())]
@@ -250,7 +294,7 @@ def compute(scope: Scope) -> dict:
         ],
         "discharges": [
             [month.isoformat(), spread.count, spread.median, spread.p90]
-            for month, spread in indicators.discharge_spread_in_db(scope.discharges()).items()
+            for month, spread in indicators.discharge_spread_in_db(discharges).items()
         ],
     }
 
@@ -424,8 +468,11 @@ def sip_quality(scope: Scope) -> dict:
             },
         )
     )
-    follow_ups = Deadline.objects.filter(
-        scope.in_scope(),
+    if scope.kept_figures:
+        follow_ups = DeadlineFigure.objects.filter(kommun=scope.kommun)
+    else:
+        follow_ups = Deadline.objects.filter(scope.in_scope())
+    follow_ups = follow_ups.filter(
         kind="SIP_FOLLOW_UP",
         due_at__gte=scope.start,
         due_at__lt=scope.end,
