@@ -421,13 +421,12 @@ def reroutes(scope: Scope) -> dict:
     """Admission notices a kommun answered with "not our resident" in the period:
     forwarded to the right kommun's unit, or with the right kommun unknown."""
     period = {"ack_at__gte": scope.start, "ack_at__lt": scope.end}
-    rejected = DischargeUnit.objects.filter(
+    return DischargeUnit.objects.filter(
         scope.in_scope(), ack_state=DischargeUnit.AckState.REJECTED_NOT_RESIDENT, **period
+    ).aggregate(
+        forwarded=Count("pk", filter=Q(superseded_at__isnull=False)),
+        unknown=Count("pk", filter=Q(superseded_at__isnull=True)),
     )
-    return {
-        "forwarded": rejected.filter(superseded_at__isnull=False).count(),
-        "unknown": rejected.filter(superseded_at__isnull=True).count(),
-    }
 
 
 def sip_quality(scope: Scope) -> dict:
@@ -435,7 +434,7 @@ def sip_quality(scope: Scope) -> dict:
     HSL 16 kap. 4 §): of the SIPs with a plan version saved in the period, those whose
     plan has both principals' interventions; of the SIPs with a meeting held in the
     period, those where the individual took part (attended, or approved the plan); of
-    the follow-up deadlines due in the period, those met on time."""
+    the follow-up deadlines due in the period, those met on time. Three grouped counts."""
     sips = SipProcess.objects.filter(scope.in_scope("pk"))
     period = {"created_at__gte": scope.start, "created_at__lt": scope.end}
     kommun_side = Organisation.objects.filter(access.KOMMUN_SIDE).values("pk")
@@ -445,46 +444,52 @@ def sip_quality(scope: Scope) -> dict:
         Exists(interventions.filter(organisation__in=kommun_side)),
         Exists(interventions.filter(organisation__in=region_side)),
     )
-    planned = sips.filter(Exists(PlanVersion.objects.filter(sip=OuterRef("pk"), **period)))
-    held = Meeting.objects.filter(
-        sip=OuterRef("pk"), held_at__gte=scope.start, held_at__lt=scope.end
-    )
-    met = sips.filter(Exists(held))
-    took_part = Exists(
-        Invitation.objects.filter(
-            meeting__sip=OuterRef("pk"),
+    planned = sips.filter(
+        pk__in=PlanVersion.objects.filter(**period).order_by().values("sip_id")
+    ).aggregate(whole=Count("pk"), part=Count("pk", filter=Exists(both_plan)))
+    held_in_period = {"held_at__gte": scope.start, "held_at__lt": scope.end}
+    # The SIPs where the individual took part, as sets (hashed by PostgreSQL), not a
+    # check per SIP.
+    took_part = Q(
+        pk__in=Invitation.objects.filter(
             meeting__held_at__gte=scope.start,
             meeting__held_at__lt=scope.end,
             kind=Invitation.Kind.INDIVIDUAL,
             attendance__in=indicators.ATTENDED,
         )
-    ) | Exists(
-        PlanApproval.objects.filter(
-            plan__sip=OuterRef("pk"),
-            by_individual=True,
-            **{
-                "approved_at__gte": scope.start,
-                "approved_at__lt": scope.end,
-            },
+        .order_by()
+        .values("meeting__sip_id")
+    ) | Q(
+        pk__in=PlanApproval.objects.filter(
+            by_individual=True, approved_at__gte=scope.start, approved_at__lt=scope.end
         )
+        .order_by()
+        .values("plan__sip_id")
     )
+    met = sips.filter(
+        pk__in=Meeting.objects.filter(**held_in_period).order_by().values("sip_id")
+    ).aggregate(whole=Count("pk"), part=Count("pk", filter=took_part))
     if scope.kept_figures:
         follow_ups = DeadlineFigure.objects.filter(kommun=scope.kommun)
     else:
         follow_ups = Deadline.objects.filter(scope.in_scope())
-    follow_ups = follow_ups.filter(
-        kind="SIP_FOLLOW_UP",
-        due_at__gte=scope.start,
-        due_at__lt=scope.end,
-        due_at__lte=timezone.now(),
-    ).exclude(status=Deadline.Status.CANCELLED)
-    on_time = follow_ups.filter(status=Deadline.Status.MET, met_at__lte=F("due_at"))
+    follow_ups = (
+        follow_ups.filter(
+            kind="SIP_FOLLOW_UP",
+            due_at__gte=scope.start,
+            due_at__lt=scope.end,
+            due_at__lte=timezone.now(),
+        )
+        .exclude(status=Deadline.Status.CANCELLED)
+        .aggregate(
+            whole=Count("pk"),
+            part=Count("pk", filter=Q(status=Deadline.Status.MET, met_at__lte=F("due_at"))),
+        )
+    )
     return {
-        "both_principals": indicators.Ratio(
-            planned.filter(Exists(both_plan)).count(), planned.count()
-        ),
-        "individual_took_part": indicators.Ratio(met.filter(took_part).count(), met.count()),
-        "follow_ups_on_time": indicators.Ratio(on_time.count(), follow_ups.count()),
+        "both_principals": indicators.Ratio(planned["part"], planned["whole"]),
+        "individual_took_part": indicators.Ratio(met["part"], met["whole"]),
+        "follow_ups_on_time": indicators.Ratio(follow_ups["part"], follow_ups["whole"]),
     }
 
 

@@ -21,6 +21,8 @@ Only ``oversight`` reads these tables; the source apps know nothing of them.
 (``manage.py rebuild_dashboard_figures`` and the migration that creates them).
 """
 
+from workflows.discharge.models import DischargeUnit, Stage, UnitRole
+
 # The case ids in scope of each kommun: the membership rule, restricted by a condition
 # on the party rows (``pp``).
 _MEMBERSHIP = """
@@ -80,6 +82,29 @@ _DISCHARGES = """
         discharged_at = EXCLUDED.discharged_at
 """
 
+# The payment indicators' episode of a discharge (``oversight.selectors``): discharged,
+# not for öppen tvångsvård, with its notice in force, and the unit that pays.
+_EPISODES = f"""
+    INSERT INTO oversight_episodefigure (process_id, paying_organisation_id, care_type,
+        discharged_at, recorded_at)
+    SELECT DISTINCT ON (d.process_ptr_id)
+           d.process_ptr_id, u.organisation_id, d.care_type, d.discharged_at, n.recorded_at
+    FROM discharge_dischargeprocess d
+    JOIN discharge_readyfordischargenotice n
+         ON n.process_id = d.process_ptr_id AND n.revoked_at IS NULL
+    JOIN discharge_dischargeunit u ON u.process_id = d.process_ptr_id
+         AND u.role IN ('{UnitRole.SOCIALTJANST}', '{UnitRole.KOMMUNAL_HSV}')
+         AND u.superseded_at IS NULL
+         AND u.ack_state <> '{DischargeUnit.AckState.REJECTED_NOT_RESIDENT}'
+    WHERE {{where}} AND d.stage = '{Stage.DISCHARGED}'
+      AND NOT d.leaves_for_open_compulsory_care AND d.discharged_at IS NOT NULL
+    ORDER BY d.process_ptr_id, u.role <> '{UnitRole.SOCIALTJANST}', u.notified_at, u.id
+    ON CONFLICT (process_id) DO UPDATE SET
+        paying_organisation_id = EXCLUDED.paying_organisation_id,
+        care_type = EXCLUDED.care_type, discharged_at = EXCLUDED.discharged_at,
+        recorded_at = EXCLUDED.recorded_at
+"""  # noqa: S608
+
 # Constant SQL built from the fragments above (no input reaches it).
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION oversight_refresh_cases(ids bigint[]) RETURNS void
@@ -105,12 +130,34 @@ CREATE OR REPLACE FUNCTION oversight_rebuild_dashboard_figures() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     TRUNCATE oversight_casekommun, oversight_deadlinefigure, oversight_invitationfigure,
-        oversight_dischargefigure;
+        oversight_dischargefigure, oversight_episodefigure;
     INSERT INTO oversight_casekommun (kommun_id, process_id)
     {_MEMBERSHIP.format(where="TRUE")};
     {_DEADLINES.format(where="TRUE")};
     {_INVITATIONS.format(where="TRUE")};
     {_DISCHARGES.format(where="TRUE")};
+    {_EPISODES.format(where="TRUE")};
+END $$;
+
+CREATE OR REPLACE FUNCTION oversight_episode_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[];
+BEGIN
+    -- A discharge (process_ptr_id), its notice or one of its units (process_id).
+    IF TG_TABLE_NAME = 'discharge_dischargeprocess' THEN
+        ids := ARRAY[CASE WHEN TG_OP = 'DELETE' THEN OLD.process_ptr_id
+                          ELSE NEW.process_ptr_id END];
+    ELSIF TG_OP = 'DELETE' THEN
+        ids := ARRAY[OLD.process_id];
+    ELSIF TG_OP = 'UPDATE' THEN
+        ids := ARRAY[OLD.process_id, NEW.process_id];
+    ELSE
+        ids := ARRAY[NEW.process_id];
+    END IF;
+    DELETE FROM oversight_episodefigure WHERE process_id = ANY(ids);
+    {_EPISODES.format(where="d.process_ptr_id = ANY(ids)")};
+    RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION oversight_deadline_changed() RETURNS trigger
@@ -241,6 +288,38 @@ CREATE TRIGGER oversight_figures_discharge_update AFTER UPDATE ON discharge_disc
         OR OLD.withdrawn_at IS DISTINCT FROM NEW.withdrawn_at)
     EXECUTE FUNCTION oversight_discharge_changed();
 
+CREATE TRIGGER oversight_episode_discharge AFTER INSERT OR DELETE
+    ON discharge_dischargeprocess
+    FOR EACH ROW EXECUTE FUNCTION oversight_episode_changed();
+CREATE TRIGGER oversight_episode_discharge_update AFTER UPDATE ON discharge_dischargeprocess
+    FOR EACH ROW WHEN (
+        OLD.stage IS DISTINCT FROM NEW.stage
+        OR OLD.discharged_at IS DISTINCT FROM NEW.discharged_at
+        OR OLD.care_type IS DISTINCT FROM NEW.care_type
+        OR OLD.leaves_for_open_compulsory_care
+           IS DISTINCT FROM NEW.leaves_for_open_compulsory_care)
+    EXECUTE FUNCTION oversight_episode_changed();
+CREATE TRIGGER oversight_episode_notice AFTER INSERT OR DELETE
+    ON discharge_readyfordischargenotice
+    FOR EACH ROW EXECUTE FUNCTION oversight_episode_changed();
+CREATE TRIGGER oversight_episode_notice_update AFTER UPDATE
+    ON discharge_readyfordischargenotice
+    FOR EACH ROW WHEN (
+        OLD.revoked_at IS DISTINCT FROM NEW.revoked_at
+        OR OLD.recorded_at IS DISTINCT FROM NEW.recorded_at
+        OR OLD.process_id IS DISTINCT FROM NEW.process_id)
+    EXECUTE FUNCTION oversight_episode_changed();
+CREATE TRIGGER oversight_episode_unit AFTER INSERT OR DELETE ON discharge_dischargeunit
+    FOR EACH ROW EXECUTE FUNCTION oversight_episode_changed();
+CREATE TRIGGER oversight_episode_unit_update AFTER UPDATE ON discharge_dischargeunit
+    FOR EACH ROW WHEN (
+        OLD.role IS DISTINCT FROM NEW.role OR OLD.superseded_at IS DISTINCT FROM NEW.superseded_at
+        OR OLD.ack_state IS DISTINCT FROM NEW.ack_state
+        OR OLD.notified_at IS DISTINCT FROM NEW.notified_at
+        OR OLD.organisation_id IS DISTINCT FROM NEW.organisation_id
+        OR OLD.process_id IS DISTINCT FROM NEW.process_id)
+    EXECUTE FUNCTION oversight_episode_changed();
+
 CREATE TRIGGER oversight_figures_sip_update AFTER UPDATE ON sip_sipprocess
     FOR EACH ROW WHEN (OLD.withdrawn_at IS DISTINCT FROM NEW.withdrawn_at)
     EXECUTE FUNCTION oversight_case_changed();
@@ -270,9 +349,16 @@ DROP TRIGGER IF EXISTS oversight_figures_meeting_update ON sip_meeting;
 DROP TRIGGER IF EXISTS oversight_figures_discharge ON discharge_dischargeprocess;
 DROP TRIGGER IF EXISTS oversight_figures_discharge_update ON discharge_dischargeprocess;
 DROP TRIGGER IF EXISTS oversight_figures_sip_update ON sip_sipprocess;
+DROP TRIGGER IF EXISTS oversight_episode_discharge ON discharge_dischargeprocess;
+DROP TRIGGER IF EXISTS oversight_episode_discharge_update ON discharge_dischargeprocess;
+DROP TRIGGER IF EXISTS oversight_episode_notice ON discharge_readyfordischargenotice;
+DROP TRIGGER IF EXISTS oversight_episode_notice_update ON discharge_readyfordischargenotice;
+DROP TRIGGER IF EXISTS oversight_episode_unit ON discharge_dischargeunit;
+DROP TRIGGER IF EXISTS oversight_episode_unit_update ON discharge_dischargeunit;
 DROP TRIGGER IF EXISTS oversight_figures_party ON coordination_processparty;
 DROP TRIGGER IF EXISTS oversight_figures_organisation ON coordination_organisation;
 DROP TRIGGER IF EXISTS oversight_figures_area ON coordination_area;
+DROP FUNCTION IF EXISTS oversight_episode_changed();
 DROP FUNCTION IF EXISTS oversight_area_changed();
 DROP FUNCTION IF EXISTS oversight_organisation_changed();
 DROP FUNCTION IF EXISTS oversight_case_changed();

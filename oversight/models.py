@@ -220,3 +220,27 @@ class DischargeFigure(models.Model):
 
     def __str__(self):
         return f"{self.kommun_id}: {self.process_id}"
+
+
+class EpisodeFigure(models.Model):
+    """A discharged case's episode as the payment indicators count it (the trend panel,
+    ``oversight.selectors.indicator_rows``): its notice in force and the unit that pays
+    (per role the first unit taking part, the social services unit's first). The kommun
+    is the paying unit's, read with it."""
+
+    process_id = models.BigIntegerField(unique=True)
+    paying_organisation = models.ForeignKey(
+        "coordination.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    care_type = models.CharField(max_length=20)
+    discharged_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["discharged_at"], name="episode_figure_out_idx")]
+
+    def __str__(self):
+        return f"{self.process_id}"

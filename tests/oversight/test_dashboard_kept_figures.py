@@ -19,7 +19,13 @@ from django.urls import reverse
 from coordination.models import Organisation, ProcessParty
 from coordination.services import process_party_add
 from oversight import dashboard
-from oversight.models import CaseKommun, DeadlineFigure, DischargeFigure, InvitationFigure
+from oversight.models import (
+    CaseKommun,
+    DeadlineFigure,
+    DischargeFigure,
+    EpisodeFigure,
+    InvitationFigure,
+)
 from tests.workflows.deviations.factories import (
     DeviationFactory,
     build_world,
@@ -87,6 +93,11 @@ def kept_rows():
         "discharges": sorted(
             DischargeFigure.objects.values_list(
                 "kommun_id", "process_id", "ready_for_discharge_at", "discharged_at"
+            )
+        ),
+        "episodes": sorted(
+            EpisodeFigure.objects.values_list(
+                "process_id", "paying_organisation_id", "discharged_at", "recorded_at"
             )
         ),
     }
