@@ -125,10 +125,12 @@ class Scope:
         return urlencode(self.params())
 
     def link(self, figure: str, **extra) -> str:
-        query = {**self.params(), "figure": figure, **{k: v for k, v in extra.items() if v}}
+        """The cases behind a figure: the scope's own parameters (encoded once per
+        request; a page has a few hundred links), then the figure's."""
         if self._cases_url is None:
-            self._cases_url = reverse("oversight:dashboard_cases")
-        return self._cases_url + "?" + urlencode(query)
+            self._cases_url = reverse("oversight:dashboard_cases") + "?" + self.query + "&"
+        own = {"figure": figure, **{k: v for k, v in extra.items() if v}}
+        return self._cases_url + urlencode(own)
 
     # -- rows in scope
 
