@@ -18,4 +18,6 @@ class Command(BaseCommand):
             raise CommandError("The dashboard's figure tables exist on PostgreSQL only.")
         with transaction.atomic():
             dashboard_sql.rebuild(connection)
+        if not connection.in_atomic_block:
+            dashboard_sql.vacuum(connection)
         self.stdout.write("Dashboard figures rebuilt.")
