@@ -262,42 +262,116 @@ def compute(scope: Scope) -> dict:
     """The case figures of a scope, aggregated and JSON-ready (months as ISO dates):
     a few hundred numbers, not the grouped rows behind them; ``decode`` reads them."""
     if scope.kept_figures:
-        # The same rows, kept per kommun on every change: no search for the cases.
-        period = {"due_at__gte": scope.start, "due_at__lt": scope.end}
-        deadlines = DeadlineFigure.objects.filter(kommun=scope.kommun, **period)
-        invitations = InvitationFigure.objects.filter(kommun=scope.kommun)
-        held = "held_at"
-        discharges = DischargeFigure.objects.filter(
-            kommun=scope.kommun, discharged_at__gte=scope.start, discharged_at__lt=scope.end
-        )
-    else:
-        deadlines = scope.deadlines_in_period()
-        invitations = scope.invitations()
-        held = "meeting__held_at"
-        discharges = scope.discharges()
-    deadlines = indicators.deadline_rows(deadlines, now=timezone.now())
-    invitations = indicators.invitation_rows(
-        invitations, start=scope.start, end=scope.end, held=held
-    )
-
-    def ratios_by_month(ratios):
-        return [[m.isoformat(), r.part, r.whole] for m, r in sorted(ratios.items())]
-
+        return _kept_case_figures(scope)
+    deadlines = indicators.deadline_rows(scope.deadlines_in_period(), now=timezone.now())
+    invitations = indicators.invitation_rows(scope.invitations(), start=scope.start, end=scope.end)
     return {
-        "admission": ratios_by_month(
+        "admission": _ratios_by_month(
             indicators.timeliness(deadlines, kind="INSKRIVNINGSMEDDELANDE")
         ),
-        "kallelse": ratios_by_month(indicators.timeliness(deadlines, kind="SIP_KALLELSE")),
+        "kallelse": _ratios_by_month(indicators.timeliness(deadlines, kind="SIP_KALLELSE")),
         "breaches": [[k, org, n] for (k, org), n in indicators.breaches(deadlines).items()],
-        "unreachable": ratios_by_month(indicators.unreachable(invitations)),
+        "unreachable": _ratios_by_month(indicators.unreachable(invitations)),
         "participation": [
             [org, r.part, r.whole]
             for org, r in indicators.participation_from_rows(invitations).items()
         ],
-        "discharges": [
-            [month.isoformat(), spread.count, spread.median, spread.p90]
-            for month, spread in indicators.discharge_spread_in_db(discharges).items()
-        ],
+        "discharges": _spreads(scope.discharges()),
+    }
+
+
+def _ratios_by_month(ratios):
+    return [[m.isoformat(), r.part, r.whole] for m, r in sorted(ratios.items())]
+
+
+def _spreads(discharges):
+    return [
+        [month.isoformat(), spread.count, spread.median, spread.p90]
+        for month, spread in indicators.discharge_spread_in_db(discharges).items()
+    ]
+
+
+# The kommun's default view: the same figures from the rows kept per kommun
+# (``oversight.dashboard_sql``), each table grouped once by month and once by organisation
+# (GROUPING SETS), so that a few dozen rows come back instead of a row per kind,
+# organisation and month. The rules are ``deviation_indicators``' (``deadline_rows``,
+# ``timeliness``, ``breaches``, ``invitation_rows``, ``unreachable``,
+# ``participation_from_rows``); a test holds both equal.
+_KEPT_DEADLINES = f"""
+    SELECT kind, responsible_organisation_id,
+           (date_trunc('month', due_at AT TIME ZONE %(zone)s))::date,
+           GROUPING(responsible_organisation_id) = 1,
+           count(*) FILTER (WHERE status <> 'OPEN' OR due_at < %(now)s),
+           count(*) FILTER (WHERE status = 'MET' AND met_at <= due_at),
+           count(*) FILTER (WHERE status = 'BREACHED' OR breached_at IS NOT NULL)
+    FROM {DeadlineFigure._meta.db_table}
+    WHERE kommun_id = %(kommun)s AND due_at >= %(start)s AND due_at < %(end)s
+      AND status <> 'CANCELLED'
+    GROUP BY GROUPING SETS (
+        (kind, (date_trunc('month', due_at AT TIME ZONE %(zone)s))::date),
+        (kind, responsible_organisation_id))
+"""  # noqa: S608 (table name from the model; every value is a parameter)
+
+_KEPT_INVITATIONS = f"""
+    WITH i AS (
+        SELECT i.organisation_id, o.reachability <> 'YES' AS unreachable,
+               CASE WHEN i.sent_at >= %(start)s AND i.sent_at < %(end)s
+                    THEN (date_trunc('month', i.sent_at AT TIME ZONE %(zone)s))::date END
+                   AS sent_month,
+               coalesce(i.held_at >= %(start)s AND i.held_at < %(end)s, FALSE) AS held,
+               i.attendance = ANY(%(attended)s) AS attended
+        FROM {InvitationFigure._meta.db_table} i
+        JOIN {Organisation._meta.db_table} o ON o.id = i.organisation_id
+        WHERE i.kommun_id = %(kommun)s
+          AND ((i.sent_at >= %(start)s AND i.sent_at < %(end)s)
+               OR (i.held_at >= %(start)s AND i.held_at < %(end)s))
+    )
+    SELECT organisation_id, sent_month, GROUPING(organisation_id) = 1,
+           count(*) FILTER (WHERE sent_month IS NOT NULL),
+           count(*) FILTER (WHERE sent_month IS NOT NULL AND unreachable),
+           count(*) FILTER (WHERE held),
+           count(*) FILTER (WHERE held AND attended)
+    FROM i
+    GROUP BY GROUPING SETS ((sent_month), (organisation_id))
+"""  # noqa: S608 (table names from the models; every value is a parameter)
+
+
+def _kept_case_figures(scope: Scope) -> dict:
+    params = {
+        "zone": clock.STOCKHOLM.key,
+        "now": timezone.now(),
+        "kommun": scope.kommun.pk,
+        "start": scope.start,
+        "end": scope.end,
+        "attended": list(indicators.ATTENDED),
+    }
+    timeliness = {"INSKRIVNINGSMEDDELANDE": [], "SIP_KALLELSE": []}
+    breaches, unreachable, participation = [], [], []
+    with connection.cursor() as cursor:
+        cursor.execute(_KEPT_DEADLINES, params)
+        for kind, org, month, by_month, whole, part, breached in cursor.fetchall():
+            if by_month:
+                if kind in timeliness and whole:
+                    timeliness[kind].append([month.isoformat(), part, whole])
+            elif breached:
+                breaches.append([kind, org, breached])
+        cursor.execute(_KEPT_INVITATIONS, params)
+        for org, month, by_month, sent, unreachable_n, invited, attended in cursor.fetchall():
+            if by_month:
+                if month is not None:
+                    unreachable.append([month.isoformat(), unreachable_n, sent])
+            elif invited:
+                participation.append([org, attended, invited])
+    discharges = DischargeFigure.objects.filter(
+        kommun=scope.kommun, discharged_at__gte=scope.start, discharged_at__lt=scope.end
+    )
+    return {
+        "admission": sorted(timeliness["INSKRIVNINGSMEDDELANDE"]),
+        "kallelse": sorted(timeliness["SIP_KALLELSE"]),
+        "breaches": breaches,
+        "unreachable": sorted(unreachable),
+        "participation": participation,
+        "discharges": _spreads(discharges),
     }
 
 

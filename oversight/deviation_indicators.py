@@ -236,14 +236,11 @@ def discharge_spread(pairs) -> dict[dt.date, Spread]:
     return {month: spread(values) for month, values in sorted(days.items())}
 
 
-def invitation_rows(
-    invitations, *, start: dt.datetime, end: dt.datetime, held: str = "meeting__held_at"
-) -> list[dict]:
+def invitation_rows(invitations, *, start: dt.datetime, end: dt.datetime) -> list[dict]:
     """One grouped read of the invitations to organisations: per organisation, its
     reachability, the month the invitation was sent (None outside the period), whether
-    the meeting was held in the period and whether the organisation attended. ``held``
-    names the meeting's time (the dashboard's kept rows carry it themselves)."""
-    held = Q(**{f"{held}__gte": start, f"{held}__lt": end})
+    the meeting was held in the period and whether the organisation attended."""
+    held = Q(meeting__held_at__gte=start, meeting__held_at__lt=end)
     sent = Q(sent_at__gte=start, sent_at__lt=end)
     rows = (
         invitations.filter(organisation__isnull=False)
