@@ -570,35 +570,42 @@ def _indicator_figures(*, start: dt.datetime, end: dt.datetime, kommun_ids) -> l
         cursor.execute(statement, params)
         found = cursor.fetchall()
     agreements = {}
+    # A year of a large kommun is tens of thousands of rows but a few hundred distinct
+    # days: what depends on the days alone is worked out once per day (or pair of days).
+    out_days = {}
+    agreement_days = {}
     result = []
     for area_id, care_type, out_day, sent_day, sent_seconds in found:
-        discharged_on = _EPOCH + dt.timedelta(days=out_day)
-        year = discharged_on.year  # settlement_year: the discharge's local year
-        if year not in agreements:
-            agreement = agreement_for_year(year)
-            cutoff = None
-            if agreement is not None and agreement.cutoff_time is not None:
-                t = agreement.cutoff_time
-                cutoff = t.hour * 3600 + t.minute * 60 + t.second
-            agreements[year] = (agreement, cutoff)
-        agreement, cutoff = agreements[year]
+        if out_day not in out_days:
+            discharged_on = _EPOCH + dt.timedelta(days=out_day)
+            year = discharged_on.year  # settlement_year: the discharge's local year
+            if year not in agreements:
+                agreement = agreement_for_year(year)
+                cutoff = None
+                if agreement is not None and agreement.cutoff_time is not None:
+                    t = agreement.cutoff_time
+                    cutoff = t.hour * 3600 + t.minute * 60 + t.second
+                agreements[year] = (agreement, cutoff)
+            out_days[out_day] = (discharged_on.replace(day=1), *agreements[year])
+        month, agreement, cutoff = out_days[out_day]
         skr_days = max(0, out_day - sent_day)
         days = 0
         if agreement is not None:
             zero = sent_day + (1 if cutoff is not None and sent_seconds >= cutoff else 0)
             if out_day > zero:
                 if agreement.working_days:
-                    day_zero = _EPOCH + dt.timedelta(days=zero)
-                    days = sum(
-                        1
-                        for n in range(1, out_day - zero + 1)
-                        if deadlines.is_working_day(day_zero + dt.timedelta(n))
-                    )
+                    key = (zero, out_day)
+                    if key not in agreement_days:
+                        day_zero = _EPOCH + dt.timedelta(days=zero)
+                        agreement_days[key] = sum(
+                            1
+                            for n in range(1, out_day - zero + 1)
+                            if deadlines.is_working_day(day_zero + dt.timedelta(n))
+                        )
+                    days = agreement_days[key]
                 else:
                     days = out_day - zero
-        result.append(
-            (area_kommun[area_id], discharged_on.replace(day=1), care_type, skr_days, days)
-        )
+        result.append((area_kommun[area_id], month, care_type, skr_days, days))
     return result
 
 
