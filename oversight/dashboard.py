@@ -535,7 +535,7 @@ def sip_quality(scope: Scope) -> dict:
     # The SIPs where the individual took part, as sets (hashed by PostgreSQL), not a
     # check per SIP.
     took_part = Q(
-        pk__in=Invitation.objects.filter(
+        sip_id__in=Invitation.objects.filter(
             meeting__held_at__gte=scope.start,
             meeting__held_at__lt=scope.end,
             kind=Invitation.Kind.INDIVIDUAL,
@@ -544,15 +544,18 @@ def sip_quality(scope: Scope) -> dict:
         .order_by()
         .values("meeting__sip_id")
     ) | Q(
-        pk__in=PlanApproval.objects.filter(
+        sip_id__in=PlanApproval.objects.filter(
             by_individual=True, approved_at__gte=scope.start, approved_at__lt=scope.end
         )
         .order_by()
         .values("plan__sip_id")
     )
-    met = sips.filter(
-        pk__in=Meeting.objects.filter(**held_in_period).order_by().values("sip_id")
-    ).aggregate(whole=Count("pk"), part=Count("pk", filter=took_part))
+    # Meetings belong to SIPs only: the SIPs met are the distinct SIPs of the meetings
+    # held in the period, read from the cases in scope through (sip, held_at).
+    met = Meeting.objects.filter(scope.in_scope("sip_id"), **held_in_period).aggregate(
+        whole=Count("sip_id", distinct=True),
+        part=Count("sip_id", distinct=True, filter=took_part),
+    )
     if scope.kept_figures:
         follow_ups = DeadlineFigure.objects.filter(kommun=scope.kommun)
     else:
