@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+)
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,6 +82,7 @@ class Scope:
     computed_at: dt.datetime | None = field(default=None, repr=False)
     _cases_url: str | None = field(default=None, repr=False)
     _deviation_orgs: tuple | None = field(default=None, repr=False)
+    _names: dict | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -198,6 +208,13 @@ class Scope:
         that PostgreSQL can find a kommun's deviations through the organisation indexes
         instead of testing every deviation."""
         sent = ~Q(status__in=["DRAFT", "DISMISSED"])
+        if self._deviation_orgs is None and self.area is None and self.organisation is None:
+            # The kommun's organisations are the scope's: one read, the side marked.
+            found = kommun_organisations(kommun=self.kommun).annotate(
+                side=ExpressionWrapper(access.KOMMUN_SIDE, output_field=BooleanField())
+            )
+            found = list(found.values_list("pk", "side"))
+            self._deviation_orgs = ([pk for pk, _s in found], [pk for pk, s in found if s])
         if self._deviation_orgs is None:
             self._deviation_orgs = (
                 list(self.organisations().values_list("pk", flat=True)),
@@ -235,6 +252,16 @@ class Scope:
             self.computed_at = timezone.now()
             self._figures = decode(compute(self))
         return self._figures
+
+    def organisation_names(self) -> dict[int, str]:
+        """The names of the organisations in the breach and participation tables, read
+        once for both."""
+        if self._names is None:
+            ids = {org for _kind, org in self.figure("breaches")} | set(
+                self.figure("participation")
+            )
+            self._names = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return self._names
 
     def figure(self, name: str):
         """One of the case figures: admission, kallelse, unreachable (month → Ratio),
@@ -460,9 +487,7 @@ def overdue_answers(scope: Scope) -> list[dict]:
 def breached_deadlines(scope: Scope) -> list[dict]:
     """Breached deadlines due in the period, by kind and responsible organisation."""
     counts = scope.figure("breaches")
-    names = dict(
-        Organisation.objects.filter(pk__in={org for _kind, org in counts}).values_list("pk", "name")
-    )
+    names = scope.organisation_names()
     rows = [
         {
             "kind": kind_label(kind),
@@ -583,7 +608,7 @@ def sip_quality(scope: Scope) -> dict:
 def participation(scope: Scope) -> list[dict]:
     """SIP participation per invited organisation, meetings held in the period."""
     ratios = scope.figure("participation")
-    names = dict(Organisation.objects.filter(pk__in=ratios).values_list("pk", "name"))
+    names = scope.organisation_names()
     result = [
         {
             "label": names.get(org, ""),
