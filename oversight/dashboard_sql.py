@@ -16,7 +16,9 @@ What fires what:
   a party added or removed, an organisation's area or huvudman changed, an area moved
   → every row of the cases concerned (membership first, then their figures).
 
-Only ``oversight`` reads these tables; the source apps know nothing of them.
+Only ``oversight`` reads these tables; the source apps know nothing of them. The
+functions run with generic plans (``plan_cache_mode``): planning the statements anew for
+every row would cost several times their execution.
 ``oversight_rebuild_dashboard_figures()`` fills everything again from scratch
 (``manage.py rebuild_dashboard_figures`` and the migration that creates them).
 """
@@ -108,7 +110,7 @@ _EPISODES = f"""
 # Constant SQL built from the fragments above (no input reaches it).
 FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION oversight_refresh_cases(ids bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     -- Membership first, then every figure row of these cases.
     DELETE FROM oversight_casekommun ck WHERE ck.process_id = ANY(ids)
@@ -140,7 +142,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION oversight_episode_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     ids bigint[];
 BEGIN
@@ -161,7 +163,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION oversight_deadline_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         DELETE FROM oversight_deadlinefigure WHERE deadline_id = OLD.id;
@@ -173,7 +175,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION oversight_invitation_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         DELETE FROM oversight_invitationfigure WHERE invitation_id = OLD.id;
@@ -185,7 +187,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION oversight_meeting_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     DELETE FROM oversight_invitationfigure WHERE meeting_id = OLD.id;
     IF TG_OP <> 'DELETE' THEN
@@ -195,7 +197,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION oversight_discharge_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.withdrawn_at IS DISTINCT FROM NEW.withdrawn_at THEN
         PERFORM oversight_refresh_cases(ARRAY[NEW.process_ptr_id]);
@@ -211,10 +213,25 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION oversight_case_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     -- A party (process_id) or a SIP (process_ptr_id) of a case.
     IF TG_TABLE_NAME = 'coordination_processparty' THEN
+        -- A new party that brings the case into no new kommun (a region unit, or a
+        -- kommun already counting the case) changes nothing: most parties added.
+        IF TG_OP = 'INSERT' AND NOT EXISTS (
+            SELECT 1
+            FROM coordination_organisation o
+            JOIN coordination_area a ON a.id = o.area_id
+            CROSS JOIN LATERAL (VALUES (a.id), (a.parent_id)) AS k(kommun_id)
+            WHERE o.id = NEW.organisation_id AND k.kommun_id IS NOT NULL
+              AND (o.huvudman = 'KOMMUN' OR (o.huvudman = 'PRIVATE' AND o.acting_for = 'KOMMUN'))
+              AND NOT EXISTS (SELECT 1 FROM oversight_casekommun ck
+                              WHERE ck.process_id = NEW.process_id
+                                AND ck.kommun_id = k.kommun_id)
+        ) THEN
+            RETURN NULL;
+        END IF;
         IF TG_OP = 'DELETE' THEN
             PERFORM oversight_refresh_cases(ARRAY[OLD.process_id]);
         ELSIF TG_OP = 'UPDATE' THEN
@@ -229,7 +246,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION oversight_organisation_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     PERFORM oversight_refresh_cases(ARRAY(
         SELECT DISTINCT process_id FROM coordination_processparty
@@ -238,7 +255,7 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE FUNCTION oversight_area_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
     PERFORM oversight_refresh_cases(ARRAY(
         SELECT DISTINCT pp.process_id FROM coordination_processparty pp
