@@ -226,6 +226,7 @@ def time_sweep(
 def sweep_round(due: int, now: dt.datetime, profile: str, batch_size: int) -> dict:
     import gc
 
+    from django.conf import settings
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -236,9 +237,9 @@ def sweep_round(due: int, now: dt.datetime, profile: str, batch_size: int) -> di
     open_count = sql("SELECT count(*) FROM workflows_deadline WHERE status = 'OPEN'")[0][0]
     plan = sql(
         "EXPLAIN SELECT id FROM workflows_deadline WHERE status = 'OPEN' "
-        "AND next_action_at <= %s ORDER BY next_action_at, id LIMIT 2000 "
+        "AND next_action_at <= %s ORDER BY next_action_at, id LIMIT %s "
         "FOR UPDATE OF workflows_deadline SKIP LOCKED",
-        [now],
+        [now, batch_size or settings.KARDBORRE_SWEEP_BATCH_SIZE],
     )
     profiler = None
     if profile:
@@ -410,6 +411,8 @@ def machine() -> dict:
 
 
 def write_results(path: Path, info: dict, generation: list, sweeps: list):
+    from django.conf import settings
+
     lines = [
         "# Deadline sweep benchmark",
         "",
@@ -440,7 +443,9 @@ def write_results(path: Path, info: dict, generation: list, sweeps: list):
         "",
         "## One sweep (`workflows.tasks.deadlines_sweep`)",
         "",
-        "Everything a sweep does: lock due rows in batches of 2,000 (`FOR UPDATE SKIP LOCKED`",
+        "Everything a sweep does: lock due rows in batches of "
+        f"{settings.KARDBORRE_SWEEP_BATCH_SIZE:,} (`KARDBORRE_SWEEP_BATCH_SIZE`; "
+        "`FOR UPDATE SKIP LOCKED`",
         "on the partial index `deadline_sweep_idx`), re-check, work out each row's rungs,",
         "resolve recipients (who was told before included), write the DeadlineEvent rows, the",
         "outbox rows and each deadline's next rung (sent 250 rows at a time in pipeline mode,",

@@ -289,6 +289,10 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 # Beat writes a heartbeat row every KARDBORRE_BEAT_HEARTBEAT_SECONDS; /health/ready fails
 # when it is older than KARDBORRE_BEAT_MAX_AGE_SECONDS; beat logs an ERROR line when the
 # last finished sweep is older than KARDBORRE_SWEEP_MAX_AGE_SECONDS.
+# Due deadlines one sweep transaction claims (FOR UPDATE SKIP LOCKED) and writes: a large
+# batch writes a backlog in few transactions (bench/SWEEP.md); a step meeting a deadline of
+# the batch waits for it to commit (about 0.1 ms per row of the batch).
+KARDBORRE_SWEEP_BATCH_SIZE = env.int("KARDBORRE_SWEEP_BATCH_SIZE", default=10000)
 KARDBORRE_BEAT_HEARTBEAT_SECONDS = env.float("KARDBORRE_BEAT_HEARTBEAT_SECONDS", default=30)
 KARDBORRE_BEAT_MAX_AGE_SECONDS = env.int("KARDBORRE_BEAT_MAX_AGE_SECONDS", default=180)
 KARDBORRE_SWEEP_MAX_AGE_SECONDS = env.int("KARDBORRE_SWEEP_MAX_AGE_SECONDS", default=180)

@@ -7,7 +7,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+)
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +41,7 @@ from workflows.sip.models import (
 
 from . import charts
 from . import deviation_indicators as indicators
+from .models import CaseKommun, DeadlineFigure, DischargeFigure, InvitationFigure
 
 OPEN_STATUSES = [
     Deviation.Status.DRAFT,
@@ -65,12 +76,26 @@ class Scope:
     first_month: dt.date
     last_month: dt.date
     today: dt.date
+    #: Count from the source rows even where kept figures exist (to check them).
+    live: bool = False
     _figures: dict | None = field(default=None, repr=False)
     computed_at: dt.datetime | None = field(default=None, repr=False)
     _cases_url: str | None = field(default=None, repr=False)
+    _deviation_orgs: tuple | None = field(default=None, repr=False)
+    _names: dict | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, *, kommun, area=None, organisation=None, month_from="", month_to="", today):
+    def build(
+        cls,
+        *,
+        kommun,
+        area=None,
+        organisation=None,
+        month_from="",
+        month_to="",
+        today,
+        live=False,
+    ):
         """Default period: the last twelve months, the current one included."""
         last = _parse_month(month_to) or today.replace(day=1)
         first = _parse_month(month_from)
@@ -78,7 +103,7 @@ class Scope:
             first = last
             for _i in range(11):
                 first = (first - dt.timedelta(days=1)).replace(day=1)
-        return cls(kommun, area, organisation, first, last, today)
+        return cls(kommun, area, organisation, first, last, today, live)
 
     # -- period
 
@@ -111,10 +136,12 @@ class Scope:
         return urlencode(self.params())
 
     def link(self, figure: str, **extra) -> str:
-        query = {**self.params(), "figure": figure, **{k: v for k, v in extra.items() if v}}
+        """The cases behind a figure: the scope's own parameters (encoded once per
+        request; a page has a few hundred links), then the figure's."""
         if self._cases_url is None:
-            self._cases_url = reverse("oversight:dashboard_cases")
-        return self._cases_url + "?" + urlencode(query)
+            self._cases_url = reverse("oversight:dashboard_cases") + "?" + self.query + "&"
+        own = {"figure": figure, **{k: v for k, v in extra.items() if v}}
+        return self._cases_url + urlencode(own)
 
     # -- rows in scope
 
@@ -139,11 +166,25 @@ class Scope:
             return self.organisations()
         return self.organisations().filter(access.KOMMUN_SIDE)
 
+    @property
+    def kept_figures(self) -> bool:
+        """Whether this scope reads the figure tables kept current on change
+        (``oversight.dashboard_sql``): the kommun's default view, on PostgreSQL."""
+        return (
+            not self.live
+            and self.area is None
+            and self.organisation is None
+            and connection.vendor == "postgresql"
+        )
+
     def cases(self):
         """The cases with a party in scope that the MAS oversees: a party on the
         kommun's side too (``coordination.ProcessParty``, the one access rule's table).
         A subquery: every query that counts cases joins it (a semi-join planned by
-        PostgreSQL) instead of carrying tens of thousands of ids as a parameter."""
+        PostgreSQL) instead of carrying tens of thousands of ids as a parameter. The
+        kommun's default view reads the same set kept per kommun (``CaseKommun``)."""
+        if self.kept_figures:
+            return CaseKommun.objects.filter(kommun=self.kommun).values("process_id")
         parties = ProcessParty.objects.filter(
             organisation__in=self.case_organisations().values("pk")
         )
@@ -162,10 +203,24 @@ class Scope:
         return Q(**{f"{field}__in": self.cases()})
 
     def deviations(self):
-        """As ``deviations_visible_to`` for a MAS: drafts only on the reporting side."""
+        """As ``deviations_visible_to`` for a MAS: drafts only on the reporting side.
+        The organisations (a few dozen) are read once per request and given as ids, so
+        that PostgreSQL can find a kommun's deviations through the organisation indexes
+        instead of testing every deviation."""
         sent = ~Q(status__in=["DRAFT", "DISMISSED"])
-        orgs = self.organisations().values("pk")
-        side = self.kommun_side().values("pk")
+        if self._deviation_orgs is None and self.area is None and self.organisation is None:
+            # The kommun's organisations are the scope's: one read, the side marked.
+            found = kommun_organisations(kommun=self.kommun).annotate(
+                side=ExpressionWrapper(access.KOMMUN_SIDE, output_field=BooleanField())
+            )
+            found = list(found.values_list("pk", "side"))
+            self._deviation_orgs = ([pk for pk, _s in found], [pk for pk, s in found if s])
+        if self._deviation_orgs is None:
+            self._deviation_orgs = (
+                list(self.organisations().values_list("pk", flat=True)),
+                list(self.kommun_side().values_list("pk", flat=True)),
+            )
+        orgs, side = self._deviation_orgs
         return Deviation.objects.filter(
             Q(reporting_organisation__in=orgs) | (Q(receiving_organisation__in=orgs) & sent)
         ).filter(Q(reporting_organisation__in=side) | (Q(receiving_organisation__in=side) & sent))
@@ -197,6 +252,16 @@ class Scope:
             self.computed_at = timezone.now()
             self._figures = decode(compute(self))
         return self._figures
+
+    def organisation_names(self) -> dict[int, str]:
+        """The names of the organisations in the breach and participation tables, read
+        once for both."""
+        if self._names is None:
+            ids = {org for _kind, org in self.figure("breaches")} | set(
+                self.figure("participation")
+            )
+            self._names = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return self._names
 
     def figure(self, name: str):
         """One of the case figures: admission, kallelse, unreachable (month → Ratio),
@@ -231,27 +296,117 @@ def withdrawn_process_ids():
 def compute(scope: Scope) -> dict:
     """The case figures of a scope, aggregated and JSON-ready (months as ISO dates):
     a few hundred numbers, not the grouped rows behind them; ``decode`` reads them."""
+    if scope.kept_figures:
+        return _kept_case_figures(scope)
     deadlines = indicators.deadline_rows(scope.deadlines_in_period(), now=timezone.now())
     invitations = indicators.invitation_rows(scope.invitations(), start=scope.start, end=scope.end)
-
-    def ratios_by_month(ratios):
-        return [[m.isoformat(), r.part, r.whole] for m, r in sorted(ratios.items())]
-
     return {
-        "admission": ratios_by_month(
+        "admission": _ratios_by_month(
             indicators.timeliness(deadlines, kind="INSKRIVNINGSMEDDELANDE")
         ),
-        "kallelse": ratios_by_month(indicators.timeliness(deadlines, kind="SIP_KALLELSE")),
+        "kallelse": _ratios_by_month(indicators.timeliness(deadlines, kind="SIP_KALLELSE")),
         "breaches": [[k, org, n] for (k, org), n in indicators.breaches(deadlines).items()],
-        "unreachable": ratios_by_month(indicators.unreachable(invitations)),
+        "unreachable": _ratios_by_month(indicators.unreachable(invitations)),
         "participation": [
             [org, r.part, r.whole]
             for org, r in indicators.participation_from_rows(invitations).items()
         ],
-        "discharges": [
-            [month.isoformat(), spread.count, spread.median, spread.p90]
-            for month, spread in indicators.discharge_spread_in_db(scope.discharges()).items()
-        ],
+        "discharges": _spreads(scope.discharges()),
+    }
+
+
+def _ratios_by_month(ratios):
+    return [[m.isoformat(), r.part, r.whole] for m, r in sorted(ratios.items())]
+
+
+def _spreads(discharges):
+    return [
+        [month.isoformat(), spread.count, spread.median, spread.p90]
+        for month, spread in indicators.discharge_spread_in_db(discharges).items()
+    ]
+
+
+# The kommun's default view: the same figures from the rows kept per kommun
+# (``oversight.dashboard_sql``), each table grouped once by month and once by organisation
+# (GROUPING SETS), so that a few dozen rows come back instead of a row per kind,
+# organisation and month. The rules are ``deviation_indicators``' (``deadline_rows``,
+# ``timeliness``, ``breaches``, ``invitation_rows``, ``unreachable``,
+# ``participation_from_rows``); a test holds both equal.
+_KEPT_DEADLINES = f"""
+    SELECT kind, responsible_organisation_id,
+           (date_trunc('month', due_at AT TIME ZONE %(zone)s))::date,
+           GROUPING(responsible_organisation_id) = 1,
+           count(*) FILTER (WHERE status <> 'OPEN' OR due_at < %(now)s),
+           count(*) FILTER (WHERE status = 'MET' AND met_at <= due_at),
+           count(*) FILTER (WHERE status = 'BREACHED' OR breached_at IS NOT NULL)
+    FROM {DeadlineFigure._meta.db_table}
+    WHERE kommun_id = %(kommun)s AND due_at >= %(start)s AND due_at < %(end)s
+      AND status <> 'CANCELLED'
+    GROUP BY GROUPING SETS (
+        (kind, (date_trunc('month', due_at AT TIME ZONE %(zone)s))::date),
+        (kind, responsible_organisation_id))
+"""  # noqa: S608 (table name from the model; every value is a parameter)
+
+_KEPT_INVITATIONS = f"""
+    WITH i AS (
+        SELECT i.organisation_id, o.reachability <> 'YES' AS unreachable,
+               CASE WHEN i.sent_at >= %(start)s AND i.sent_at < %(end)s
+                    THEN (date_trunc('month', i.sent_at AT TIME ZONE %(zone)s))::date END
+                   AS sent_month,
+               coalesce(i.held_at >= %(start)s AND i.held_at < %(end)s, FALSE) AS held,
+               i.attendance = ANY(%(attended)s) AS attended
+        FROM {InvitationFigure._meta.db_table} i
+        JOIN {Organisation._meta.db_table} o ON o.id = i.organisation_id
+        WHERE i.kommun_id = %(kommun)s
+          AND ((i.sent_at >= %(start)s AND i.sent_at < %(end)s)
+               OR (i.held_at >= %(start)s AND i.held_at < %(end)s))
+    )
+    SELECT organisation_id, sent_month, GROUPING(organisation_id) = 1,
+           count(*) FILTER (WHERE sent_month IS NOT NULL),
+           count(*) FILTER (WHERE sent_month IS NOT NULL AND unreachable),
+           count(*) FILTER (WHERE held),
+           count(*) FILTER (WHERE held AND attended)
+    FROM i
+    GROUP BY GROUPING SETS ((sent_month), (organisation_id))
+"""  # noqa: S608 (table names from the models; every value is a parameter)
+
+
+def _kept_case_figures(scope: Scope) -> dict:
+    params = {
+        "zone": clock.STOCKHOLM.key,
+        "now": timezone.now(),
+        "kommun": scope.kommun.pk,
+        "start": scope.start,
+        "end": scope.end,
+        "attended": list(indicators.ATTENDED),
+    }
+    timeliness = {"INSKRIVNINGSMEDDELANDE": [], "SIP_KALLELSE": []}
+    breaches, unreachable, participation = [], [], []
+    with connection.cursor() as cursor:
+        cursor.execute(_KEPT_DEADLINES, params)
+        for kind, org, month, by_month, whole, part, breached in cursor.fetchall():
+            if by_month:
+                if kind in timeliness and whole:
+                    timeliness[kind].append([month.isoformat(), part, whole])
+            elif breached:
+                breaches.append([kind, org, breached])
+        cursor.execute(_KEPT_INVITATIONS, params)
+        for org, month, by_month, sent, unreachable_n, invited, attended in cursor.fetchall():
+            if by_month:
+                if month is not None:
+                    unreachable.append([month.isoformat(), unreachable_n, sent])
+            elif invited:
+                participation.append([org, attended, invited])
+    discharges = DischargeFigure.objects.filter(
+        kommun=scope.kommun, discharged_at__gte=scope.start, discharged_at__lt=scope.end
+    )
+    return {
+        "admission": sorted(timeliness["INSKRIVNINGSMEDDELANDE"]),
+        "kallelse": sorted(timeliness["SIP_KALLELSE"]),
+        "breaches": breaches,
+        "unreachable": sorted(unreachable),
+        "participation": participation,
+        "discharges": _spreads(discharges),
     }
 
 
@@ -332,9 +487,7 @@ def overdue_answers(scope: Scope) -> list[dict]:
 def breached_deadlines(scope: Scope) -> list[dict]:
     """Breached deadlines due in the period, by kind and responsible organisation."""
     counts = scope.figure("breaches")
-    names = dict(
-        Organisation.objects.filter(pk__in={org for _kind, org in counts}).values_list("pk", "name")
-    )
+    names = scope.organisation_names()
     rows = [
         {
             "kind": kind_label(kind),
@@ -377,13 +530,12 @@ def reroutes(scope: Scope) -> dict:
     """Admission notices a kommun answered with "not our resident" in the period:
     forwarded to the right kommun's unit, or with the right kommun unknown."""
     period = {"ack_at__gte": scope.start, "ack_at__lt": scope.end}
-    rejected = DischargeUnit.objects.filter(
+    return DischargeUnit.objects.filter(
         scope.in_scope(), ack_state=DischargeUnit.AckState.REJECTED_NOT_RESIDENT, **period
+    ).aggregate(
+        forwarded=Count("pk", filter=Q(superseded_at__isnull=False)),
+        unknown=Count("pk", filter=Q(superseded_at__isnull=True)),
     )
-    return {
-        "forwarded": rejected.filter(superseded_at__isnull=False).count(),
-        "unknown": rejected.filter(superseded_at__isnull=True).count(),
-    }
 
 
 def sip_quality(scope: Scope) -> dict:
@@ -391,7 +543,7 @@ def sip_quality(scope: Scope) -> dict:
     HSL 16 kap. 4 §): of the SIPs with a plan version saved in the period, those whose
     plan has both principals' interventions; of the SIPs with a meeting held in the
     period, those where the individual took part (attended, or approved the plan); of
-    the follow-up deadlines due in the period, those met on time."""
+    the follow-up deadlines due in the period, those met on time. Three grouped counts."""
     sips = SipProcess.objects.filter(scope.in_scope("pk"))
     period = {"created_at__gte": scope.start, "created_at__lt": scope.end}
     kommun_side = Organisation.objects.filter(access.KOMMUN_SIDE).values("pk")
@@ -401,50 +553,62 @@ def sip_quality(scope: Scope) -> dict:
         Exists(interventions.filter(organisation__in=kommun_side)),
         Exists(interventions.filter(organisation__in=region_side)),
     )
-    planned = sips.filter(Exists(PlanVersion.objects.filter(sip=OuterRef("pk"), **period)))
-    held = Meeting.objects.filter(
-        sip=OuterRef("pk"), held_at__gte=scope.start, held_at__lt=scope.end
-    )
-    met = sips.filter(Exists(held))
-    took_part = Exists(
-        Invitation.objects.filter(
-            meeting__sip=OuterRef("pk"),
+    planned = sips.filter(
+        pk__in=PlanVersion.objects.filter(**period).order_by().values("sip_id")
+    ).aggregate(whole=Count("pk"), part=Count("pk", filter=Exists(both_plan)))
+    held_in_period = {"held_at__gte": scope.start, "held_at__lt": scope.end}
+    # The SIPs where the individual took part, as sets (hashed by PostgreSQL), not a
+    # check per SIP.
+    took_part = Q(
+        sip_id__in=Invitation.objects.filter(
             meeting__held_at__gte=scope.start,
             meeting__held_at__lt=scope.end,
             kind=Invitation.Kind.INDIVIDUAL,
             attendance__in=indicators.ATTENDED,
         )
-    ) | Exists(
-        PlanApproval.objects.filter(
-            plan__sip=OuterRef("pk"),
-            by_individual=True,
-            **{
-                "approved_at__gte": scope.start,
-                "approved_at__lt": scope.end,
-            },
+        .order_by()
+        .values("meeting__sip_id")
+    ) | Q(
+        sip_id__in=PlanApproval.objects.filter(
+            by_individual=True, approved_at__gte=scope.start, approved_at__lt=scope.end
+        )
+        .order_by()
+        .values("plan__sip_id")
+    )
+    # Meetings belong to SIPs only: the SIPs met are the distinct SIPs of the meetings
+    # held in the period, read from the cases in scope through (sip, held_at).
+    met = Meeting.objects.filter(scope.in_scope("sip_id"), **held_in_period).aggregate(
+        whole=Count("sip_id", distinct=True),
+        part=Count("sip_id", distinct=True, filter=took_part),
+    )
+    if scope.kept_figures:
+        follow_ups = DeadlineFigure.objects.filter(kommun=scope.kommun)
+    else:
+        follow_ups = Deadline.objects.filter(scope.in_scope())
+    follow_ups = (
+        follow_ups.filter(
+            kind="SIP_FOLLOW_UP",
+            due_at__gte=scope.start,
+            due_at__lt=scope.end,
+            due_at__lte=timezone.now(),
+        )
+        .exclude(status=Deadline.Status.CANCELLED)
+        .aggregate(
+            whole=Count("pk"),
+            part=Count("pk", filter=Q(status=Deadline.Status.MET, met_at__lte=F("due_at"))),
         )
     )
-    follow_ups = Deadline.objects.filter(
-        scope.in_scope(),
-        kind="SIP_FOLLOW_UP",
-        due_at__gte=scope.start,
-        due_at__lt=scope.end,
-        due_at__lte=timezone.now(),
-    ).exclude(status=Deadline.Status.CANCELLED)
-    on_time = follow_ups.filter(status=Deadline.Status.MET, met_at__lte=F("due_at"))
     return {
-        "both_principals": indicators.Ratio(
-            planned.filter(Exists(both_plan)).count(), planned.count()
-        ),
-        "individual_took_part": indicators.Ratio(met.filter(took_part).count(), met.count()),
-        "follow_ups_on_time": indicators.Ratio(on_time.count(), follow_ups.count()),
+        "both_principals": indicators.Ratio(planned["part"], planned["whole"]),
+        "individual_took_part": indicators.Ratio(met["part"], met["whole"]),
+        "follow_ups_on_time": indicators.Ratio(follow_ups["part"], follow_ups["whole"]),
     }
 
 
 def participation(scope: Scope) -> list[dict]:
     """SIP participation per invited organisation, meetings held in the period."""
     ratios = scope.figure("participation")
-    names = dict(Organisation.objects.filter(pk__in=ratios).values_list("pk", "name"))
+    names = scope.organisation_names()
     result = [
         {
             "label": names.get(org, ""),

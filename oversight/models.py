@@ -97,3 +97,176 @@ class KommunPopulation(models.Model):
 
     def __str__(self):
         return f"{self.kommun} {self.year}: {self.inhabitants_65_plus}"
+
+
+# --- The MAS dashboard's figures, kept current on change -----------------------------------
+#
+# Each row below mirrors a source row (a deadline, an invitation, a discharge) once per
+# kommun whose MAS oversees its case: the case has a party on the kommun's side there and
+# is not withdrawn (``oversight.dashboard.Scope.cases``). PostgreSQL triggers
+# (``oversight.dashboard_sql``) keep them in the transaction of every change of a source
+# row, a party, an organisation or an area, so that the kommun's dashboard counts them
+# without finding its cases first. ``manage.py rebuild_dashboard_figures`` fills them
+# again from scratch. Not used on SQLite (the demo counts from the source rows).
+
+
+class CaseKommun(models.Model):
+    """A case the MAS of ``kommun`` oversees."""
+
+    kommun = models.ForeignKey(
+        Area, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    process_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kommun", "process_id"], name="case_kommun_unique")
+        ]
+        indexes = [models.Index(fields=["process_id"], name="case_kommun_process_idx")]
+
+    def __str__(self):
+        return f"{self.kommun_id}: {self.process_id}"
+
+
+class DeadlineFigure(models.Model):
+    """A deadline of a case in ``kommun``'s scope, as the dashboard counts it."""
+
+    kommun = models.ForeignKey(
+        Area, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    process_id = models.BigIntegerField()
+    deadline_id = models.BigIntegerField()
+    kind = models.CharField(max_length=40)
+    responsible_organisation = models.ForeignKey(
+        "coordination.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10)
+    met_at = models.DateTimeField(null=True)
+    breached_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kommun", "deadline_id"], name="deadline_figure_unique")
+        ]
+        indexes = [
+            # Covering: the dashboard's grouped counts read the index alone.
+            models.Index(
+                fields=["kommun", "due_at"],
+                include=["kind", "responsible_organisation", "status", "met_at", "breached_at"],
+                name="deadline_figure_due_idx",
+            ),
+            models.Index(
+                fields=["kommun", "due_at"],
+                condition=models.Q(kind="SIP_FOLLOW_UP"),
+                include=["status", "met_at"],
+                name="deadline_figure_follow_up_idx",
+            ),
+            models.Index(fields=["deadline_id"], name="deadline_figure_deadline_idx"),
+            models.Index(fields=["process_id"], name="deadline_figure_process_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kommun_id}: {self.deadline_id}"
+
+
+class InvitationFigure(models.Model):
+    """An invitation to an organisation in a SIP in ``kommun``'s scope."""
+
+    kommun = models.ForeignKey(
+        Area, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    process_id = models.BigIntegerField()
+    invitation_id = models.BigIntegerField()
+    meeting_id = models.BigIntegerField()
+    organisation = models.ForeignKey(
+        "coordination.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(null=True)
+    held_at = models.DateTimeField(null=True)
+    attendance = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kommun", "invitation_id"], name="invitation_figure_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["kommun", "sent_at"],
+                include=["organisation", "held_at", "attendance"],
+                name="invitation_figure_sent_idx",
+            ),
+            models.Index(
+                fields=["kommun", "held_at"],
+                include=["organisation", "sent_at", "attendance"],
+                name="invitation_figure_held_idx",
+            ),
+            models.Index(fields=["invitation_id"], name="invitation_figure_inv_idx"),
+            models.Index(fields=["meeting_id"], name="invitation_figure_meeting_idx"),
+            models.Index(fields=["process_id"], name="invitation_figure_process_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kommun_id}: {self.invitation_id}"
+
+
+class DischargeFigure(models.Model):
+    """A discharge of a case in ``kommun``'s scope, ready for discharge and discharged."""
+
+    kommun = models.ForeignKey(
+        Area, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    process_id = models.BigIntegerField()
+    ready_for_discharge_at = models.DateTimeField()
+    discharged_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kommun", "process_id"], name="discharge_figure_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["kommun", "discharged_at"],
+                include=["ready_for_discharge_at"],
+                name="discharge_figure_out_idx",
+            ),
+            models.Index(fields=["process_id"], name="discharge_figure_process_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kommun_id}: {self.process_id}"
+
+
+class EpisodeFigure(models.Model):
+    """A discharged case's episode as the payment indicators count it (the trend panel,
+    ``oversight.selectors.indicator_rows``): its notice in force and the unit that pays
+    (per role the first unit taking part, the social services unit's first). The kommun
+    is the paying unit's, read with it."""
+
+    process_id = models.BigIntegerField(unique=True)
+    paying_organisation = models.ForeignKey(
+        "coordination.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    care_type = models.CharField(max_length=20)
+    discharged_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["discharged_at"], name="episode_figure_out_idx")]
+
+    def __str__(self):
+        return f"{self.process_id}"

@@ -35,7 +35,6 @@ from workflows.discharge.models import (
     DischargeProcess,
     DischargeUnit,
     PaymentModel,
-    ReadyForDischargeNotice,
     Stage,
     UnitRole,
 )
@@ -49,7 +48,7 @@ from workflows.discharge.selectors import (
 )
 from workflows.models import Deadline
 
-from .models import KommunPopulation, PaymentDispute
+from .models import EpisodeFigure, KommunPopulation, PaymentDispute
 
 # --- Access ---------------------------------------------------------------------------------
 
@@ -521,10 +520,10 @@ def _indicator_figures(*, start: dt.datetime, end: dt.datetime, kommun_ids) -> l
 
     The episode, its notice in force and its paying unit (per role the first unit
     taking part, the social services unit's before the municipal health care unit's)
-    are chosen in one statement, which also turns both instants into Stockholm
-    calendar days: a year of a large
-    kommun is tens of thousands of episodes, too many to read as models on every view
-    of the MAS dashboard."""
+    are kept per discharge as they change (``EpisodeFigure``); one statement reads those
+    of the period and turns both instants into Stockholm calendar days: a year of a
+    large kommun is tens of thousands of episodes, too many to read as models on every
+    view of the MAS dashboard."""
     if connection.vendor != "postgresql":  # the embedded SQLite demo: from the episodes
         return [
             (
@@ -544,45 +543,25 @@ def _indicator_figures(*, start: dt.datetime, end: dt.datetime, kommun_ids) -> l
     }
     if not area_kommun:
         return []
-    process_table = DischargeProcess._meta.db_table
-    notice_table = ReadyForDischargeNotice._meta.db_table
-    unit_table = DischargeUnit._meta.db_table
+    episode_table = EpisodeFigure._meta.db_table
     organisation_table = Organisation._meta.db_table
     zone = clock.STOCKHOLM.key
+    # The episodes (notice in force, paying unit) are kept per discharge on every change
+    # (``EpisodeFigure``, ``oversight.dashboard_sql``); the paying unit's kommun is read
+    # with it.
     statement = f"""
         SELECT o.area_id, e.care_type,
                ((e.discharged_at AT TIME ZONE %(zone)s)::date - %(epoch)s) AS out_day,
                ((e.recorded_at AT TIME ZONE %(zone)s)::date - %(epoch)s) AS sent_day,
                EXTRACT(EPOCH FROM (e.recorded_at AT TIME ZONE %(zone)s)::time)::int
-        FROM (
-            SELECT DISTINCT ON (d.process_ptr_id)
-                   d.process_ptr_id, d.care_type, d.discharged_at, n.recorded_at,
-                   u.organisation_id
-            FROM {process_table} d
-            JOIN {notice_table} n ON n.process_id = d.process_ptr_id AND n.revoked_at IS NULL
-            JOIN {unit_table} u ON u.process_id = d.process_ptr_id
-                 AND u.role IN (%(socialtjanst)s, %(kommunal_hsv)s)
-                 AND u.superseded_at IS NULL AND u.ack_state <> %(rejected)s
-            WHERE d.stage = %(discharged)s AND NOT d.leaves_for_open_compulsory_care
-              AND d.discharged_at >= %(start)s AND d.discharged_at < %(end)s
-              AND d.process_ptr_id IN (
-                  SELECT k.process_id FROM {unit_table} k
-                  JOIN {organisation_table} ko ON ko.id = k.organisation_id
-                  WHERE ko.area_id = ANY(%(areas)s)
-                    AND k.role IN (%(socialtjanst)s, %(kommunal_hsv)s)
-              )
-            ORDER BY d.process_ptr_id, u.role <> %(socialtjanst)s, u.notified_at, u.id
-        ) e
-        JOIN {organisation_table} o ON o.id = e.organisation_id
+        FROM {episode_table} e
+        JOIN {organisation_table} o ON o.id = e.paying_organisation_id
         WHERE o.area_id = ANY(%(areas)s)
+          AND e.discharged_at >= %(start)s AND e.discharged_at < %(end)s
     """  # noqa: S608 (table names from the models; every value is a parameter)
     params = {
         "zone": zone,
         "epoch": _EPOCH,
-        "socialtjanst": UnitRole.SOCIALTJANST,
-        "kommunal_hsv": UnitRole.KOMMUNAL_HSV,
-        "rejected": DischargeUnit.AckState.REJECTED_NOT_RESIDENT,
-        "discharged": Stage.DISCHARGED,
         "start": start,
         "end": end,
         "areas": list(area_kommun),
@@ -591,35 +570,42 @@ def _indicator_figures(*, start: dt.datetime, end: dt.datetime, kommun_ids) -> l
         cursor.execute(statement, params)
         found = cursor.fetchall()
     agreements = {}
+    # A year of a large kommun is tens of thousands of rows but a few hundred distinct
+    # days: what depends on the days alone is worked out once per day (or pair of days).
+    out_days = {}
+    agreement_days = {}
     result = []
     for area_id, care_type, out_day, sent_day, sent_seconds in found:
-        discharged_on = _EPOCH + dt.timedelta(days=out_day)
-        year = discharged_on.year  # settlement_year: the discharge's local year
-        if year not in agreements:
-            agreement = agreement_for_year(year)
-            cutoff = None
-            if agreement is not None and agreement.cutoff_time is not None:
-                t = agreement.cutoff_time
-                cutoff = t.hour * 3600 + t.minute * 60 + t.second
-            agreements[year] = (agreement, cutoff)
-        agreement, cutoff = agreements[year]
+        if out_day not in out_days:
+            discharged_on = _EPOCH + dt.timedelta(days=out_day)
+            year = discharged_on.year  # settlement_year: the discharge's local year
+            if year not in agreements:
+                agreement = agreement_for_year(year)
+                cutoff = None
+                if agreement is not None and agreement.cutoff_time is not None:
+                    t = agreement.cutoff_time
+                    cutoff = t.hour * 3600 + t.minute * 60 + t.second
+                agreements[year] = (agreement, cutoff)
+            out_days[out_day] = (discharged_on.replace(day=1), *agreements[year])
+        month, agreement, cutoff = out_days[out_day]
         skr_days = max(0, out_day - sent_day)
         days = 0
         if agreement is not None:
             zero = sent_day + (1 if cutoff is not None and sent_seconds >= cutoff else 0)
             if out_day > zero:
                 if agreement.working_days:
-                    day_zero = _EPOCH + dt.timedelta(days=zero)
-                    days = sum(
-                        1
-                        for n in range(1, out_day - zero + 1)
-                        if deadlines.is_working_day(day_zero + dt.timedelta(n))
-                    )
+                    key = (zero, out_day)
+                    if key not in agreement_days:
+                        day_zero = _EPOCH + dt.timedelta(days=zero)
+                        agreement_days[key] = sum(
+                            1
+                            for n in range(1, out_day - zero + 1)
+                            if deadlines.is_working_day(day_zero + dt.timedelta(n))
+                        )
+                    days = agreement_days[key]
                 else:
                     days = out_day - zero
-        result.append(
-            (area_kommun[area_id], discharged_on.replace(day=1), care_type, skr_days, days)
-        )
+        result.append((area_kommun[area_id], month, care_type, skr_days, days))
     return result
 
 

@@ -22,6 +22,7 @@ import time
 
 import psycopg
 from celery import shared_task
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -41,7 +42,6 @@ from .services import heartbeat_record
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
 #: Rows of a batch worked out before their writes are sent (``_pipeline``).
 CHUNK_SIZE = 250
 
@@ -400,7 +400,7 @@ def _claim(*, now, batch_size: int) -> list[_Row]:
     ]
 
 
-def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
+def deadlines_sweep(*, now=None, batch_size: int | None = None) -> SweepResult:
     """Take the next rung of every open deadline whose ``next_action_at`` has passed.
 
     Each batch is one transaction: the deadline rows are locked (skipping rows another
@@ -408,6 +408,7 @@ def deadlines_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> SweepResult:
     written; delivery is queued after commit.
     """
     now = now or timezone.now()
+    batch_size = batch_size or settings.KARDBORRE_SWEEP_BATCH_SIZE
     result = SweepResult()
     recipients = escalation.Recipients()
     hours = escalation.office_hours()

@@ -437,6 +437,14 @@ class DischargeUnit(models.Model):
                 name="discharge_unit_rejection_has_reason",
             ),
         ]
+        indexes = [
+            # The MAS dashboard's re-routed notices: the few answered "not our resident".
+            models.Index(
+                fields=["ack_at"],
+                condition=models.Q(ack_state="REJECTED_NOT_RESIDENT"),
+                name="discharge_unit_rejected_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_role_display()}: {self.organisation}"

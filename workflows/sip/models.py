@@ -299,6 +299,10 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["starts_at", "pk"]
+        indexes = [
+            # The MAS dashboard: SIPs of a kommun with a meeting held in the period.
+            models.Index(fields=["sip", "held_at"], name="sip_meeting_held_idx"),
+        ]
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
         constraints = [
