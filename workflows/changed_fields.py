@@ -11,8 +11,6 @@ transaction changed meanwhile. A row with nothing changed is not written (and se
 
 import copy
 
-from django.db.models import ForeignObjectRel
-
 
 def _frozen(value):
     # A JSON column (viewflow's ``data``) is changed in place: keep a copy to compare.
@@ -27,9 +25,7 @@ class SavesChangedFieldsMixin:
         return {
             field.attname: _frozen(loaded[field.attname])
             for field in self._meta.concrete_fields
-            if not field.primary_key
-            and not isinstance(field, ForeignObjectRel)
-            and field.attname in loaded
+            if not field.primary_key and field.attname in loaded
         }
 
     @classmethod
